@@ -1,0 +1,46 @@
+/**
+ * `npm run build`: validate the policy, then bundle dist/handler.mjs (the Lambda artifact, policy embedded),
+ * dist/cli.mjs (the asc-token CLI) and dist/client.mjs (TokenClient) with esbuild.
+ */
+import { build, type BuildOptions } from 'esbuild';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parsePolicyText } from '../src/policy/load.ts';
+import { PolicyError, compilePolicy } from '../src/policy/policy.ts';
+import { readFileSync } from 'node:fs';
+
+const policyFile = resolve(process.env.BUILD_POLICY_FILE ?? 'infra/policy.yaml');
+let document: unknown;
+try {
+  document = parsePolicyText(readFileSync(policyFile, 'utf8'), policyFile);
+  compilePolicy(document, policyFile);
+} catch (error) {
+  if (error instanceof PolicyError) {
+    process.stderr.write(`build failed: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+// ESM output with CommonJS dependencies inside needs a `require` of its own.
+const esmRequire = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  banner: { js: esmRequire },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/handler.ts'], outfile: 'dist/handler.mjs', define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) } }),
+  build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.mjs', banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
+  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: 'dist/client.mjs', minify: false }),
+]);
+
+for (const file of ['dist/handler.mjs', 'dist/cli.mjs', 'dist/client.mjs']) {
+  process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
+}

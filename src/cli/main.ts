@@ -1,0 +1,59 @@
+/**
+ * `asc-token`: the command line (DESIGN §7). Exit codes: 0 ok, 2 usage, 3 refused (403), 4 bad request (400),
+ * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
+ */
+import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
+import { MINT_USAGE, mintCommand } from './mint.ts';
+import { POLICY_USAGE, policyCommand } from './policy.ts';
+import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
+
+export const USAGE = `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
+
+${TOKEN_USAGE}
+${PROFILES_USAGE}
+${MINT_USAGE}
+${POLICY_USAGE}
+
+The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
+(the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
+Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable.
+`;
+
+const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, policy: POLICY_USAGE };
+
+export async function main(argv: string[], io: CliIo, deps: RemoteDeps = {}): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout)(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`${USAGES[command] ?? USAGE}\n`);
+    return EXIT.ok;
+  }
+  try {
+    switch (command) {
+      case 'token':
+        return await tokenCommand(args, io, deps);
+      case 'profiles':
+        return await profilesCommand(args, io, deps);
+      case 'mint':
+        return await mintCommand(args, io);
+      case 'policy':
+        return await policyCommand(args, io);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`asc-token: ${(error as Error).message}\n${USAGES[command] ?? 'run asc-token --help'}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr(`asc-token: ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    io.stderr(`asc-token: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.other;
+  }
+}

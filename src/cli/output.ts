@@ -1,0 +1,49 @@
+/**
+ * Printing a token response: `raw` (the token alone), `json`, `env` (KEY=value lines) or `github` (masked in the
+ * log and written to $GITHUB_ENV). Whatever the format, nothing but `raw`/`json`/`env` on stdout ever carries the
+ * whole token, and `github` never prints it unmasked.
+ */
+import { appendFileSync } from 'node:fs';
+import type { CliIo } from './io.ts';
+import { UsageError } from './io.ts';
+
+export const OUTPUTS = ['raw', 'json', 'env', 'github'] as const;
+export type OutputFormat = (typeof OUTPUTS)[number];
+
+export interface TokenResponse {
+  token: string;
+  profile?: string;
+  keyId: string;
+  expiresAt: string;
+  tokenSha256: string;
+  [field: string]: unknown;
+}
+
+export function parseOutput(value: string | undefined): OutputFormat {
+  const format = value ?? 'raw';
+  if (!(OUTPUTS as readonly string[]).includes(format)) throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}`);
+  return format as OutputFormat;
+}
+
+export function printToken(response: TokenResponse, format: OutputFormat, io: CliIo): void {
+  switch (format) {
+    case 'raw':
+      io.stdout(`${response.token}\n`);
+      return;
+    case 'json':
+      io.stdout(`${JSON.stringify(response, null, 2)}\n`);
+      return;
+    case 'env':
+      io.stdout(`ASC_TOKEN=${response.token}\nASC_TOKEN_EXPIRES_AT=${response.expiresAt}\n`);
+      return;
+    case 'github': {
+      const file = io.env.GITHUB_ENV;
+      if (!file) throw new UsageError('--output github writes to $GITHUB_ENV, which is not set: run it in a GitHub Actions step, or use --output env');
+      // Mask first, so the token is hidden in every later line of the job log.
+      io.stdout(`::add-mask::${response.token}\n`);
+      appendFileSync(file, `ASC_TOKEN=${response.token}\nASC_TOKEN_EXPIRES_AT=${response.expiresAt}\n`);
+      const about = [response.profile ? `profile ${response.profile}` : undefined, `key ${response.keyId}`, `expires ${response.expiresAt}`, `sha256 ${response.tokenSha256.slice(0, 12)}…`];
+      io.stdout(`ASC_TOKEN is set for the following steps (${about.filter(Boolean).join(', ')})\n`);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** `asc-token policy check [FILE]`: validate a policy and list every problem. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadPolicyFile } from '../policy/load.ts';
+import { PolicyError } from '../policy/policy.ts';
+import { EXIT, UsageError, type CliIo } from './io.ts';
+
+export const POLICY_USAGE = 'usage: asc-token policy check [FILE]   (default: $POLICY_FILE, else infra/policy.yaml)';
+
+export async function policyCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'check') throw new UsageError(sub === undefined ? 'name a subcommand: check' : `unknown subcommand "policy ${sub}"`);
+  const { positionals } = parseArgs({ args: rest, options: {}, strict: true, allowPositionals: true });
+  if (positionals.length > 1) throw new UsageError('give at most one FILE');
+  const file = resolve(io.cwd, positionals[0] ?? io.env.POLICY_FILE ?? 'infra/policy.yaml');
+  try {
+    const policy = loadPolicyFile(file);
+    io.stdout(`${file}: ok — ${policy.keys.size} key${policy.keys.size === 1 ? '' : 's'}, ${policy.profiles.size} profile${policy.profiles.size === 1 ? '' : 's'}\n`);
+    for (const profile of policy.profiles.values()) {
+      const scope = profile.scope === 'any' ? 'any' : `${profile.scope.length} entr${profile.scope.length === 1 ? 'y' : 'ies'}`;
+      io.stdout(`  ${profile.name}: ${profile.api}, key ${profile.key.name}, scope ${scope}, ttl ${profile.ttl.default}/${profile.ttl.max}s${profile.longLived ? ' (long-lived)' : ''}, ${profile.callers.length} caller pattern${profile.callers.length === 1 ? '' : 's'}\n`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.other;
+    }
+    throw error;
+  }
+}

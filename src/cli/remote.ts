@@ -1,0 +1,153 @@
+/**
+ * `asc-token token` and `asc-token profiles`: SigV4-signed calls to the service with the AWS default credential
+ * chain, retried with jitter on 429, 5xx and network errors.
+ */
+import { parseArgs } from 'node:util';
+import { signedRequest, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
+import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
+import { parseOutput, printToken, type TokenResponse } from './output.ts';
+
+export const TOKEN_USAGE = `usage: asc-token token PROFILE [--url URL] [--scope "GET /v1/apps"]... [--ttl SECONDS]
+                       [--output raw|json|env|github]`;
+export const PROFILES_USAGE = 'usage: asc-token profiles [--url URL]';
+
+export interface RemoteDeps {
+  credentials?: CredentialProvider;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const HINTS: Record<string, string> = {
+  forbidden: 'Your AWS principal may not use this profile. Run `asc-token profiles` to see who the service thinks you are and what you may use.',
+  scope_not_allowed: 'Ask only for entries the profile grants: `asc-token profiles` lists them.',
+  scope_required: 'This profile grants wildcard entries: pass the concrete ones with --scope "GET /v1/apps/ID/builds".',
+  invalid_scope: 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
+  ttl_out_of_range: 'Pick a --ttl within the profile\'s range (`asc-token profiles` shows it), or omit it for the default.',
+  key_unavailable: 'The service cannot read its key right now; retry in a minute. If it persists, ops should check Secrets Manager.',
+  key_invalid: 'The key stored for this profile is not usable; ops should check it with `asc-token keys show`.',
+  internal: 'The service failed; give the request ID to its operators.',
+  not_found: 'Check --url: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.',
+};
+
+function baseUrl(value: string | undefined, io: CliIo): string {
+  const url = value ?? io.env.ASC_TOKEN_URL;
+  if (!url) throw new UsageError('no service URL: pass --url or set ASC_TOKEN_URL');
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+  } catch {
+    throw new UsageError(`--url ${JSON.stringify(url)} is not an http(s) URL`);
+  }
+  return url;
+}
+
+async function defaultCredentials(): Promise<CredentialProvider> {
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const provider = fromNodeProviderChain();
+  return async () => {
+    try {
+      return await provider();
+    } catch (error) {
+      throw new CliError(
+        'no_credentials',
+        `no AWS credentials found (${(error as Error).message.split('\n')[0]})`,
+        EXIT.unavailable,
+        'In CI, assume a role first (GitHub: aws-actions/configure-aws-credentials); locally, set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
+      );
+    }
+  };
+}
+
+/** Call with retries: 3 attempts, full-jitter back-off, on 429, 5xx and network errors. */
+async function call(request: Parameters<typeof signedRequest>[0], deps: RemoteDeps): Promise<ServiceResponse> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    let response: ServiceResponse | undefined;
+    let networkError: unknown;
+    try {
+      response = await signedRequest(request);
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      networkError = error;
+    }
+    const retryable = response === undefined || response.status === 429 || response.status >= 500;
+    if (!retryable || attempt >= attempts) {
+      if (response) return response;
+      const cause = (networkError as { cause?: { code?: string } })?.cause?.code ?? (networkError as Error)?.name ?? 'error';
+      throw new CliError('unavailable', `cannot reach ${request.baseUrl} (${cause})`, EXIT.unavailable, 'Check --url / ASC_TOKEN_URL and your network.');
+    }
+    const retryAfter = Number(response?.headers.get('retry-after'));
+    const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 200 * 2 ** attempt;
+    await sleep(Math.random() * cap);
+  }
+}
+
+function failure(response: ServiceResponse): CliError {
+  const body = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
+  const code = typeof body.code === 'string' ? body.code : `http_${response.status}`;
+  const detail = typeof body.detail === 'string' ? body.detail : `HTTP ${response.status} without a problem body (is --url the asc-token-vending API?)`;
+  const requestId = typeof body.requestId === 'string' ? ` (request ${body.requestId})` : '';
+  return new CliError(code, `${detail}${requestId}`, exitCodeForStatus(response.status), HINTS[code]);
+}
+
+export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { url: { type: 'string' }, scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, output: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('name exactly one PROFILE');
+  const profile = positionals[0] as string;
+  const output = parseOutput(values.output);
+  if (output === 'github' && !io.env.GITHUB_ENV) throw new UsageError('--output github writes to $GITHUB_ENV, which is not set: run it in a GitHub Actions step, or use --output env');
+  const body: { scope?: string[]; ttl?: number } = {};
+  if (values.scope !== undefined) body.scope = values.scope;
+  if (values.ttl !== undefined) {
+    if (!/^\d+$/.test(values.ttl)) throw new UsageError('--ttl must be a whole number of seconds');
+    body.ttl = Number(values.ttl);
+  }
+  const response = await call(
+    {
+      method: 'POST',
+      baseUrl: baseUrl(values.url, io),
+      path: `/v1/tokens/${encodeURIComponent(profile)}`,
+      body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
+      credentials: deps.credentials ?? (await defaultCredentials()),
+      region: undefined,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    },
+    deps,
+  );
+  if (response.status !== 200) throw failure(response);
+  const token = response.json as TokenResponse | undefined;
+  if (!token || typeof token.token !== 'string') throw new CliError('bad_response', 'the service answered 200 without a token', EXIT.other);
+  printToken(token, output, io);
+  return EXIT.ok;
+}
+
+export async function profilesCommand(args: string[], io: CliIo, deps: RemoteDeps = {}): Promise<number> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' }, output: { type: 'string' } }, strict: true, allowPositionals: false });
+  if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') throw new UsageError('--output must be text or json');
+  const response = await call(
+    { method: 'GET', baseUrl: baseUrl(values.url, io), path: '/v1/profiles', credentials: deps.credentials ?? (await defaultCredentials()), ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+    deps,
+  );
+  if (response.status !== 200) throw failure(response);
+  const result = response.json as { caller: { principal: string; session: string | null }; profiles: Array<{ name: string; api: string; scope: string[] | 'any'; ttl: { default: number; max: number }; description: string | null }> };
+  if (values.output === 'json') {
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout(`caller  ${result.caller.principal}${result.caller.session ? ` (session ${result.caller.session})` : ''}\n`);
+  if (result.profiles.length === 0) {
+    io.stdout('no profile lists this caller; ask the platform owner to add it to a profile\'s callers\n');
+    return EXIT.ok;
+  }
+  for (const p of result.profiles) {
+    io.stdout(`\n${p.name}  (${p.api}, ttl ${p.ttl.default}s, max ${p.ttl.max}s)${p.description ? `\n  ${p.description}` : ''}\n`);
+    io.stdout(p.scope === 'any' ? '  scope: any (no scope claim)\n' : p.scope.map((s) => `  ${s}\n`).join(''));
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,159 @@
+/**
+ * The service: routes of DESIGN §5 wired to the pure core. Takes a normalised request, returns a response, and
+ * never throws: anything unexpected is logged with its cause and answered as a bare `internal` problem.
+ */
+import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
+import { mintToken, tokenResponse } from '../core/mint.ts';
+import { allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
+import type { Policy, Profile } from '../policy/policy.ts';
+import type { KeyStore } from '../keys/store.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { parseTokenBody } from './body.ts';
+import type { ApiRequest } from './event.ts';
+import { json, problem, type ApiResponse } from './response.ts';
+
+export interface AppDeps {
+  policy: Policy;
+  keys: KeyStore;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  /** Seconds `iat` is set back (IAT_SKEW_SECONDS). */
+  skew: number;
+  now?: () => number;
+}
+
+const TOKEN_PATH = /^\/v1\/tokens\/([^/]*)$/;
+
+export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiResponse> {
+  const now = deps.now ?? Date.now;
+  return async (request) => {
+    try {
+      return await route(request);
+    } catch (error) {
+      if (isTokenVendingError(error)) {
+        if (error.status >= 500) deps.logger.error('request failed', { requestId: request.requestId, code: error.code, reason: error.reason, error });
+        return problem(error, request.requestId);
+      }
+      deps.logger.error('unexpected error', { requestId: request.requestId, error });
+      return problem(new TokenVendingError('internal', 'The service failed to answer; the request ID identifies the cause in its logs.'), request.requestId);
+    }
+  };
+
+  async function route(request: ApiRequest): Promise<ApiResponse> {
+    const tokenPath = TOKEN_PATH.exec(request.path);
+    if (tokenPath) {
+      if (request.method !== 'POST') throw methodNotAllowed('POST');
+      return mint(request, decodeURIComponentSafe(tokenPath[1] ?? ''));
+    }
+    if (request.path === '/v1/profiles') {
+      if (request.method !== 'GET') throw methodNotAllowed('GET');
+      return profiles(request);
+    }
+    if (request.path === '/v1/health') {
+      if (request.method !== 'GET') throw methodNotAllowed('GET');
+      return health(request);
+    }
+    throw new TokenVendingError('not_found', 'No such endpoint. The API has POST /v1/tokens/{profile}, GET /v1/profiles and GET /v1/health.');
+  }
+
+  async function mint(request: ApiRequest, profileName: string): Promise<ApiResponse> {
+    let grant: Grant | undefined;
+    let keyId: string | undefined;
+    try {
+      const body = parseTokenBody(request);
+      grant = authorize(deps.policy, request.caller, profileName, body);
+      const key = await deps.keys.get(grant.profile.key.name);
+      keyId = key.keyId;
+      const minted = await mintToken(key, { api: grant.profile.api, scope: grant.scope, ttl: grant.ttl, bundleId: grant.profile.bundleId }, { now: now(), skew: deps.skew });
+      audit(request, profileName, {
+        decision: 'issued',
+        keyName: grant.profile.key.name,
+        keyId: minted.keyId,
+        scope: minted.scope,
+        ttl: grant.ttl,
+        iat: minted.iat,
+        exp: minted.exp,
+        tokenSha256: minted.tokenSha256,
+      });
+      deps.metrics?.count('TokensIssued', { profile: grant.profile.name });
+      return json(200, tokenResponse(minted, grant.profile.name));
+    } catch (error) {
+      const code = isTokenVendingError(error) ? error.code : 'internal';
+      audit(request, profileName, {
+        decision: 'refused',
+        code,
+        reason: isTokenVendingError(error) ? error.reason : 'unexpected_error',
+        keyName: grant?.profile.key.name,
+        keyId,
+        scope: grant ? (grant.scope?.map((e) => e.text) ?? null) : undefined,
+        ttl: grant?.ttl,
+      });
+      deps.metrics?.count('TokensRefused', { reason: code });
+      throw error;
+    }
+  }
+
+  function audit(request: ApiRequest, profile: string, fields: Record<string, unknown>): void {
+    deps.logger.audit({
+      event: 'token.decision',
+      requestId: request.requestId,
+      principal: request.caller?.principal,
+      callerArn: request.rawCallerArn,
+      session: request.caller?.session,
+      accountId: request.caller?.accountId,
+      orgId: request.caller?.orgId,
+      sourceIp: request.sourceIp,
+      userAgent: request.userAgent,
+      profile: profile.slice(0, 128),
+      ...fields,
+    });
+  }
+
+  function requireCaller(request: ApiRequest) {
+    if (request.caller === undefined) {
+      deps.logger.audit({ event: 'access.refused', requestId: request.requestId, path: request.path, callerArn: request.rawCallerArn, sourceIp: request.sourceIp, reason: 'no_identity' });
+      throw new TokenVendingError('forbidden', 'This endpoint needs a SigV4-signed request from an IAM principal.', { reason: 'no_identity' });
+    }
+    return request.caller;
+  }
+
+  async function profiles(request: ApiRequest): Promise<ApiResponse> {
+    const caller = requireCaller(request);
+    return json(200, {
+      caller: { principal: caller.principal, arn: caller.rawArn, session: caller.session ?? null, accountId: caller.accountId, orgId: caller.orgId ?? null },
+      profiles: allowedProfiles(deps.policy, caller).map(describeProfile),
+    });
+  }
+
+  async function health(request: ApiRequest): Promise<ApiResponse> {
+    requireCaller(request);
+    const keys = await deps.keys.health();
+    const ok = keys.every((k) => k.status === 'ok' || k.status === 'stale');
+    return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', keySource: deps.keys.kind, keys });
+  }
+}
+
+export function describeProfile(profile: Profile) {
+  return {
+    name: profile.name,
+    description: profile.description ?? null,
+    api: profile.api,
+    key: profile.key.name,
+    scope: profile.scope === 'any' ? 'any' : profile.scope.map((entry) => entry.text),
+    ttl: profile.ttl,
+    ...(profile.bundleId === undefined ? {} : { bundleId: profile.bundleId }),
+  };
+}
+
+function methodNotAllowed(allow: string): TokenVendingError {
+  return new TokenVendingError('method_not_allowed', `Use ${allow} on this path.`, { headers: { allow } });
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

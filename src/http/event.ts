@@ -1,0 +1,92 @@
+/**
+ * Lambda events in, one request shape out. Accepts API Gateway REST (payload v1), HTTP API (v2) and function URL
+ * events; never throws, whatever arrives. Real events differ in ways hand-written ones miss: REST sends `null`
+ * for absent values and `headers: null` from the console, keeps header casing and puts the caller under
+ * `requestContext.identity`; v2 and function URLs lower-case headers, put the caller under
+ * `requestContext.authorizer.iam`, and may include a named stage in `rawPath`.
+ */
+import { normalisePrincipal, type CallerIdentity } from '../core/principal.ts';
+
+export interface ApiRequest {
+  method: string;
+  /** Path without the stage, e.g. `/v1/tokens/release`. */
+  path: string;
+  /** Header names lower-cased; multi-value headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The decoded body; `undefined` when a base64 body did not decode. */
+  body: Buffer | undefined;
+  bodyError: 'base64' | undefined;
+  requestId: string;
+  sourceIp: string | undefined;
+  userAgent: string | undefined;
+  caller: CallerIdentity | undefined;
+  /** The principal ARN as reported, for the audit log, even when it is not one we accept. */
+  rawCallerArn: string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (value: unknown): Obj => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : {});
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: string }): ApiRequest {
+  const e = obj(event);
+  const rc = obj(e.requestContext);
+  const http = obj(rc.http);
+  const v2 = e.version === '2.0' || str(http.method) !== undefined;
+
+  let method: string;
+  let path: string;
+  let identity: Obj;
+  let sourceIp: string | undefined;
+  if (v2) {
+    method = str(http.method) ?? '';
+    path = str(e.rawPath) ?? str(http.path) ?? '/';
+    const stage = str(rc.stage);
+    if (stage && stage !== '$default' && (path === `/${stage}` || path.startsWith(`/${stage}/`))) path = path.slice(stage.length + 1) || '/';
+    identity = obj(obj(rc.authorizer).iam);
+    sourceIp = str(http.sourceIp);
+  } else {
+    method = str(e.httpMethod) ?? '';
+    path = str(e.path) ?? '/';
+    identity = obj(rc.identity);
+    sourceIp = str(identity.sourceIp);
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(obj(e.headers))) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  }
+  for (const [name, values] of Object.entries(obj(e.multiValueHeaders))) {
+    const lower = name.toLowerCase();
+    if (headers[lower] === undefined && Array.isArray(values)) headers[lower] = values.filter((v) => typeof v === 'string').join(', ');
+  }
+
+  let body: Buffer | undefined;
+  let bodyError: 'base64' | undefined;
+  const rawBody = str(e.body);
+  if (rawBody === undefined || rawBody === '') {
+    body = Buffer.alloc(0);
+  } else if (e.isBase64Encoded === true) {
+    const compact = rawBody.replace(/[\r\n]/g, '');
+    if (BASE64.test(compact)) body = Buffer.from(compact, 'base64');
+    else bodyError = 'base64';
+  } else {
+    body = Buffer.from(rawBody, 'utf8');
+  }
+
+  const rawCallerArn = str(identity.userArn);
+  return {
+    method: method.toUpperCase(),
+    path,
+    headers,
+    body,
+    bodyError,
+    requestId: str(rc.requestId) ?? context?.awsRequestId ?? 'unknown',
+    sourceIp,
+    userAgent: headers['user-agent'] ?? str(identity.userAgent),
+    caller: normalisePrincipal(rawCallerArn, identity.principalOrgId),
+    rawCallerArn,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The per-container key cache (DESIGN §10): each key is fetched at most once per TTL, concurrent requests share
+ * one in-flight fetch, a failed refresh keeps serving the last good key for a grace period (stale-if-error), and
+ * a failed fetch with nothing usable cached answers `key_unavailable` at once for a short back-off instead of
+ * letting every request wait on a struggling backend.
+ */
+import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
+import type { SigningKey } from '../core/secret.ts';
+
+/** What a backend returns for one key. */
+export interface FetchedKey {
+  key: SigningKey;
+  /** The backend's version of the secret; the same version is not parsed twice. */
+  versionId: string | undefined;
+}
+
+/** A backend: Secrets Manager in AWS, files under `.local/keys/` locally. */
+export interface KeyFetcher {
+  readonly kind: string;
+  /** `previous` is the key currently cached, so a backend can skip re-importing an unchanged version. */
+  fetch(name: string, previous: FetchedKey | undefined): Promise<FetchedKey>;
+}
+
+export interface KeyStoreOptions {
+  fetcher: KeyFetcher;
+  /** Key names the store serves (the policy's `keys`). */
+  names: readonly string[];
+  ttlSeconds: number;
+  staleGraceSeconds: number;
+  /** After a failed fetch with nothing cached, answer 503 without calling the backend for this long. */
+  failureBackoffSeconds?: number;
+  now?: () => number;
+  /** Observability hooks: called after every backend call. */
+  onFetch?: (event: { name: string; ok: boolean; durationMs: number; error?: unknown; servedStale: boolean }) => void;
+}
+
+export interface KeyHealth {
+  name: string;
+  keyId: string | null;
+  loadedAt: string | null;
+  /** Seconds since the key was loaded. */
+  age: number | null;
+  /** True when the TTL has passed and the key is served only because a refresh failed. */
+  stale: boolean;
+  status: 'ok' | 'stale' | 'unavailable' | 'invalid' | 'not_loaded';
+  error?: string;
+}
+
+interface Entry {
+  fetched?: FetchedKey;
+  loadedAt?: number;
+  inflight?: Promise<SigningKey>;
+  failedAt?: number;
+  error?: TokenVendingError;
+}
+
+export class KeyStore {
+  readonly #options: Required<Omit<KeyStoreOptions, 'onFetch'>> & Pick<KeyStoreOptions, 'onFetch'>;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: KeyStoreOptions) {
+    this.#options = { failureBackoffSeconds: 2, now: Date.now, ...options };
+    for (const name of options.names) this.#entries.set(name, {});
+  }
+
+  get kind(): string {
+    return this.#options.fetcher.kind;
+  }
+
+  /**
+   * The signing key named `name`.
+   * @throws TokenVendingError `key_unavailable` (with `retryAfter`) or `key_invalid`.
+   */
+  get(name: string): Promise<SigningKey> {
+    const entry = this.#entries.get(name);
+    if (entry === undefined) {
+      return Promise.reject(new TokenVendingError('internal', 'The profile names a key the store does not serve.', { reason: `unknown_key:${name}` }));
+    }
+    const now = this.#options.now();
+    if (entry.fetched && entry.loadedAt !== undefined && now - entry.loadedAt < this.#options.ttlSeconds * 1000) {
+      return Promise.resolve(entry.fetched.key);
+    }
+    if (entry.inflight) return entry.inflight;
+    if (!entry.fetched && entry.failedAt !== undefined && entry.error && now - entry.failedAt < this.#options.failureBackoffSeconds * 1000) {
+      return Promise.reject(entry.error);
+    }
+    entry.inflight = this.#refresh(name, entry).finally(() => {
+      entry.inflight = undefined;
+    });
+    return entry.inflight;
+  }
+
+  async #refresh(name: string, entry: Entry): Promise<SigningKey> {
+    const started = this.#options.now();
+    try {
+      const fetched = await this.#options.fetcher.fetch(name, entry.fetched);
+      entry.fetched = fetched;
+      entry.loadedAt = this.#options.now();
+      entry.failedAt = undefined;
+      entry.error = undefined;
+      this.#options.onFetch?.({ name, ok: true, durationMs: this.#options.now() - started, servedStale: false });
+      return fetched.key;
+    } catch (cause) {
+      const now = this.#options.now();
+      const error = this.#asKeyError(name, cause);
+      entry.failedAt = now;
+      entry.error = error;
+      const usable = entry.fetched && entry.loadedAt !== undefined && now - entry.loadedAt < (this.#options.ttlSeconds + this.#options.staleGraceSeconds) * 1000;
+      this.#options.onFetch?.({ name, ok: false, durationMs: now - started, error: cause, servedStale: Boolean(usable) });
+      if (usable && entry.fetched) return entry.fetched.key;
+      throw error;
+    }
+  }
+
+  #asKeyError(name: string, cause: unknown): TokenVendingError {
+    if (isTokenVendingError(cause) && (cause.code === 'key_invalid' || cause.code === 'key_unavailable')) return cause;
+    return new TokenVendingError('key_unavailable', `Key "${name}" cannot be loaded right now; retry shortly.`, {
+      reason: 'fetch_failed',
+      retryAfter: Math.max(1, this.#options.failureBackoffSeconds),
+      cause,
+    });
+  }
+
+  /** Load every key (through the cache) and report each one's state. Never includes material. */
+  async health(): Promise<KeyHealth[]> {
+    const names = [...this.#entries.keys()];
+    await Promise.allSettled(names.map((name) => this.get(name)));
+    const now = this.#options.now();
+    return names.map((name) => {
+      const entry = this.#entries.get(name) as Entry;
+      const age = entry.loadedAt === undefined ? null : Math.floor((now - entry.loadedAt) / 1000);
+      const stale = age !== null && age >= this.#options.ttlSeconds;
+      const health: KeyHealth = {
+        name,
+        keyId: entry.fetched?.key.keyId ?? null,
+        loadedAt: entry.loadedAt === undefined ? null : new Date(entry.loadedAt).toISOString(),
+        age,
+        stale,
+        status: entry.fetched ? (stale ? 'stale' : 'ok') : entry.error ? (entry.error.code === 'key_invalid' ? 'invalid' : 'unavailable') : 'not_loaded',
+      };
+      if (entry.error) health.error = entry.error.code === 'key_invalid' ? entry.error.detail : entry.error.code;
+      return health;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm start`: the local server on 127.0.0.1:${PORT:-8787}. With no configuration it generates a throwaway dev
+ * key, a dev policy and a developer identity under `.local/`, and prints commands that get a token.
+ */
+import { userInfo } from 'node:os';
+import { relative, resolve } from 'node:path';
+import { ConfigError } from '../config.ts';
+import { createHandler } from '../handler.ts';
+import { PolicyError } from '../policy/policy.ts';
+import { allowedProfiles } from '../policy/authorize.ts';
+import { normalisePrincipal } from '../core/principal.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
+import { CredentialsFileError, devPolicyText, ensureFile, generateDevCredentials, generateDevSecret, localPaths, readCredentialsFile } from './dev.ts';
+import { createLocalServer } from './server.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`asc-token-vending: ${message}\n`);
+  process.exit(1);
+}
+
+function port(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 8787;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 65535) fail(`PORT=${JSON.stringify(raw)} is not a TCP port (1–65535)`);
+  return value;
+}
+
+const env = { ...process.env };
+const paths = localPaths(resolve('.local'));
+const notes: string[] = [];
+const show = (file: string) => relative(process.cwd(), file) || file;
+
+let policySource: string;
+if (env.POLICY_FILE?.trim()) {
+  policySource = env.POLICY_FILE;
+} else {
+  if (ensureFile(paths.policy, devPolicyText, 0o644)) notes.push(`generated ${show(paths.policy)}`);
+  env.POLICY_FILE = paths.policy;
+  policySource = `${show(paths.policy)}${notes.length ? ' (generated)' : ''}`;
+}
+
+let credentialsFile = env.LOCAL_CREDENTIALS_FILE?.trim();
+if (!credentialsFile) {
+  const user = (() => {
+    try {
+      return userInfo().username;
+    } catch {
+      return 'dev';
+    }
+  })();
+  if (ensureFile(paths.credentials, () => `${JSON.stringify(generateDevCredentials(user), null, 2)}\n`)) notes.push(`generated ${show(paths.credentials)}`);
+  credentialsFile = paths.credentials;
+}
+
+let credentials;
+let runtime: Runtime;
+try {
+  credentials = readCredentialsFile(credentialsFile);
+  runtime = createRuntime({
+    env,
+    defaults: { keySource: 'local' },
+    localKeyDirectory: paths.keys,
+    // EMF metric lines only matter in CloudWatch; locally they would drown the audit records.
+    ...(env.LOG_LEVEL?.toUpperCase() === 'DEBUG' ? {} : { metricsSink: () => {} }),
+  });
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof PolicyError || error instanceof CredentialsFileError) fail(error.message);
+  throw error;
+}
+
+if (runtime.config.keySource === 'local') {
+  for (const name of runtime.policy.keys.keys()) {
+    if (ensureFile(`${paths.keys}/${name}.json`, generateDevSecret)) notes.push(`generated throwaway key ${show(`${paths.keys}/${name}.json`)} (Apple does not know it)`);
+  }
+}
+
+const handler = createHandler({ init: () => runtime });
+const server = createLocalServer({
+  handler,
+  credentials,
+  onRefused: ({ method, path, reason, sourceIp }) => runtime.logger.audit({ event: 'request.refused', method, path, reason, sourceIp }),
+});
+const listenPort = port(env.PORT);
+
+server.on('error', (error: NodeJS.ErrnoException) => {
+  fail(error.code === 'EADDRINUSE' ? `port ${listenPort} is in use: stop the other server or set PORT` : `cannot listen: ${error.message}`);
+});
+
+server.listen(listenPort, '127.0.0.1', async () => {
+  const url = `http://127.0.0.1:${listenPort}`;
+  const first = credentials[0]!;
+  const caller = normalisePrincipal(first.principalArn);
+  const profiles = caller ? allowedProfiles(runtime.policy, caller) : [];
+  const example = profiles.find((p) => p.scope === 'any' || !p.scope.some((e) => e.wildcard)) ?? profiles[0];
+  const health = await runtime.keys.health();
+  const lines = [
+    '',
+    `asc-token-vending local server: ${url}`,
+    '  (the Lambda handler itself; requests must be SigV4-signed for execute-api, as API Gateway requires)',
+    '',
+    `  policy     ${policySource}`,
+    `  keys       ${runtime.config.keySource}${runtime.config.keySource === 'local' ? ` (${show(paths.keys)})` : ''}: ${health.map((k) => `${k.name}=${k.keyId ?? k.status}`).join(', ')}`,
+    `  caller     ${first.principalArn}  (${show(credentialsFile)})`,
+    `  may use    ${profiles.map((p) => p.name).join(', ') || 'no profile: add its role to a profile\'s callers'}`,
+    ...notes.map((n) => `  note       ${n}`),
+    '',
+  ];
+  if (example) {
+    lines.push(
+      'Get a token with curl:',
+      `  curl -sS --aws-sigv4 'aws:amz:us-east-1:execute-api' --user '${first.accessKeyId}:${first.secretAccessKey}' -X POST ${url}/v1/tokens/${example.name}`,
+      '',
+      'or with the CLI (any AWS credentials the server knows; in AWS, your own role):',
+      `  AWS_ACCESS_KEY_ID=${first.accessKeyId} AWS_SECRET_ACCESS_KEY=${first.secretAccessKey} node dist/cli.mjs token ${example.name} --url ${url} --output json`,
+      '',
+    );
+  }
+  lines.push('Audit records and logs follow as JSON lines. Ctrl-C stops the server.', '');
+  process.stdout.write(lines.join('\n'));
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  });
+}

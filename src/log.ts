@@ -1,0 +1,61 @@
+/**
+ * Structured JSON logs, one line per record, as CloudWatch Logs Insights reads them. Audit records carry
+ * `tokenSha256`, never the token; nothing here is ever handed key material.
+ */
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 100 };
+
+export const LOG_LEVELS = Object.keys(ORDER) as LogLevel[];
+
+export type LogSink = (line: string) => void;
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A record that is always written, whatever the level: one per decision. */
+  audit(fields: Record<string, unknown>): void;
+}
+
+export const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+export function createLogger(options: { level?: LogLevel; sink?: LogSink; service?: string; now?: () => number } = {}): Logger {
+  const threshold = ORDER[options.level ?? 'INFO'];
+  const sink = options.sink ?? stdoutSink;
+  const service = options.service ?? 'asc-token-vending';
+  const now = options.now ?? Date.now;
+  const write = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: Record<string, unknown>) => {
+    sink(JSON.stringify({ timestamp: new Date(now()).toISOString(), level, service, message, ...fields }, replacer));
+  };
+  const at = (level: Exclude<LogLevel, 'SILENT'>) => (message: string, fields?: Record<string, unknown>) => {
+    if (ORDER[level] >= threshold) write(level, message, fields);
+  };
+  return {
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warn: at('WARN'),
+    error: at('ERROR'),
+    audit: (fields) => write('AUDIT', 'audit', fields),
+  };
+}
+
+/** Errors become {name, message, code, cause} rather than `{}`; KeyObjects and Buffers are never serialised. */
+function replacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = { name: value.name, message: value.message };
+    const code = (value as { code?: unknown }).code;
+    if (code !== undefined) out.code = code;
+    const reason = (value as { reason?: unknown }).reason;
+    if (reason !== undefined) out.reason = reason;
+    if (value.cause !== undefined) out.cause = value.cause;
+    return out;
+  }
+  if (typeof value === 'object' && value !== null && (Buffer.isBuffer(value) || value.constructor?.name === 'KeyObject' || value.constructor?.name === 'PrivateKeyObject')) {
+    return '[redacted]';
+  }
+  return value;
+}

@@ -1,0 +1,82 @@
+/**
+ * The decision: may this caller get this token? Pure: policy, identity and request in, a grant or a coded error
+ * out. Deny by default.
+ */
+import { TokenVendingError } from '../core/errors.ts';
+import type { CallerIdentity } from '../core/principal.ts';
+import { canonicalScope, scopeCovers, type ScopeEntry } from '../core/scope.ts';
+import { MIN_TTL, type Policy, type Profile } from './policy.ts';
+
+export interface TokenRequest {
+  /** Parsed and syntax-checked scope entries, or undefined for "the profile's scope". */
+  scope?: ScopeEntry[] | undefined;
+  ttl?: number | undefined;
+}
+
+export interface Grant {
+  profile: Profile;
+  /** `null` for a token without a scope claim. */
+  scope: ScopeEntry[] | null;
+  ttl: number;
+}
+
+/** Forbidden detail: one answer for no identity, unknown profile and caller not allowed (DESIGN §5). */
+const FORBIDDEN = 'You are not allowed to use this profile. Ask the platform owner to list your IAM principal in its callers.';
+
+/**
+ * @throws TokenVendingError `forbidden` (reason `no_identity` | `unknown_profile` | `caller_not_allowed`),
+ * `scope_not_allowed`, `scope_required`, `invalid_scope`, `ttl_out_of_range`.
+ */
+export function authorize(policy: Policy, caller: CallerIdentity | undefined, profileName: string, request: TokenRequest): Grant {
+  if (caller === undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'no_identity' });
+  const profile = policy.profiles.get(profileName);
+  if (profile === undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'unknown_profile' });
+  if (!callerAllowed(profile, caller)) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'caller_not_allowed' });
+  return { profile, scope: grantScope(profile, request.scope), ttl: grantTtl(profile, request.ttl) };
+}
+
+export function callerAllowed(profile: Profile, caller: CallerIdentity): boolean {
+  return profile.callers.some((matcher) => matcher.matches(caller));
+}
+
+/** The profiles a caller may use, for `GET /v1/profiles`. */
+export function allowedProfiles(policy: Policy, caller: CallerIdentity | undefined): Profile[] {
+  if (caller === undefined) return [];
+  return [...policy.profiles.values()].filter((profile) => callerAllowed(profile, caller));
+}
+
+function grantScope(profile: Profile, requested: ScopeEntry[] | undefined): ScopeEntry[] | null {
+  if (profile.scope === 'any') {
+    if (requested === undefined) return null;
+    if (profile.api === 'app-store-server') {
+      throw new TokenVendingError('invalid_scope', 'App Store Server API tokens take no scope; omit it', { reason: 'scope_for_unscoped_api' });
+    }
+    return requested;
+  }
+  const patterns = profile.scope;
+  if (requested === undefined) {
+    if (patterns.some((p) => p.wildcard)) {
+      throw new TokenVendingError(
+        'scope_required',
+        `Profile "${profile.name}" grants wildcard scope entries; ask for the concrete entries you need, e.g. ${JSON.stringify(patterns.find((p) => p.wildcard)?.text.replace(/\*/g, '123'))}`,
+      );
+    }
+    return patterns;
+  }
+  for (const entry of requested) {
+    if (!patterns.some((pattern) => scopeCovers(pattern, entry))) {
+      throw new TokenVendingError('scope_not_allowed', `Profile "${profile.name}" does not grant "${canonicalScope(entry)}"; GET /v1/profiles lists what it grants.`, {
+        reason: 'scope_not_granted',
+      });
+    }
+  }
+  return requested;
+}
+
+function grantTtl(profile: Profile, requested: number | undefined): number {
+  if (requested === undefined) return profile.ttl.default;
+  if (!Number.isInteger(requested) || requested < MIN_TTL || requested > profile.ttl.max) {
+    throw new TokenVendingError('ttl_out_of_range', `ttl must be a whole number of seconds from ${MIN_TTL} to ${profile.ttl.max} for profile "${profile.name}"`);
+  }
+  return requested;
+}

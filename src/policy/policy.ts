@@ -1,0 +1,248 @@
+/**
+ * The policy (DESIGN §4): which keys exist and who may get which token. Parsed and validated once — every
+ * problem listed, unknown fields refused — then compiled to matchers so that `authorize()` is a pure function.
+ */
+import { API_RULES, BUNDLE_ID_PATTERN, LONG_LIVED_MAX_TTL, isApiKind, type ApiKind } from '../core/apple.ts';
+import { isLongLivedEligible } from '../core/long-lived.ts';
+import { parseScopeEntry, type ScopeEntry } from '../core/scope.ts';
+
+export interface PolicyKey {
+  name: string;
+  secretId: string;
+}
+
+export interface CallerMatcher {
+  /** The pattern as written in the policy. */
+  text: string;
+  matches(caller: { principal: string; accountId: string; orgId: string | undefined }): boolean;
+}
+
+export interface Profile {
+  name: string;
+  description: string | undefined;
+  key: PolicyKey;
+  api: ApiKind;
+  /** `'any'`: a token without a scope claim (everything the key's role allows). */
+  scope: ScopeEntry[] | 'any';
+  ttl: { default: number; max: number };
+  bundleId: string | undefined;
+  callers: CallerMatcher[];
+  /** True when the profile may mint tokens over Apple's 20-minute limit (Apple's long-lived conditions hold). */
+  longLived: boolean;
+}
+
+export interface Policy {
+  version: 1;
+  keys: Map<string, PolicyKey>;
+  profiles: Map<string, Profile>;
+}
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: the policy has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Default lifetime when a profile gives none: ten minutes, or the profile's maximum if lower. */
+export const DEFAULT_TTL = 600;
+/** Shortest lifetime a caller may ask for: a token must outlive the request that uses it. */
+export const MIN_TTL = 60;
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SECRET_ID = /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+)$/;
+const ACCOUNT_CALLER = /^account:([0-9]{12})$/;
+const ORG_CALLER = /^org:(o-[a-z0-9]{10,32})$/;
+const ARN_CALLER = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc|\*):(iam|sts)::([0-9]{12}|\*):([\w+=,.@\/*?-]+)$/;
+
+const TOP_FIELDS = new Set(['version', 'keys', 'profiles']);
+const KEY_FIELDS = new Set(['secretId']);
+const PROFILE_FIELDS = new Set(['key', 'api', 'scope', 'ttl', 'bundleId', 'callers', 'description']);
+const TTL_FIELDS = new Set(['default', 'max']);
+
+type Obj = Record<string, unknown>;
+const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Validate and compile a parsed policy document.
+ * @throws PolicyError listing every problem found.
+ */
+export function compilePolicy(document: unknown, source = 'policy'): Policy {
+  const problems: string[] = [];
+  const problem = (path: string, text: string) => problems.push(`${path}: ${text}`);
+  if (!isObject(document)) throw new PolicyError(source, ['the document must be a mapping with version, keys and profiles']);
+  for (const field of Object.keys(document)) if (!TOP_FIELDS.has(field)) problem(field, 'unknown field (expected version, keys, profiles)');
+  if (document.version !== 1) problem('version', 'must be 1');
+
+  const keys = new Map<string, PolicyKey>();
+  if (!isObject(document.keys) || Object.keys(document.keys).length === 0) {
+    problem('keys', 'must map at least one key name to { secretId }');
+  } else {
+    for (const [name, value] of Object.entries(document.keys)) {
+      const path = `keys.${name}`;
+      if (!KEY_NAME.test(name)) problem(path, 'key names are letters, digits, "-" and "_" (at most 64)');
+      if (!isObject(value)) {
+        problem(path, 'must be { secretId: NAME_OR_ARN }');
+        continue;
+      }
+      for (const field of Object.keys(value)) if (!KEY_FIELDS.has(field)) problem(`${path}.${field}`, 'unknown field (expected secretId)');
+      if (typeof value.secretId !== 'string' || !SECRET_ID.test(value.secretId)) {
+        problem(`${path}.secretId`, 'must be a Secrets Manager secret name or ARN');
+        continue;
+      }
+      keys.set(name, { name, secretId: value.secretId });
+    }
+  }
+
+  const profiles = new Map<string, Profile>();
+  if (!isObject(document.profiles) || Object.keys(document.profiles).length === 0) {
+    problem('profiles', 'must define at least one profile');
+  } else {
+    for (const [name, value] of Object.entries(document.profiles)) {
+      const compiled = compileProfile(name, value, keys, (field, text) => problem(field ? `profiles.${name}.${field}` : `profiles.${name}`, text));
+      if (compiled) profiles.set(name, compiled);
+    }
+  }
+  if (problems.length > 0) throw new PolicyError(source, problems);
+  return { version: 1, keys, profiles };
+}
+
+function compileProfile(
+  name: string,
+  value: unknown,
+  keys: Map<string, PolicyKey>,
+  problem: (field: string, text: string) => void,
+): Profile | undefined {
+  const before = { count: 0 };
+  const report = (field: string, text: string) => {
+    before.count++;
+    problem(field, text);
+  };
+  if (!PROFILE_NAME.test(name)) report('', 'profile names are letters, digits, ".", "-" and "_" (at most 64), as they appear in URL paths');
+  if (!isObject(value)) {
+    report('', 'must be a mapping with key, scope and callers');
+    return undefined;
+  }
+  for (const field of Object.keys(value)) {
+    if (!PROFILE_FIELDS.has(field)) report(field, `unknown field (expected ${[...PROFILE_FIELDS].join(', ')})`);
+  }
+
+  const key = typeof value.key === 'string' ? keys.get(value.key) : undefined;
+  if (key === undefined) report('key', typeof value.key === 'string' ? `names no key under keys: "${value.key}"` : 'must name a key under keys');
+
+  const apiValue = value.api ?? 'app-store-connect';
+  const api: ApiKind = isApiKind(apiValue) ? apiValue : 'app-store-connect';
+  if (!isApiKind(apiValue)) report('api', 'must be app-store-connect, enterprise or app-store-server');
+  const rules = API_RULES[api];
+
+  let scope: ScopeEntry[] | 'any' = 'any';
+  if (value.scope === 'any') {
+    scope = 'any';
+  } else if (Array.isArray(value.scope) && value.scope.length > 0) {
+    if (!rules.scoped) report('scope', `${api} tokens take no scope; write "scope: any"`);
+    const entries: ScopeEntry[] = [];
+    value.scope.forEach((raw, index) => {
+      const parsed = parseScopeEntry(raw, { allowWildcards: true });
+      if (typeof parsed === 'string') report(`scope[${index}]`, parsed);
+      else entries.push(parsed);
+    });
+    scope = entries;
+  } else {
+    report('scope', 'must be a non-empty list of scope entries ("GET /v1/builds"), or "any" for a token without a scope');
+  }
+
+  const longLivedScope = api === 'app-store-connect' && scope !== 'any' && isLongLivedEligible(scope);
+  const limit = longLivedScope ? LONG_LIVED_MAX_TTL : rules.maxTtl;
+  let max = rules.maxTtl;
+  let def = Math.min(DEFAULT_TTL, max);
+  if (value.ttl !== undefined) {
+    if (!isObject(value.ttl)) {
+      report('ttl', 'must be { default: SECONDS, max: SECONDS }');
+    } else {
+      for (const field of Object.keys(value.ttl)) if (!TTL_FIELDS.has(field)) report(`ttl.${field}`, 'unknown field (expected default, max)');
+      const wholeSeconds = (field: 'default' | 'max'): number | undefined => {
+        const v = (value.ttl as Obj)[field];
+        if (v === undefined) return undefined;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_TTL) {
+          report(`ttl.${field}`, `must be a whole number of seconds, at least ${MIN_TTL}`);
+          return undefined;
+        }
+        return v;
+      };
+      const givenMax = wholeSeconds('max');
+      const givenDefault = wholeSeconds('default');
+      if (givenMax !== undefined) {
+        if (givenMax > limit) {
+          report(
+            'ttl.max',
+            longLivedScope
+              ? `${givenMax} is over Apple's six-month limit (${LONG_LIVED_MAX_TTL})`
+              : `${givenMax} is over Apple's limit of ${rules.maxTtl} seconds for ${api} tokens` +
+                  (api === 'app-store-connect' ? ' (longer only for GET-only scopes on the resources Apple allows long-lived tokens for)' : ''),
+          );
+        }
+        max = givenMax;
+      }
+      def = givenDefault ?? Math.min(DEFAULT_TTL, max);
+      if (def > max) report('ttl.default', `${def} is more than ttl.max (${max})`);
+    }
+  }
+
+  let bundleId: string | undefined;
+  if (rules.bundleId) {
+    if (typeof value.bundleId !== 'string' || !BUNDLE_ID_PATTERN.test(value.bundleId)) {
+      report('bundleId', `${api} profiles need the app's bundle ID (e.g. com.example.app); it becomes the bid claim`);
+    } else {
+      bundleId = value.bundleId;
+    }
+  } else if (value.bundleId !== undefined) {
+    report('bundleId', `only app-store-server profiles take a bundleId`);
+  }
+
+  let description: string | undefined;
+  if (value.description !== undefined) {
+    if (typeof value.description !== 'string' || value.description.length > 500) report('description', 'must be a string of at most 500 characters');
+    else description = value.description;
+  }
+
+  const callers: CallerMatcher[] = [];
+  if (!Array.isArray(value.callers) || value.callers.length === 0) {
+    report('callers', 'must list at least one caller (an IAM ARN pattern, account:ID or org:ID)');
+  } else {
+    value.callers.forEach((raw, index) => {
+      const matcher = compileCaller(raw);
+      if (typeof matcher === 'string') report(`callers[${index}]`, matcher);
+      else callers.push(matcher);
+    });
+  }
+
+  if (before.count > 0 || key === undefined) return undefined;
+  return { name, description, key, api, scope, ttl: { default: def, max }, bundleId, callers, longLived: max > rules.maxTtl };
+}
+
+/** Compile one caller entry to a matcher, or return the problem. */
+export function compileCaller(raw: unknown): CallerMatcher | string {
+  if (typeof raw !== 'string') return 'must be a string';
+  const account = ACCOUNT_CALLER.exec(raw);
+  if (account) return { text: raw, matches: (c) => c.accountId === account[1] };
+  const org = ORG_CALLER.exec(raw);
+  if (org) return { text: raw, matches: (c) => c.orgId === org[1] };
+  const arn = ARN_CALLER.exec(raw);
+  if (!arn) {
+    return 'must be an IAM ARN pattern (arn:aws:iam::111122223333:role/NAME, * and ? allowed), account:111122223333 or org:o-xxxxxxxxxx';
+  }
+  const resource = arn[4] ?? '';
+  if (arn[2] === 'sts' && resource.startsWith('assumed-role/')) {
+    return 'assumed-role ARNs are normalised to the role: write arn:PARTITION:iam::ACCOUNT:role/ROLE_NAME';
+  }
+  if (/^role\/.+\/./.test(resource) && !resource.includes('*')) {
+    return 'role paths are not visible in the caller\'s identity: name the role without its path (role/ROLE_NAME)';
+  }
+  if (/^[*?/]*$/.test(resource)) return 'matches every principal; name the roles or users, or use account:ID';
+  const regex = new RegExp(`^${raw.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  return { text: raw, matches: (c) => regex.test(c.principal) };
+}
