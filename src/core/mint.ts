@@ -76,6 +76,10 @@ export function buildClaims(key: SigningKey, request: MintRequest, options: Mint
   if (!Number.isInteger(ttl) || ttl < 1) {
     throw new TokenVendingError('ttl_out_of_range', 'ttl must be a whole number of seconds, at least 1');
   }
+  if (ttl <= skew) {
+    // iat is set back by the skew; a ttl no longer than that would give a token that is already expired.
+    throw new TokenVendingError('ttl_out_of_range', `ttl must be longer than the ${skew}-second clock-skew allowance`);
+  }
   if (ttl > rules.maxTtl) {
     const longLived = request.api === 'app-store-connect' && request.scope !== null && isLongLivedEligible(request.scope);
     if (!longLived) {

@@ -1,0 +1,67 @@
+/** Keys are generated at test time: no key material is ever committed. */
+import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { parseSecret, type SigningKey } from '../../src/core/secret.ts';
+
+export interface TestKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  pem: string;
+}
+
+export function generateP256(): TestKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, publicKey, pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+}
+
+export const TEAM_KEY_ID = '2X9R4HXF34';
+export const ISSUER_ID = '57246542-96fe-1a63-e053-0824d011072a';
+
+export function secretJson(key: TestKey, fields: { keyId?: string; issuerId?: string | null } = {}): string {
+  const value: Record<string, unknown> = { keyId: fields.keyId ?? TEAM_KEY_ID, privateKey: key.pem };
+  if (fields.issuerId !== null) value.issuerId = fields.issuerId ?? ISSUER_ID;
+  return JSON.stringify(value);
+}
+
+export function signingKey(key: TestKey, fields: { keyId?: string; issuerId?: string | null; name?: string } = {}): SigningKey {
+  return parseSecret(fields.name ?? 'main', secretJson(key, fields));
+}
+
+export interface DecodedToken {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * An ES256 verifier independent of the code under test (and of jose): node:crypto over the JWS signing input,
+ * with the raw r‖s (IEEE P1363) signature encoding JWS requires.
+ */
+export function verifyEs256(token: string, publicKey: KeyObject): DecodedToken {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new Error('not a compact JWS');
+  const [h, p, s] = parts as [string, string, string];
+  const signature = Buffer.from(s, 'base64url');
+  if (signature.length !== 64) throw new Error(`signature is ${signature.length} bytes, expected raw 64-byte r||s`);
+  const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+  if (!ok) throw new Error('signature does not verify');
+  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
+}
+
+export function publicKeyOf(privateKey: KeyObject): KeyObject {
+  return createPublicKey(privateKey);
+}
+
+/** Base64 body of the PEM: whatever shows up in output must never contain a run of it. */
+export function materialFragments(key: TestKey): string[] {
+  const body = key.pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+  const der = key.privateKey.export({ format: 'der', type: 'pkcs8' });
+  const fragments = [];
+  for (let i = 0; i + 24 <= body.length; i += 12) fragments.push(body.slice(i, i + 24));
+  fragments.push(der.toString('hex').slice(-40), der.toString('base64url').slice(-24));
+  return fragments;
+}
+
+export function assertNoMaterial(text: string, key: TestKey): void {
+  for (const fragment of materialFragments(key)) {
+    if (text.includes(fragment)) throw new Error(`output contains key material (${fragment.slice(0, 4)}…)`);
+  }
+}
