@@ -21,7 +21,7 @@ function fail(message: string): never {
 function port(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return 8787;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 65535) fail(`PORT=${JSON.stringify(raw)} is not a TCP port (1–65535)`);
+  if (!/^\d+$/.test(raw.trim()) || value > 65535) fail(`PORT=${JSON.stringify(raw)} is not a TCP port (1–65535, or 0 for any free port)`);
   return value;
 }
 
@@ -87,7 +87,8 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 server.listen(listenPort, '127.0.0.1', async () => {
-  const url = `http://127.0.0.1:${listenPort}`;
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : listenPort}`;
   const first = credentials[0]!;
   const caller = normalisePrincipal(first.principalArn);
   const profiles = caller ? allowedProfiles(runtime.policy, caller) : [];

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { main } from '../../src/cli/main.ts';
+import { assertNoMaterial, generateP256, verifyEs256 } from '../helpers/keys.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = mkdtempSync(join(tmpdir(), 'asc-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const key = generateP256();
+writeFileSync(join(dir, 'AuthKey_ABCDE12345.p8'), key.pem);
+writeFileSync(join(dir, 'key.p8'), key.pem);
+writeFileSync(join(dir, 'AuthKey_BADBAD1234.p8'), 'not a key');
+const ISSUER = '69a6de70-03db-47e3-e053-5b8c7c11a4d1';
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: dir, now: () => NOW });
+  return { code, stdout, stderr };
+}
+
+describe('asc-token mint', () => {
+  it('mints a team token, key ID from AuthKey_KEYID.p8', async () => {
+    const result = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--scope', 'GET /v1/apps', '--ttl', '900']);
+    assert.equal(result.code, 0, result.stderr);
+    const { header, payload } = verifyEs256(result.stdout.trim(), key.publicKey);
+    assert.deepEqual(header, { alg: 'ES256', kid: 'ABCDE12345', typ: 'JWT' });
+    assert.deepEqual(payload, { iss: ISSUER, iat: NOW / 1000 - 30, exp: NOW / 1000 + 870, aud: 'appstoreconnect-v1', scope: ['GET /v1/apps'] });
+  });
+
+  it('mints individual, enterprise and App Store Server tokens', async () => {
+    const individual = await cli(['mint', '--p8', 'key.p8', '--key-id', 'ZZZZZ99999', '--individual']);
+    assert.deepEqual(verifyEs256(individual.stdout.trim(), key.publicKey).payload, { sub: 'user', iat: NOW / 1000 - 30, exp: NOW / 1000 + 570, aud: 'appstoreconnect-v1' });
+    const enterprise = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'enterprise', '--output', 'json']);
+    assert.equal(JSON.parse(enterprise.stdout).audience, 'apple-developer-enterprise-v1');
+    const server = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'app-store-server', '--bundle-id', 'com.example.app', '--ttl', '3600']);
+    assert.equal(server.code, 0, server.stderr);
+    const { payload } = verifyEs256(server.stdout.trim(), key.publicKey);
+    assert.equal(payload.bid, 'com.example.app');
+    assert.equal((payload.exp as number) - (payload.iat as number), 3600);
+  });
+
+  it('writes env and github outputs; github masks the token and puts it only in $GITHUB_ENV', async () => {
+    const env = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--output', 'env']);
+    assert.match(env.stdout, /^ASC_TOKEN=eyJ[\w-]+\.[\w-]+\.[\w-]+\nASC_TOKEN_EXPIRES_AT=2026-11-22T12:09:30Z\n$/);
+    const githubEnv = join(dir, 'github_env');
+    writeFileSync(githubEnv, '');
+    const gh = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--output', 'github'], { GITHUB_ENV: githubEnv });
+    assert.equal(gh.code, 0, gh.stderr);
+    const token = /^ASC_TOKEN=(.+)$/m.exec(readFileSync(githubEnv, 'utf8'))?.[1] ?? '';
+    verifyEs256(token, key.publicKey);
+    const lines = gh.stdout.split('\n');
+    assert.equal(lines[0], `::add-mask::${token}`);
+    assert.ok(!lines.slice(1).join('\n').includes(token));
+    const noEnv = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--output', 'github']);
+    assert.equal(noEnv.code, 2);
+  });
+
+  const refusals: Array<[string, string[], number, RegExp]> = [
+    ['no --p8', ['mint'], 2, /--p8 FILE is required/],
+    ['key ID not inferable', ['mint', '--p8', 'key.p8', '--issuer-id', ISSUER], 2, /--key-id is required/],
+    ['no issuer and not individual', ['mint', '--p8', 'AuthKey_ABCDE12345.p8'], 2, /--issuer-id is required/],
+    ['both issuer and individual', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--individual'], 2, /exclude each other/],
+    ['malformed issuer', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', 'abc'], 2, /not an issuer ID/],
+    ['unknown api', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'x'], 2, /--api must be/],
+    ['server API without bundle', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'app-store-server'], 2, /--bundle-id is required/],
+    ['unknown option', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--color'], 2, /Unknown option/],
+    ['non-numeric ttl', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--ttl', '10m'], 2, /--ttl must be/],
+    ['ttl over Apple\'s limit', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--ttl', '1201'], 4, /ttl_out_of_range/],
+    ['invalid scope', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--scope', 'apps'], 4, /invalid_scope/],
+    ['individual key for enterprise', ['mint', '--p8', 'key.p8', '--key-id', 'ZZZZZ99999', '--individual', '--api', 'enterprise'], 1, /key_invalid/],
+    ['missing file', ['mint', '--p8', 'AuthKey_NOFILE1234.p8', '--issuer-id', ISSUER], 1, /no such file/],
+    ['not a key', ['mint', '--p8', 'AuthKey_BADBAD1234.p8', '--issuer-id', ISSUER], 1, /key_invalid: .*not a PKCS#8 private key/],
+    ['unknown command', ['frobnicate'], 2, /unknown command/],
+  ];
+  for (const [name, argv, code, message] of refusals) {
+    it(`refuses: ${name} (exit ${code})`, async () => {
+      const result = await cli(argv);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '');
+      assertNoMaterial(result.stderr, key);
+    });
+  }
+
+  it('runs from the built bundle: node dist/cli.mjs mint', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER], { cwd: dir });
+    verifyEs256(stdout.trim(), key.publicKey);
+    const failure = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'mint'], { cwd: dir }).catch((error) => error);
+    assert.equal(failure.code, 2);
+  });
+});
+
+describe('asc-token policy check', () => {
+  it('accepts the shipped policy', async () => {
+    const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /ok — 2 keys, 4 profiles/);
+  });
+  it('lists every problem and exits non-zero', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nkeys: {}\nprofiles: { a: { key: x } }\n');
+    const result = await cli(['policy', 'check', 'bad.yaml']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /has 4 problems:\n {2}- keys: .*\n {2}- profiles.a.key: .*\n {2}- profiles.a.scope: .*\n {2}- profiles.a.callers: /);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Over HTTP: the local server (the real handler behind SigV4 checked like API Gateway) with requests signed by
+ * the SDK's signer, by the CLI, and by curl --aws-sigv4.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { signedRequest } from '../../src/client/http.ts';
+import { main } from '../../src/cli/main.ts';
+import { createLocalServer } from '../../src/local/server.ts';
+import type { LocalCredential } from '../../src/local/verify.ts';
+import { createSigner } from '../../src/sigv4.ts';
+import { verifyEs256 } from '../helpers/keys.ts';
+import { createService, type Service } from '../helpers/setup.ts';
+
+const run = promisify(execFile);
+const DEV: LocalCredential = { accessKeyId: 'AKIDLOCALTEST0000001', secretAccessKey: 'local-test-secret-key-0123456789', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/tester' };
+const credentials = async () => ({ accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey });
+
+const curlAvailable = await hasCurl();
+let service: Service;
+let server: ReturnType<typeof createLocalServer>;
+let url: string;
+before(async () => {
+  service = createService();
+  server = createLocalServer({ handler: service.handler, credentials: [DEV] });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.close();
+  server.closeAllConnections();
+  service.cleanup();
+});
+
+/** Sign with the SDK signer, optionally at another time, then send what the test says (possibly tampered). */
+async function rawSigned(options: { path: string; body?: string; sendBody?: string; signingDate?: Date; secret?: string; service?: string; dropAuth?: boolean }) {
+  const target = new URL(options.path, url);
+  const signer = createSigner({ accessKeyId: DEV.accessKeyId, secretAccessKey: options.secret ?? DEV.secretAccessKey }, 'eu-west-1');
+  const headers: Record<string, string> = { host: target.host, 'content-type': 'application/json' };
+  const signed = await signer.sign(
+    { method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: {}, headers, body: options.body },
+    { signingDate: options.signingDate ?? new Date(), ...(options.service ? { signingService: options.service } : {}) },
+  );
+  const sent = { ...signed.headers } as Record<string, string>;
+  delete sent.host;
+  if (options.dropAuth) delete sent.authorization;
+  const response = await fetch(target, { method: 'POST', headers: sent, body: options.sendBody ?? options.body ?? null });
+  return { status: response.status, json: (await response.json()) as Record<string, any> };
+}
+
+describe('local server: SigV4 like API Gateway', () => {
+  it('mints for a correctly signed request', async () => {
+    const response = await signedRequest({ method: 'POST', baseUrl: url, path: '/v1/tokens/ci', body: JSON.stringify({ scope: ['GET /v1/builds'], ttl: 300 }), credentials });
+    assert.equal(response.status, 200, response.text);
+    const { payload } = verifyEs256((response.json as { token: string }).token, service.key.publicKey);
+    assert.deepEqual(payload.scope, ['GET /v1/builds']);
+    const audit = service.logs.audits().at(-1);
+    assert.equal(audit?.principal, 'arn:aws:iam::000000000000:role/local-developer');
+    assert.equal(audit?.session, 'tester');
+    assert.equal(audit?.sourceIp, '127.0.0.1');
+  });
+
+  const refusals: Array<[string, Parameters<typeof rawSigned>[0], RegExp]> = [
+    ['unsigned', { path: '/v1/tokens/release', dropAuth: true }, /missing Authorization/],
+    ['signed with the wrong secret', { path: '/v1/tokens/release', secret: 'not-the-secret' }, /signature does not match/],
+    ['signed more than 15 minutes ago', { path: '/v1/tokens/release', signingDate: new Date(Date.now() - 16 * 60_000) }, /15 minutes/],
+    ['signed more than 15 minutes ahead', { path: '/v1/tokens/release', signingDate: new Date(Date.now() + 16 * 60_000) }, /15 minutes/],
+    ['signed for another service', { path: '/v1/tokens/release', service: 's3' }, /service "s3"/],
+    ['body changed after signing', { path: '/v1/tokens/release', body: '{"ttl":300}', sendBody: '{"ttl":1200}' }, /x-amz-content-sha256 does not match|signature does not match/],
+  ];
+  for (const [name, options, reason] of refusals) {
+    it(`refuses a request ${name} with 403 problem+json`, async () => {
+      const response = await rawSigned(options);
+      assert.equal(response.status, 403);
+      assert.equal(response.json.code, 'forbidden');
+      assert.match(response.json.detail, reason);
+    });
+  }
+
+  it('refuses a body changed after signing even without x-amz-content-sha256', async () => {
+    const target = new URL('/v1/tokens/release', url);
+    const signer = createSigner({ accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey }, 'us-east-1', false);
+    const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: target.hostname, path: target.pathname, query: {}, headers: { host: target.host, 'content-type': 'application/json' }, body: '{"ttl":300}' });
+    const headers = { ...signed.headers } as Record<string, string>;
+    delete headers.host;
+    assert.equal(headers['x-amz-content-sha256'], undefined);
+    const response = await fetch(target, { method: 'POST', headers, body: '{"ttl":1200}' });
+    assert.equal(response.status, 403);
+  });
+
+  it('refuses an unknown access key', async () => {
+    const response = await signedRequest({ method: 'POST', baseUrl: url, path: '/v1/tokens/release', credentials: async () => ({ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' }) });
+    assert.equal(response.status, 403);
+    assert.match((response.json as { detail: string }).detail, /unknown access key/);
+  });
+
+  it('accepts curl --aws-sigv4, as the README shows it', { skip: !curlAvailable && 'curl is not installed' }, async () => {
+    const { stdout } = await run('curl', ['-sS', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', `${DEV.accessKeyId}:${DEV.secretAccessKey}`, '-X', 'POST', `${url}/v1/tokens/release`]);
+    const body = JSON.parse(stdout);
+    assert.equal(body.profile, 'release', stdout);
+    verifyEs256(body.token, service.key.publicKey);
+    const withBody = await run('curl', ['-sS', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', `${DEV.accessKeyId}:${DEV.secretAccessKey}`, '-H', 'content-type: application/json', '-d', '{"scope":["GET /v1/apps/7/builds"],"ttl":120}', `${url}/v1/tokens/ci`]);
+    assert.deepEqual(JSON.parse(withBody.stdout).scope, ['GET /v1/apps/7/builds'], withBody.stdout);
+  });
+});
+
+describe('the CLI against the local server', () => {
+  const cli = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, cwd: process.cwd(), now: Date.now }, { credentials, sleep: async () => {} });
+    return { code, stdout, stderr };
+  };
+
+  it('token prints the raw token', async () => {
+    const result = await cli('token', 'ci', '--url', url, '--scope', 'GET /v1/apps/1/builds', '--ttl', '300');
+    assert.equal(result.code, 0, result.stderr);
+    const { payload } = verifyEs256(result.stdout.trim(), service.key.publicKey);
+    assert.equal((payload.exp as number) - (payload.iat as number), 300);
+  });
+
+  it('refusals map to exit codes with the code, detail and a hint', async () => {
+    const refused = await cli('token', 'other-team', '--url', url);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /^asc-token: forbidden: .*\(request [0-9a-f-]+\)\nhint: /);
+    const bad = await cli('token', 'ci', '--url', url);
+    assert.equal(bad.code, 4);
+    assert.match(bad.stderr, /scope_required/);
+    const unavailable = await cli('token', 'missing-key', '--url', url);
+    assert.equal(unavailable.code, 5);
+    assert.match(unavailable.stderr, /key_unavailable/);
+    assert.equal(refused.stdout + bad.stdout + unavailable.stdout, '');
+  });
+
+  it('profiles shows the caller and its profiles', async () => {
+    const result = await cli('profiles', '--url', url);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^caller {2}arn:aws:iam::000000000000:role\/local-developer \(session tester\)/);
+    assert.match(result.stdout, /\nci {2}\(app-store-connect, ttl 600s, max 1200s\)\n {2}GET \/v1\/builds\n/);
+    assert.doesNotMatch(result.stdout, /other-team/);
+  });
+});
+
+async function hasCurl(): Promise<boolean> {
+  try {
+    await run('curl', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The Lambda handler, driven by the real events in ../shared/fixtures/aws-events (REST v1, HTTP API v2, function
+ * URL), with each test's request put into them.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ERROR_CODES } from '../../src/core/errors.ts';
+import { PROBLEM_TYPE_BASE } from '../../src/http/response.ts';
+import { fixtureNames, withRequest, loadFixture } from '../helpers/fixtures.ts';
+import { assertNoMaterial, verifyEs256 } from '../helpers/keys.ts';
+import { createService, type Service } from '../helpers/setup.ts';
+
+const IAM_FIXTURES = {
+  'rest-v1-iam-auth.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: '15.248.3.126' },
+  'rest-v1-console-test-invoke.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: 'test-invoke-source-ip' },
+  'http-v2-iam-auth.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: '15.248.3.126' },
+  'function-url-iam.docs-example.powertools-ts.json': { principal: 'arn:aws:iam::111122223333:user/example-user', session: undefined, sourceIp: '123.123.123.123' },
+  'function-url-iam.docs-example-older.aws-lambda-go.json': { principal: 'arn:aws:iam::111122223333:user/example-user', session: undefined, sourceIp: '123.123.123.123' },
+} as const;
+const NO_IDENTITY_FIXTURES = [
+  'function-url-auth-none.captured.rust-runtime.json',
+  'rest-v1-all-identity-fields.synthetic.aws-lambda-go.json',
+  'rest-v1-console-test-invoke.captured.rust-runtime.json',
+  'http-v2-stage-in-rawpath.rust-runtime.json',
+  'http-v2-iam-cognito-identity.synthetic.aws-lambda-go.json',
+];
+const REST = 'rest-v1-iam-auth.captured.powertools-ts.json';
+const V2 = 'http-v2-iam-auth.captured.powertools-ts.json';
+
+let service: Service;
+before(() => {
+  service = createService();
+});
+after(() => service.cleanup());
+
+async function call(event: unknown) {
+  const response = await service.handler(event, { awsRequestId: 'lambda-request-id' });
+  return { ...response, json: JSON.parse(response.body) };
+}
+
+function assertProblem(response: Awaited<ReturnType<typeof call>>, code: keyof typeof ERROR_CODES) {
+  assert.equal(response.json.code, code, response.body);
+  assert.equal(response.statusCode, ERROR_CODES[code].status);
+  assert.equal(response.headers['content-type'], 'application/problem+json');
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.deepEqual(Object.keys(response.json).sort(), ['code', 'detail', 'requestId', 'status', 'title', 'type']);
+  assert.equal(response.json.type, `${PROBLEM_TYPE_BASE}${code}`);
+  assert.equal(response.json.status, response.statusCode);
+  assert.equal(typeof response.json.detail, 'string');
+  assertNoMaterial(response.body, service.key);
+}
+
+const post = (fixture: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  withRequest(fixture, {
+    method: 'POST',
+    path,
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    ...(headers ? { headers } : {}),
+  });
+
+describe('every fixture covers a shape the handler must accept', () => {
+  it('the fixture list is the one this test knows', () => {
+    assert.deepEqual(fixtureNames().sort(), [...Object.keys(IAM_FIXTURES), ...NO_IDENTITY_FIXTURES].sort());
+  });
+});
+
+describe('minting from real events', () => {
+  for (const [fixture, expected] of Object.entries(IAM_FIXTURES)) {
+    it(`${fixture}: issues a verifiable token to ${expected.principal}`, async () => {
+      const before = service.logs.audits().length;
+      const response = await call(post(fixture, '/v1/tokens/ci', { scope: ['GET /v1/apps/42/builds'], ttl: 900 }, { 'content-type': 'application/json' }));
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.equal(response.headers['content-type'], 'application/json');
+      const { header, payload } = verifyEs256(response.json.token, service.key.publicKey);
+      assert.deepEqual(header, { alg: 'ES256', kid: '2X9R4HXF34', typ: 'JWT' });
+      assert.deepEqual(payload.scope, ['GET /v1/apps/42/builds']);
+      assert.equal((payload.exp as number) - (payload.iat as number), 900);
+      assert.equal(response.json.profile, 'ci');
+      assert.equal(response.json.expiresIn, 870);
+      assert.equal(Date.parse(response.json.expiresAt) / 1000, payload.exp);
+      assert.equal(Date.parse(response.json.issuedAt) / 1000, payload.iat);
+
+      const audits = service.logs.audits().slice(before);
+      assert.equal(audits.length, 1);
+      assert.equal(audits[0]?.decision, 'issued');
+      assert.equal(audits[0]?.principal, expected.principal);
+      assert.equal(audits[0]?.session, expected.session);
+      assert.equal(audits[0]?.sourceIp, expected.sourceIp);
+      assert.equal(audits[0]?.tokenSha256, response.json.tokenSha256);
+      assert.equal(audits[0]?.exp, payload.exp);
+    });
+  }
+
+  it('headers: null (console test-invoke) and an empty body mint the profile default', async () => {
+    const event = post('rest-v1-console-test-invoke.captured.powertools-ts.json', '/v1/tokens/release');
+    assert.equal(event.headers, null);
+    const response = await call(event);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json.scope, null);
+    assert.equal('scope' in verifyEs256(response.json.token, service.key.publicKey).payload, false);
+  });
+
+  it('a base64-encoded body is decoded', async () => {
+    const event = withRequest(V2, { method: 'POST', path: '/v1/tokens/ci', body: Buffer.from(JSON.stringify({ scope: ['GET /v1/builds'] })).toString('base64'), isBase64Encoded: true });
+    const response = await call(event);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json.scope, ['GET /v1/builds']);
+  });
+
+  it('App Store Server profiles mint bid tokens', async () => {
+    const response = await call(post(REST, '/v1/tokens/storekit'));
+    assert.equal(response.statusCode, 200, response.body);
+    const { payload } = verifyEs256(response.json.token, service.key.publicKey);
+    assert.equal(payload.bid, 'com.example.app');
+    assert.equal((payload.exp as number) - (payload.iat as number), 300);
+  });
+
+  it('routes a v2 rawPath that carries a named stage', async () => {
+    const event = withRequest('http-v2-stage-in-rawpath.rust-runtime.json', { method: 'GET', path: '/v1/profiles' });
+    assert.equal(event.rawPath, '/Prod/v1/profiles');
+    assertProblem(await call(event), 'forbidden'); // routed (not 404); the JWT-authorised caller has no IAM identity
+  });
+});
+
+describe('every error code of DESIGN §5 is reachable', () => {
+  const cases: Array<[string, () => unknown, keyof typeof ERROR_CODES]> = [
+    ['body not JSON', () => post(REST, '/v1/tokens/ci', '{"scope": [', { 'content-type': 'application/json' }), 'invalid_request'],
+    ['body a JSON array', () => post(REST, '/v1/tokens/ci', '[]'), 'invalid_request'],
+    ['scope not a list', () => post(REST, '/v1/tokens/ci', { scope: 'GET /v1/builds' }), 'invalid_request'],
+    ['scope entries not strings', () => post(REST, '/v1/tokens/ci', { scope: [1] }), 'invalid_request'],
+    ['ttl a string', () => post(REST, '/v1/tokens/ci', { scope: ['GET /v1/builds'], ttl: '600' }), 'invalid_request'],
+    ['unknown field', () => post(REST, '/v1/tokens/ci', { scope: ['GET /v1/builds'], audience: 'x' }), 'invalid_request'],
+    ['__proto__ field', () => post(REST, '/v1/tokens/ci', '{"__proto__": {"admin": true}}'), 'invalid_request'],
+    ['base64 body that does not decode', () => withRequest(REST, { method: 'POST', path: '/v1/tokens/ci', body: '***not base64***', isBase64Encoded: true }), 'invalid_request'],
+    ['invalid UTF-8', () => withRequest(REST, { method: 'POST', path: '/v1/tokens/ci', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64'), isBase64Encoded: true }), 'invalid_request'],
+    ['invalid scope string', () => post(REST, '/v1/tokens/ci', { scope: ['get builds'] }), 'invalid_scope'],
+    ['empty scope list', () => post(REST, '/v1/tokens/ci', { scope: [] }), 'invalid_scope'],
+    ['no scope, wildcard profile', () => post(REST, '/v1/tokens/ci'), 'scope_required'],
+    ['ttl above max', () => post(REST, '/v1/tokens/ci', { scope: ['GET /v1/builds'], ttl: 1201 }), 'ttl_out_of_range'],
+    ['fractional ttl', () => post(REST, '/v1/tokens/ci', { scope: ['GET /v1/builds'], ttl: 600.5 }), 'ttl_out_of_range'],
+    ['unknown profile', () => post(REST, '/v1/tokens/nope'), 'forbidden'],
+    ['caller not allowed', () => post(REST, '/v1/tokens/other-team'), 'forbidden'],
+    ['no identity (function URL, auth NONE)', () => post('function-url-auth-none.captured.rust-runtime.json', '/v1/tokens/release'), 'forbidden'],
+    ['scope beyond the profile', () => post(REST, '/v1/tokens/ci', { scope: ['GET /v1/users'] }), 'scope_not_allowed'],
+    ['unknown path', () => withRequest(REST, { method: 'GET', path: '/v1/secrets' }), 'not_found'],
+    ['token path with extra segment', () => post(REST, '/v1/tokens/ci/extra'), 'not_found'],
+    ['GET on the token path', () => withRequest(REST, { method: 'GET', path: '/v1/tokens/ci' }), 'method_not_allowed'],
+    ['DELETE on profiles', () => withRequest(V2, { method: 'DELETE', path: '/v1/profiles' }), 'method_not_allowed'],
+    ['body over 8 KiB', () => post(REST, '/v1/tokens/ci', { scope: [`GET /v1/${'a'.repeat(9000)}`] }), 'payload_too_large'],
+    ['form-encoded body', () => post(REST, '/v1/tokens/ci', 'scope=x', { 'Content-Type': 'application/x-www-form-urlencoded' }), 'unsupported_media_type'],
+    ['stored key not usable', () => post(REST, '/v1/tokens/broken-key'), 'key_invalid'],
+    ['key cannot be loaded', () => post(REST, '/v1/tokens/missing-key'), 'key_unavailable'],
+  ];
+  for (const [name, event, code] of cases) {
+    it(`${code}: ${name}`, async () => assertProblem(await call(event()), code));
+  }
+
+  it('405 names the allowed method', async () => {
+    const response = await call(withRequest(REST, { method: 'PUT', path: '/v1/tokens/ci' }));
+    assert.equal(response.headers.allow, 'POST');
+  });
+
+  it('503 key_unavailable carries Retry-After', async () => {
+    const response = await call(post(REST, '/v1/tokens/missing-key'));
+    assert.match(response.headers['retry-after'] ?? '', /^\d+$/);
+  });
+
+  it('key_invalid names the key and the reason, never the material', async () => {
+    const response = await call(post(REST, '/v1/tokens/broken-key'));
+    assert.match(response.json.detail, /^Key "broken" is not usable: /);
+  });
+
+  it('internal: a policy that does not load answers 500 with no cause, and logs it', async () => {
+    const broken = createService({ policy: 'version: 2\n' });
+    try {
+      const response = await broken.handler(post(REST, '/v1/tokens/ci'), { awsRequestId: 'r1' });
+      assert.equal(response.statusCode, 500);
+      const body = JSON.parse(response.body);
+      assert.equal(body.code, 'internal');
+      assert.doesNotMatch(body.detail, /version/);
+    } finally {
+      broken.cleanup();
+    }
+  });
+});
+
+describe('profiles and health', () => {
+  it('GET /v1/profiles shows the caller and only its profiles', async () => {
+    const response = await call(withRequest(V2, { method: 'GET', path: '/v1/profiles' }));
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json.caller, { principal: 'arn:aws:iam::123456789012:role/Admin', arn: 'arn:aws:sts::123456789012:assumed-role/Admin/aamorosi', session: 'aamorosi', accountId: '123456789012', orgId: null });
+    assert.deepEqual(response.json.profiles.map((p: { name: string }) => p.name), ['ci', 'release', 'storekit', 'broken-key', 'missing-key']);
+    assert.deepEqual(response.json.profiles[0], { name: 'ci', description: null, api: 'app-store-connect', key: 'main', scope: ['GET /v1/builds', 'GET /v1/apps/*/builds'], ttl: { default: 600, max: 1200 } });
+  });
+
+  it('GET /v1/health reports each key without material', async () => {
+    const response = await call(withRequest(REST, { method: 'GET', path: '/v1/health' }));
+    assert.equal(response.statusCode, 503); // two of the test keys are broken on purpose
+    const keys = Object.fromEntries(response.json.keys.map((k: { name: string }) => [k.name, k]));
+    assert.equal(keys.main.status, 'ok');
+    assert.equal(keys.main.keyId, '2X9R4HXF34');
+    assert.equal(keys.main.stale, false);
+    assert.equal(typeof keys.main.age, 'number');
+    assert.equal(keys.broken.status, 'invalid');
+    assert.equal(keys.missing.status, 'unavailable');
+    assertNoMaterial(response.body, service.key);
+  });
+});
+
+describe('robustness', () => {
+  it('answers anything with a well-formed problem, never throwing', async () => {
+    const garbage: unknown[] = [null, undefined, 42, 'event', [], {}, { requestContext: 5 }, { httpMethod: 7, path: {} }, { version: '2.0', requestContext: { http: null } },
+      { ...loadFixture(REST), body: 12345 }, { ...loadFixture(V2), headers: { 'content-type': 5 } }, { ...loadFixture(REST), multiValueHeaders: { a: 'b' } }];
+    for (const event of garbage) {
+      const response = await service.handler(event as never);
+      assert.ok([403, 404, 405].includes(response.statusCode), `${JSON.stringify(event)?.slice(0, 80)} → ${response.statusCode}`);
+      assert.equal(JSON.parse(response.body).status, response.statusCode);
+    }
+  });
+
+  it('logs no key material and no whole token', async () => {
+    const tokens: string[] = [];
+    for (const fixture of Object.keys(IAM_FIXTURES)) {
+      const response = await call(post(fixture, '/v1/tokens/release'));
+      tokens.push(response.json.token);
+    }
+    const all = service.logs.lines.join('\n');
+    assertNoMaterial(all, service.key);
+    for (const token of tokens) {
+      assert.ok(!all.includes(token));
+      assert.ok(!all.includes(token.split('.')[2] as string), 'a token signature is in the logs');
+    }
+  });
+});
