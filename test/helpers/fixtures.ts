@@ -1,10 +1,14 @@
 /** The real Lambda events in ../shared/fixtures/aws-events, with the request of a test put into them. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURE_DIR = resolve(here, '../../../shared/fixtures/aws-events');
+/** `../shared` beside the checkout, as CI lays it out; SHARED_DIR points elsewhere. */
+export const FIXTURE_DIR = resolve(process.env.SHARED_DIR ?? resolve(here, '../../../shared'), 'fixtures/aws-events');
+if (!existsSync(FIXTURE_DIR)) {
+  throw new Error(`Lambda event fixtures not found at ${FIXTURE_DIR}: check out ../shared beside this repository, or set SHARED_DIR`);
+}
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json'));
