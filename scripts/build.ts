@@ -3,11 +3,10 @@
  * dist/cli.mjs (the asc-token CLI) and dist/client.mjs (TokenClient) with esbuild.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { PolicyError, compilePolicy } from '../src/policy/policy.ts';
-import { readFileSync } from 'node:fs';
 
 const policyFile = resolve(process.env.BUILD_POLICY_FILE ?? 'infra/policy.yaml');
 let document: unknown;
@@ -35,12 +34,13 @@ const common: BuildOptions = {
   banner: { js: esmRequire },
 };
 
+const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
 await Promise.all([
-  build({ ...common, entryPoints: ['src/handler.ts'], outfile: 'dist/handler.mjs', define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) } }),
-  build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.mjs', banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
-  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: 'dist/client.mjs', minify: false }),
+  build({ ...common, entryPoints: ['src/handler.ts'], outfile: join(out, 'handler.mjs'), define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) } }),
+  build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
+  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false }),
 ]);
 
-for (const file of ['dist/handler.mjs', 'dist/cli.mjs', 'dist/client.mjs']) {
+for (const file of ['handler.mjs', 'cli.mjs', 'client.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }

@@ -208,6 +208,34 @@ describe('profiles and health', () => {
   });
 });
 
+describe('metrics', () => {
+  it('emits CloudWatch EMF lines for issued tokens, refusals by reason and key fetches', async () => {
+    const start = service.logs.lines.length;
+    await call(post(REST, '/v1/tokens/release'));
+    await call(post(REST, '/v1/tokens/nope'));
+    const emf = service.logs.records().slice(start).filter((r) => r._aws);
+    const names = emf.map((r) => r._aws.CloudWatchMetrics[0].Metrics[0].Name);
+    assert.deepEqual(names, ['TokensIssued', 'TokensRefused']);
+    for (const record of emf) {
+      const [directive] = record._aws.CloudWatchMetrics;
+      assert.equal(directive.Namespace, 'AscTokenVending');
+      assert.equal(typeof record._aws.Timestamp, 'number');
+      for (const dimension of directive.Dimensions[0]) assert.equal(typeof record[dimension], 'string');
+      assert.equal(record[directive.Metrics[0].Name], 1);
+    }
+    assert.equal(emf[1].reason, 'forbidden');
+    const fresh = createService();
+    try {
+      await fresh.handler(post(REST, '/v1/tokens/broken-key'));
+      const metric = (name: string) => fresh.logs.records().filter((r) => r._aws?.CloudWatchMetrics[0].Metrics[0].Name === name);
+      assert.equal(metric('KeyFetchFailures').length, 1);
+      assert.equal(metric('KeyFetchLatency').length, 1);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
 describe('robustness', () => {
   it('answers anything with a well-formed problem, never throwing', async () => {
     const garbage: unknown[] = [null, undefined, 42, 'event', [], {}, { requestContext: 5 }, { httpMethod: 7, path: {} }, { version: '2.0', requestContext: { http: null } },
