@@ -3,7 +3,7 @@
  * honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Timeouts are short and retries bounded so a slow or hanging
  * Secrets Manager costs a request a few seconds at most; the key store then serves a cached key or a 503.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TokenVendingError } from '../core/errors.ts';
 import { parseSecret } from '../core/secret.ts';
@@ -13,6 +13,8 @@ export interface SecretsManagerFetcherOptions {
   /** Key name → secret name or ARN (the policy's `keys`). */
   secretIds: ReadonlyMap<string, string>;
   client?: SecretsManagerClient;
+  /** Client settings for tests and special endpoints; production takes them from the environment. */
+  clientConfig?: SecretsManagerClientConfig;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   maxAttempts?: number;
@@ -31,10 +33,14 @@ export class SecretsManagerKeyFetcher implements KeyFetcher {
     this.#client =
       options.client ??
       new SecretsManagerClient({
+        ...options.clientConfig,
         maxAttempts: options.maxAttempts ?? 2,
         requestHandler: new NodeHttpHandler({
           connectionTimeout: options.connectTimeoutMs ?? 1000,
           requestTimeout: options.requestTimeoutMs ?? 1500,
+          // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes and the
+          // request hangs on (found by the hanging-endpoint test).
+          throwOnRequestTimeout: true,
         }),
       });
   }
