@@ -3,6 +3,7 @@
  * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
  */
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
+import { KEYS_USAGE, keysCommand, type KeysDeps } from './keys.ts';
 import { MINT_USAGE, mintCommand } from './mint.ts';
 import { POLICY_USAGE, policyCommand } from './policy.ts';
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
@@ -12,6 +13,7 @@ export const USAGE = `asc-token: short-lived App Store Connect API tokens withou
 ${TOKEN_USAGE}
 ${PROFILES_USAGE}
 ${MINT_USAGE}
+${KEYS_USAGE}
 ${POLICY_USAGE}
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
@@ -19,9 +21,9 @@ The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your
 Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable.
 `;
 
-const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, policy: POLICY_USAGE };
+const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE };
 
-export async function main(argv: string[], io: CliIo, deps: RemoteDeps = {}): Promise<number> {
+export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDeps = {}): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     (command === undefined ? io.stderr : io.stdout)(USAGE);
@@ -39,6 +41,8 @@ export async function main(argv: string[], io: CliIo, deps: RemoteDeps = {}): Pr
         return await profilesCommand(args, io, deps);
       case 'mint':
         return await mintCommand(args, io);
+      case 'keys':
+        return await keysCommand(args, io, deps);
       case 'policy':
         return await policyCommand(args, io);
       default:

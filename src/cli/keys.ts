@@ -1,0 +1,213 @@
+/**
+ * `asc-token keys`: the ops side of rotation (DESIGN §3, §7). A new key goes in as a new version of the same
+ * secret, staged AWSPENDING; `verify` proves Apple accepts it; `promote` moves AWSCURRENT to it. Nothing here
+ * prints key material: keys are described by key ID, issuer and version.
+ */
+import { parseArgs } from 'node:util';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { isTokenVendingError } from '../core/errors.ts';
+import { mintToken } from '../core/mint.ts';
+import { parseRequestedScope } from '../core/scope.ts';
+import { parseSecret, type SigningKey } from '../core/secret.ts';
+import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
+import { readP8 } from './p8.ts';
+
+export const KEYS_USAGE = `usage: asc-token keys import --secret-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--promote]
+       asc-token keys verify --secret-id ID [--stage pending|current] [--apple-url URL]
+       asc-token keys promote --secret-id ID [--force]
+       asc-token keys show --secret-id ID`;
+
+export interface KeysDeps {
+  secretsManager?: SecretsManagerClient;
+}
+
+const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
+const APPLE_URL = 'https://api.appstoreconnect.apple.com';
+
+export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}): Promise<number> {
+  const [sub, ...rest] = args;
+  const client = () => deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 });
+  try {
+    switch (sub) {
+      case 'import':
+        return await importKey(rest, io, client());
+      case 'show':
+        return await showKeys(rest, io, client());
+      case 'verify':
+        return await verifyKey(rest, io, client());
+      case 'promote':
+        return await promoteKey(rest, io, client());
+      default:
+        throw new UsageError(sub === undefined ? 'name a subcommand: import, verify, promote or show' : `unknown subcommand "keys ${sub}"`);
+    }
+  } catch (error) {
+    throw awsError(error);
+  }
+}
+
+function secretIdOf(value: string | undefined): string {
+  if (!value) throw new UsageError('--secret-id ID is required (the secret name or ARN, e.g. asc/main)');
+  return value;
+}
+
+async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'secret-id': { type: 'string' }, p8: { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, promote: { type: 'boolean' } },
+    strict: true,
+  });
+  const secretId = secretIdOf(values['secret-id']);
+  const key = readP8(values, io.cwd);
+  const secretString = JSON.stringify({
+    keyId: key.keyId,
+    ...(key.issuerId === undefined ? {} : { issuerId: key.issuerId }),
+    // Normalised to PKCS#8 PEM, whatever shape the file had.
+    privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  });
+  const stage = values.promote ? STAGES.current : STAGES.pending;
+  const output = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, VersionStages: [stage] }));
+  io.stdout(`imported key ${key.keyId} (${describeKind(key.issuerId)}) into ${output.Name ?? secretId} as version ${output.VersionId} (${stage})\n`);
+  io.stdout(
+    values.promote
+      ? `it is current now; services use it within KEY_CACHE_TTL_SECONDS (default 300 s)\n`
+      : `next: asc-token keys verify --secret-id ${secretId} --stage pending\n`,
+  );
+  return EXIT.ok;
+}
+
+interface VersionInfo {
+  versionId: string;
+  stages: string[];
+  key?: SigningKey;
+  problem?: string;
+}
+
+async function versions(sm: SecretsManagerClient, secretId: string): Promise<{ name: string; arn: string | undefined; versions: VersionInfo[] }> {
+  const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const list: VersionInfo[] = [];
+  for (const [versionId, stages] of Object.entries(described.VersionIdsToStages ?? {})) {
+    const info: VersionInfo = { versionId, stages };
+    try {
+      const value = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+      info.key = parseSecret(described.Name ?? secretId, value.SecretString);
+    } catch (error) {
+      if (isTokenVendingError(error)) info.problem = error.reason;
+      else throw error;
+    }
+    list.push(info);
+  }
+  const order = (v: VersionInfo) => (v.stages.includes(STAGES.current) ? 0 : v.stages.includes(STAGES.pending) ? 1 : v.stages.includes(STAGES.previous) ? 2 : 3);
+  list.sort((a, b) => order(a) - order(b));
+  return { name: described.Name ?? secretId, arn: described.ARN, versions: list };
+}
+
+async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
+  const secretId = secretIdOf(values['secret-id']);
+  const secret = await versions(sm, secretId);
+  io.stdout(`${secret.name}${secret.arn ? `  (${secret.arn})` : ''}\n`);
+  if (secret.versions.length === 0) io.stdout('  no staged versions: import a key with asc-token keys import\n');
+  for (const v of secret.versions) {
+    const what = v.key ? `key ${v.key.keyId}  ${describeKind(v.key.issuerId)}` : `not usable: ${v.problem}`;
+    io.stdout(`  ${v.stages.join(',').padEnd(22)} ${what}  version ${v.versionId}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, stage: { type: 'string' }, 'apple-url': { type: 'string' } }, strict: true });
+  const secretId = secretIdOf(values['secret-id']);
+  const stageName = values.stage ?? 'pending';
+  if (stageName !== 'pending' && stageName !== 'current') throw new UsageError('--stage must be pending or current');
+  const stage = STAGES[stageName];
+  let value;
+  try {
+    value = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException' && stageName === 'pending') {
+      throw new CliError('no_pending_version', `${secretId} has no ${stage} version`, EXIT.other, `import one with asc-token keys import, or verify the current key with --stage current`);
+    }
+    throw error;
+  }
+  let key: SigningKey;
+  try {
+    key = parseSecret(secretId, value.SecretString);
+  } catch (error) {
+    if (isTokenVendingError(error)) throw new CliError('key_invalid', error.detail, EXIT.other, 'import the .p8 again with asc-token keys import');
+    throw error;
+  }
+  const minted = await mintToken(key, { api: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
+  const base = (values['apple-url'] ?? APPLE_URL).replace(/\/$/, '');
+  let response: Response;
+  try {
+    response = await fetch(`${base}/v1/apps?limit=1`, { headers: { authorization: `Bearer ${minted.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    throw new CliError('unavailable', `cannot reach ${base} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name})`, EXIT.unavailable);
+  }
+  const about = `key ${key.keyId} (${stage}, version ${value.VersionId})`;
+  if (response.ok) {
+    io.stdout(`ok: App Store Connect accepted ${about}: GET /v1/apps answered ${response.status}\n`);
+    if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
+    return EXIT.ok;
+  }
+  const body = (await response.json().catch(() => ({}))) as { errors?: Array<{ status?: string; code?: string; title?: string; detail?: string }> };
+  const first = body.errors?.[0];
+  const apple = first ? `${first.code ?? first.status}: ${first.title ?? ''}${first.detail ? ` — ${first.detail}` : ''}` : `HTTP ${response.status}`;
+  throw new CliError(
+    'apple_refused',
+    `App Store Connect refused ${about}: ${apple}`,
+    response.status === 401 || response.status === 403 ? EXIT.refused : response.status >= 500 ? EXIT.unavailable : EXIT.other,
+    response.status === 401 ? 'check that the key ID and issuer ID match the key in App Store Connect (Users and Access → Integrations) and that it is not revoked' : undefined,
+  );
+}
+
+async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, force: { type: 'boolean' } }, strict: true });
+  const secretId = secretIdOf(values['secret-id']);
+  const secret = await versions(sm, secretId);
+  const pending = secret.versions.find((v) => v.stages.includes(STAGES.pending));
+  const current = secret.versions.find((v) => v.stages.includes(STAGES.current));
+  if (!pending) throw new CliError('no_pending_version', `${secret.name} has no ${STAGES.pending} version to promote`, EXIT.other, 'import one with asc-token keys import');
+  if (!pending.key && !values.force) {
+    throw new CliError('key_invalid', `the ${STAGES.pending} version ${pending.versionId} is not usable: ${pending.problem}`, EXIT.other, 'import the key again; --force promotes anyway');
+  }
+  await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.current, MoveToVersionId: pending.versionId, ...(current ? { RemoveFromVersionId: current.versionId } : {}) }));
+  await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.pending, RemoveFromVersionId: pending.versionId }));
+  io.stdout(`promoted: ${STAGES.current} is now key ${pending.key?.keyId ?? '?'} (version ${pending.versionId})\n`);
+  if (current) io.stdout(`previous: key ${current.key?.keyId ?? '?'} (version ${current.versionId}) is ${STAGES.previous}\n`);
+  io.stdout(
+    'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
+      `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current?.key ? `: key ${current.key.keyId}` : ''}\n`,
+  );
+  return EXIT.ok;
+}
+
+function describeKind(issuerId: string | undefined): string {
+  return issuerId === undefined ? 'individual key' : `team key, issuer ${issuerId}`;
+}
+
+/** AWS errors in terms an operator can act on. */
+function awsError(error: unknown): unknown {
+  if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
+  const name = (error as { name?: string })?.name ?? 'Error';
+  const message = (error as Error)?.message ?? String(error);
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return new CliError('secret_not_found', `Secrets Manager: ${message}`, EXIT.other, 'create the secret first (infra/key-secret.yml), and check --secret-id and AWS_REGION');
+    case 'AccessDeniedException':
+      return new CliError('access_denied', `Secrets Manager: ${message}`, EXIT.refused, 'use the ops role from infra/ops-role.yml');
+    case 'CredentialsProviderError':
+      return new CliError('no_credentials', message.split('\n')[0] ?? message, EXIT.unavailable, 'set AWS_PROFILE or assume the ops role first');
+    default:
+      if ((error as { $metadata?: unknown })?.$metadata !== undefined || /ECONNREFUSED|ETIMEDOUT|TimeoutError|ENOTFOUND/.test(`${name} ${message}`)) {
+        return new CliError('unavailable', `Secrets Manager: ${name}: ${message}`, EXIT.unavailable);
+      }
+      return error;
+  }
+}

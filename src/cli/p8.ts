@@ -1,0 +1,52 @@
+/** Reading a `.p8` file for `mint` and `keys import`: key ID from `AuthKey_KEYID.p8`, issuer or individual. */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
+import { KeyParseError, parsePrivateKey } from '../core/key.ts';
+import { CliError, EXIT, UsageError } from './io.ts';
+
+const KEY_FILE = /^AuthKey_([A-Z0-9]{10})\.p8$/;
+
+export interface P8Options {
+  p8?: string | undefined;
+  'key-id'?: string | undefined;
+  'issuer-id'?: string | undefined;
+  individual?: boolean | undefined;
+}
+
+export interface P8Key {
+  file: string;
+  keyId: string;
+  issuerId: string | undefined;
+  privateKey: KeyObject;
+}
+
+/** @throws UsageError for missing or malformed options, CliError when the file is unreadable or not a key. */
+export function readP8(values: P8Options, cwd: string): P8Key {
+  if (!values.p8) throw new UsageError('--p8 FILE is required');
+  const file = resolve(cwd, values.p8);
+  const keyId = values['key-id'] ?? KEY_FILE.exec(basename(file))?.[1];
+  if (keyId === undefined) throw new UsageError(`--key-id is required: the file name ${basename(file)} is not AuthKey_KEYID.p8`);
+  if (!KEY_ID_PATTERN.test(keyId)) throw new UsageError(`--key-id ${JSON.stringify(keyId)} is not a 10-character App Store Connect key ID`);
+  if (values.individual && values['issuer-id'] !== undefined) throw new UsageError('--issuer-id and --individual exclude each other');
+  if (!values.individual && values['issuer-id'] === undefined) {
+    throw new UsageError('--issuer-id is required for a team key (App Store Connect → Users and Access → Integrations); use --individual for an individual key');
+  }
+  if (values['issuer-id'] !== undefined && !ISSUER_ID_PATTERN.test(values['issuer-id'])) {
+    throw new UsageError(`--issuer-id ${JSON.stringify(values['issuer-id'])} is not an issuer ID (8-4-4-4-12 hex)`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError('file_unreadable', `cannot read ${values.p8}: ${code === 'ENOENT' ? 'no such file' : code}`, EXIT.other);
+  }
+  try {
+    return { file, keyId, issuerId: values['issuer-id'], privateKey: parsePrivateKey(text) };
+  } catch (error) {
+    if (error instanceof KeyParseError) throw new CliError('key_invalid', `${values.p8} is not a usable key: ${error.message}`, EXIT.other);
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The rotation runbook with the CLI: import → show → verify → promote, against Secrets Manager and App Store
+ * Connect fakes on loopback (the real SDK client and fetch on the wire).
+ */
+import assert from 'node:assert/strict';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import { parseSecret } from '../../src/core/secret.ts';
+import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { startFakeApple } from '../helpers/fake-apple.ts';
+import { assertNoMaterial, generateP256, secretJson } from '../helpers/keys.ts';
+
+const ISSUER = '69a6de70-03db-47e3-e053-5b8c7c11a4d1';
+const oldKey = generateP256();
+const newKey = generateP256();
+const dir = mkdtempSync(join(tmpdir(), 'asc-keys-'));
+writeFileSync(join(dir, 'AuthKey_NEWKEY0001.p8'), newKey.pem.replace(/\n/g, '\r\n'));
+writeFileSync(join(dir, 'AuthKey_BROKEN0001.p8'), 'nope');
+
+let sm: FakeSecretsManager;
+let apple: Awaited<ReturnType<typeof startFakeApple>>;
+let client: SecretsManagerClient;
+before(async () => {
+  sm = await new FakeSecretsManager().start();
+  apple = await startFakeApple(new Map([['OLDKEY0001', oldKey.publicKey], ['NEWKEY0001', newKey.publicKey]]));
+  client = new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDOPS', secretAccessKey: 'x' }, maxAttempts: 1 });
+});
+after(async () => {
+  await sm.stop();
+  apple.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  sm.secrets.clear();
+  sm.persistentFault = undefined;
+  sm.create('asc/main', secretJson(oldKey, { keyId: 'OLDKEY0001', issuerId: ISSUER }));
+});
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, cwd: dir, now: Date.now }, { secretsManager: client });
+  for (const key of [oldKey, newKey]) assertNoMaterial(stdout + stderr, key);
+  return { code, stdout, stderr };
+}
+
+const current = () => [...(sm.secrets.get('asc/main')?.versions.values() ?? [])].find((v) => v.stages.has('AWSCURRENT'));
+
+describe('keys: the rotation runbook', () => {
+  it('import → verify → promote moves AWSCURRENT to the new key without printing material', async () => {
+    const imported = await cli('keys', 'import', '--secret-id', 'asc/main', '--p8', 'AuthKey_NEWKEY0001.p8', '--issuer-id', ISSUER);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /imported key NEWKEY0001 \(team key, issuer 69a6de70-.*\) into asc\/main as version [0-9a-f-]+ \(AWSPENDING\)\nnext: asc-token keys verify --secret-id asc\/main --stage pending\n/);
+    assert.equal(parseSecret('x', current()?.secretString).keyId, 'OLDKEY0001', 'import does not change the current key');
+
+    const shown = await cli('keys', 'show', '--secret-id', 'asc/main');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /AWSCURRENT +key OLDKEY0001 +team key/);
+    assert.match(shown.stdout, /AWSPENDING +key NEWKEY0001 +team key/);
+
+    const verified = await cli('keys', 'verify', '--secret-id', 'asc/main', '--stage', 'pending', '--apple-url', apple.url);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /ok: App Store Connect accepted key NEWKEY0001 \(AWSPENDING/);
+    const call = apple.requests.at(-1);
+    assert.equal(call?.path, '/v1/apps?limit=1');
+    assert.deepEqual(call?.claims?.scope, ['GET /v1/apps']);
+
+    const promoted = await cli('keys', 'promote', '--secret-id', 'asc/main');
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.match(promoted.stdout, /promoted: AWSCURRENT is now key NEWKEY0001/);
+    assert.match(promoted.stdout, /previous: key OLDKEY0001 .* is AWSPREVIOUS/);
+    assert.match(promoted.stdout, /revoke the old key .*: key OLDKEY0001/);
+    assert.equal(parseSecret('x', current()?.secretString).keyId, 'NEWKEY0001');
+    const after = await cli('keys', 'show', '--secret-id', 'asc/main');
+    assert.match(after.stdout, /AWSCURRENT +key NEWKEY0001/);
+    assert.match(after.stdout, /AWSPREVIOUS +key OLDKEY0001/);
+    assert.doesNotMatch(after.stdout, /AWSPENDING/);
+  });
+
+  it('import --promote makes the key current at once, stored as clean PKCS#8 PEM', async () => {
+    const result = await cli('keys', 'import', '--secret-id', 'asc/main', '--p8', 'AuthKey_NEWKEY0001.p8', '--issuer-id', ISSUER, '--promote');
+    assert.equal(result.code, 0, result.stderr);
+    const stored = JSON.parse(current()?.secretString ?? '{}');
+    assert.deepEqual(Object.keys(stored), ['keyId', 'issuerId', 'privateKey']);
+    assert.match(stored.privateKey, /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n$/);
+  });
+
+  it('verify --stage current works, and reports Apple\'s refusal of an unknown key', async () => {
+    assert.equal((await cli('keys', 'verify', '--secret-id', 'asc/main', '--stage', 'current', '--apple-url', apple.url)).code, 0);
+    const stranger = generateP256();
+    sm.put('asc/main', secretJson(stranger, { keyId: 'UNKNOWN001', issuerId: ISSUER }), ['AWSPENDING']);
+    const refused = await cli('keys', 'verify', '--secret-id', 'asc/main', '--apple-url', apple.url);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /apple_refused: App Store Connect refused key UNKNOWN001 .*NOT_AUTHORIZED: Authentication credentials are missing or invalid\. — Provide a properly/);
+    assert.match(refused.stderr, /hint: check that the key ID and issuer ID match/);
+  });
+});
+
+describe('keys: refusals', () => {
+  const cases: Array<[string, () => void, string[], number, RegExp]> = [
+    ['no --secret-id', () => {}, ['keys', 'show'], 2, /--secret-id ID is required/],
+    ['unknown subcommand', () => {}, ['keys', 'rotate'], 2, /unknown subcommand "keys rotate"/],
+    ['a file that is not a key', () => {}, ['keys', 'import', '--secret-id', 'asc/main', '--p8', 'AuthKey_BROKEN0001.p8', '--individual'], 1, /key_invalid: .*not a usable key/],
+    ['a secret that does not exist', () => {}, ['keys', 'show', '--secret-id', 'asc/other'], 1, /secret_not_found: .*\nhint: create the secret first/],
+    ['access denied', () => (sm.persistentFault = { kind: 'accessDenied' }), ['keys', 'show', '--secret-id', 'asc/main'], 3, /access_denied: .*\nhint: use the ops role/],
+    ['Secrets Manager down', () => (sm.persistentFault = { kind: 'error5xx' }), ['keys', 'show', '--secret-id', 'asc/main'], 5, /unavailable: Secrets Manager/],
+    ['promote without a pending version', () => {}, ['keys', 'promote', '--secret-id', 'asc/main'], 1, /no_pending_version/],
+    ['promote an unusable pending version', () => sm.put('asc/main', '{"keyId":"X"}', ['AWSPENDING']), ['keys', 'promote', '--secret-id', 'asc/main'], 1, /key_invalid: the AWSPENDING version .* is not usable/],
+    ['verify without a pending version', () => {}, ['keys', 'verify', '--secret-id', 'asc/main'], 1, /no_pending_version/],
+    ['verify a bad stage', () => {}, ['keys', 'verify', '--secret-id', 'asc/main', '--stage', 'previous'], 2, /--stage must be pending or current/],
+  ];
+  for (const [name, arrange, argv, code, message] of cases) {
+    it(`${name} → exit ${code}`, async () => {
+      arrange();
+      const result = await cli(...argv);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, message);
+    });
+  }
+
+  it('promote refuses an unusable pending version without changing anything', async () => {
+    sm.put('asc/main', '{"keyId":"X"}', ['AWSPENDING']);
+    await cli('keys', 'promote', '--secret-id', 'asc/main');
+    assert.equal(parseSecret('x', current()?.secretString).keyId, 'OLDKEY0001');
+  });
+});
