@@ -13,7 +13,8 @@ export const METRIC_NAMESPACE = 'AscTokenVending';
 
 export function createEmfMetrics(options: { sink: LogSink; namespace?: string; service?: string; now?: () => number }): Metrics {
   const namespace = options.namespace ?? METRIC_NAMESPACE;
-  const service = options.service ?? 'asc-token-vending';
+  // In Lambda the function name tells stages (and accounts' several deployments) apart; alarms use it.
+  const service = options.service ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'asc-token-vending';
   const now = options.now ?? Date.now;
   const emit = (name: string, unit: string, value: number, dimensions: Record<string, string>) => {
     const dims = { service, ...dimensions };
@@ -21,7 +22,8 @@ export function createEmfMetrics(options: { sink: LogSink; namespace?: string; s
       JSON.stringify({
         _aws: {
           Timestamp: now(),
-          CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dims)], Metrics: [{ Name: name, Unit: unit }] }],
+          // Two dimension sets: the total per service (what alarms watch) and the breakdown (by reason, profile…).
+          CloudWatchMetrics: [{ Namespace: namespace, Dimensions: Object.keys(dimensions).length > 0 ? [['service'], Object.keys(dims)] : [['service']], Metrics: [{ Name: name, Unit: unit }] }],
         },
         ...dims,
         [name]: value,

@@ -220,7 +220,8 @@ describe('metrics', () => {
       const [directive] = record._aws.CloudWatchMetrics;
       assert.equal(directive.Namespace, 'AscTokenVending');
       assert.equal(typeof record._aws.Timestamp, 'number');
-      for (const dimension of directive.Dimensions[0]) assert.equal(typeof record[dimension], 'string');
+      assert.deepEqual(directive.Dimensions[0], ["service"]);
+      for (const dimension of directive.Dimensions.flat()) assert.equal(typeof record[dimension], 'string');
       assert.equal(record[directive.Metrics[0].Name], 1);
     }
     assert.equal(emf[1].reason, 'forbidden');
