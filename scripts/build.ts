@@ -38,7 +38,8 @@ const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
 await Promise.all([
   build({ ...common, entryPoints: ['src/handler.ts'], outfile: join(out, 'handler.mjs'), define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) } }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
-  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false }),
+  // A library: its dependencies stay packages the consumer installs, not copies inside the file.
+  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false, packages: 'external', banner: {} }),
 ]);
 
 for (const file of ['handler.mjs', 'cli.mjs', 'client.mjs'].map((name) => join(out, name))) {

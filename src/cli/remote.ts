@@ -3,7 +3,8 @@
  * chain, retried with jitter on 429, 5xx and network errors.
  */
 import { parseArgs } from 'node:util';
-import { signedRequest, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
+import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
+import { defaultCredentialProvider } from '../client/credentials.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
 import { parseOutput, printToken, type TokenResponse } from './output.ts';
 
@@ -41,9 +42,17 @@ function baseUrl(value: string | undefined, io: CliIo): string {
   return url;
 }
 
+async function call(request: Parameters<typeof signedRequestWithRetry>[0], deps: RemoteDeps): Promise<ServiceResponse> {
+  try {
+    return await signedRequestWithRetry(request, deps.sleep ? { sleep: deps.sleep } : {});
+  } catch (error) {
+    if (error instanceof NetworkError) throw new CliError('unavailable', error.message, EXIT.unavailable, 'Check --url / ASC_TOKEN_URL and your network.');
+    throw error;
+  }
+}
+
 async function defaultCredentials(): Promise<CredentialProvider> {
-  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-  const provider = fromNodeProviderChain();
+  const provider = defaultCredentialProvider();
   return async () => {
     try {
       return await provider();
@@ -56,31 +65,6 @@ async function defaultCredentials(): Promise<CredentialProvider> {
       );
     }
   };
-}
-
-/** Call with retries: 3 attempts, full-jitter back-off, on 429, 5xx and network errors. */
-async function call(request: Parameters<typeof signedRequest>[0], deps: RemoteDeps): Promise<ServiceResponse> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const attempts = 3;
-  for (let attempt = 1; ; attempt++) {
-    let response: ServiceResponse | undefined;
-    let networkError: unknown;
-    try {
-      response = await signedRequest(request);
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      networkError = error;
-    }
-    const retryable = response === undefined || response.status === 429 || response.status >= 500;
-    if (!retryable || attempt >= attempts) {
-      if (response) return response;
-      const cause = (networkError as { cause?: { code?: string } })?.cause?.code ?? (networkError as Error)?.name ?? 'error';
-      throw new CliError('unavailable', `cannot reach ${request.baseUrl} (${cause})`, EXIT.unavailable, 'Check --url / ASC_TOKEN_URL and your network.');
-    }
-    const retryAfter = Number(response?.headers.get('retry-after'));
-    const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 200 * 2 ** attempt;
-    await sleep(Math.random() * cap);
-  }
 }
 
 function failure(response: ServiceResponse): CliError {

@@ -70,3 +70,49 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   }
   return { status: response.status, headers: response.headers, json, text };
 }
+
+export interface RetryOptions {
+  /** Total attempts, first included (default 3). */
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A network failure after the last attempt (DNS, refused, reset, timeout). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
+/**
+ * `signedRequest` with retries on 429, 5xx and network errors: full-jitter exponential back-off, honouring
+ * `Retry-After` (capped at 10 s). Other answers (including 4xx refusals) return at once.
+ * @throws NetworkError after the last attempt fails to get any answer.
+ */
+export async function signedRequestWithRetry(request: SignedRequest, options: RetryOptions = {}): Promise<ServiceResponse> {
+  const attempts = options.attempts ?? 3;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    let response: ServiceResponse | undefined;
+    let failure: unknown;
+    try {
+      response = await signedRequest(request);
+    } catch (error) {
+      if (!isNetworkFailure(error)) throw error;
+      failure = error;
+    }
+    const retryable = response === undefined || response.status === 429 || response.status >= 500;
+    if (!retryable || attempt >= attempts) {
+      if (response) return response;
+      const detail = (failure as { cause?: { code?: string; message?: string } })?.cause;
+      const cause = detail?.code ?? detail?.message ?? (failure as Error)?.name ?? 'error';
+      throw new NetworkError(`cannot reach ${request.baseUrl} (${cause})`, { cause: failure });
+    }
+    const retryAfter = Number(response?.headers.get('retry-after'));
+    const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 200 * 2 ** attempt;
+    await sleep(Math.random() * cap);
+  }
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return name === 'TypeError' || name === 'TimeoutError' || name === 'AbortError';
+}

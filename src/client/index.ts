@@ -1,4 +1,6 @@
 /**
- * `asc-token-vending/client`: get tokens from the service in a Node process.
+ * `asc-token-vending/client`: get App Store Connect tokens from the service in a Node process.
  */
-export { signedRequest, regionFor, type CredentialProvider, type ServiceResponse, type SignedRequest } from './http.ts';
+export { TokenClient, TokenClientError, type TokenClientOptions, type TokenRequestOptions, type TokenResponse } from './token-client.ts';
+export { signedRequest, signedRequestWithRetry, regionFor, NetworkError, type CredentialProvider, type ServiceResponse, type SignedRequest } from './http.ts';
+export { defaultCredentialProvider } from './credentials.ts';

@@ -1,0 +1,134 @@
+/**
+ * TokenClient: keep App Store Connect tokens fresh inside a Node service.
+ *
+ * @example
+ * ```ts
+ * import { TokenClient } from 'asc-token-vending/client';
+ * const tokens = new TokenClient({ url: process.env.ASC_TOKEN_URL! });
+ * const { token } = await tokens.getToken('testflight-readonly', { scope: ['GET /v1/builds'] });
+ * await fetch('https://api.appstoreconnect.apple.com/v1/builds', { headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
+import { defaultCredentialProvider } from './credentials.ts';
+import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from './http.ts';
+
+export interface TokenResponse {
+  token: string;
+  tokenType: 'Bearer';
+  profile: string;
+  keyId: string;
+  audience: string;
+  scope: string[] | null;
+  issuedAt: string;
+  expiresAt: string;
+  expiresIn: number;
+  refreshAfter: string;
+  tokenSha256: string;
+}
+
+export interface TokenRequestOptions {
+  /** A subset of the profile's scope; omit for the profile's own. */
+  scope?: readonly string[];
+  /** Seconds of `exp − iat`; omit for the profile's default. */
+  ttl?: number;
+}
+
+export interface TokenClientOptions {
+  /** The API base URL including the stage (the stack's ApiBaseUrl output). */
+  url: string;
+  /** Defaults to the AWS default credential chain. */
+  credentials?: CredentialProvider;
+  /** Signing region; defaults to the URL's, then AWS_REGION. */
+  region?: string;
+  /** Attempts per request on 429, 5xx and network errors (default 3). */
+  attempts?: number;
+  now?: () => number;
+}
+
+/** A refusal or failure, with the service's stable `code` (DESIGN §5) to branch on. */
+export class TokenClientError extends Error {
+  override readonly name = 'TokenClientError';
+  constructor(
+    /** The service's error code (`forbidden`, `scope_not_allowed`, …), or `network` / `bad_response`. */
+    readonly code: string,
+    message: string,
+    /** HTTP status, 0 when no answer arrived. */
+    readonly status: number,
+    readonly requestId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class TokenClient {
+  readonly #options: TokenClientOptions;
+  readonly #credentials: CredentialProvider;
+  readonly #cache = new Map<string, { response: TokenResponse; refreshAt: number }>();
+  readonly #inflight = new Map<string, Promise<TokenResponse>>();
+
+  constructor(options: TokenClientOptions) {
+    if (!options?.url) throw new TypeError('TokenClient needs { url }: the API base URL including the stage');
+    new URL(options.url); // throws TypeError on a malformed URL
+    this.#options = options;
+    this.#credentials = options.credentials ?? defaultCredentialProvider();
+  }
+
+  /**
+   * A token for `profile`: from the cache until its `refreshAfter`, otherwise fetched — once, however many
+   * callers ask at the same time.
+   * @throws TokenClientError with the service's code.
+   */
+  getToken(profile: string, options: TokenRequestOptions = {}): Promise<TokenResponse> {
+    const key = JSON.stringify([profile, options.scope ?? null, options.ttl ?? null]);
+    const now = (this.#options.now ?? Date.now)();
+    const cached = this.#cache.get(key);
+    if (cached && now < cached.refreshAt) return Promise.resolve(cached.response);
+    const pending = this.#inflight.get(key);
+    if (pending) return pending;
+    const request = this.#fetch(profile, options)
+      .then((response) => {
+        this.#cache.set(key, { response, refreshAt: Date.parse(response.refreshAfter) });
+        return response;
+      })
+      .finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, request);
+    return request;
+  }
+
+  /** Forget cached tokens (for example after Apple refused one). */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async #fetch(profile: string, options: TokenRequestOptions): Promise<TokenResponse> {
+    const body: TokenRequestOptions = {};
+    if (options.scope !== undefined) body.scope = options.scope;
+    if (options.ttl !== undefined) body.ttl = options.ttl;
+    let response: ServiceResponse;
+    try {
+      response = await signedRequestWithRetry(
+        {
+          method: 'POST',
+          baseUrl: this.#options.url,
+          path: `/v1/tokens/${encodeURIComponent(profile)}`,
+          body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
+          credentials: this.#credentials,
+          region: this.#options.region,
+        },
+        { attempts: this.#options.attempts ?? 3 },
+      );
+    } catch (error) {
+      if (error instanceof NetworkError) throw new TokenClientError('network', error.message, 0, undefined, { cause: error });
+      throw error;
+    }
+    const json = response.json as Partial<TokenResponse> & { code?: string; detail?: string; requestId?: string };
+    if (response.status !== 200) {
+      throw new TokenClientError(json?.code ?? `http_${response.status}`, json?.detail ?? `HTTP ${response.status}`, response.status, json?.requestId);
+    }
+    if (typeof json?.token !== 'string' || typeof json.refreshAfter !== 'string') {
+      throw new TokenClientError('bad_response', 'the service answered 200 without a token', 200);
+    }
+    return json as TokenResponse;
+  }
+}
