@@ -13,6 +13,7 @@ import { parseSecret } from '../../src/core/secret.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { startFakeApple } from '../helpers/fake-apple.ts';
 import { assertNoMaterial, generateP256, secretJson } from '../helpers/keys.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const ISSUER = '69a6de70-03db-47e3-e053-5b8c7c11a4d1';
 const oldKey = generateP256();
@@ -45,6 +46,7 @@ async function cli(...argv: string[]) {
   let stderr = '';
   const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, cwd: dir, now: Date.now }, { secretsManager: client });
   for (const key of [oldKey, newKey]) assertNoMaterial(stdout + stderr, key);
+  trackOutput(stdout + stderr);
   return { code, stdout, stderr };
 }
 

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { assertNoMaterial, generateP256, verifyEs256 } from '../helpers/keys.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'asc-cli-'));
@@ -23,6 +24,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: dir, now: () => NOW });
+  trackOutput(stderr);
   return { code, stdout, stderr };
 }
 

@@ -17,6 +17,7 @@ import { createLocalServer } from '../../src/local/server.ts';
 import type { LocalCredential } from '../../src/local/verify.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { createService, type Service } from '../helpers/setup.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -114,6 +115,7 @@ describe('asc-token in CI', () => {
     let stdout = '';
     let stderr = '';
     const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: process.cwd(), now: Date.now }, { credentials, sleep: async () => {} });
+    trackOutput(stderr);
     return { code, stdout, stderr };
   };
 

@@ -15,6 +15,7 @@ import type { LocalCredential } from '../../src/local/verify.ts';
 import { createSigner } from '../../src/sigv4.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { createService, type Service } from '../helpers/setup.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const run = promisify(execFile);
 const DEV: LocalCredential = { accessKeyId: 'AKIDLOCALTEST0000001', secretAccessKey: 'local-test-secret-key-0123456789', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/tester' };
@@ -114,6 +115,7 @@ describe('the CLI against the local server', () => {
     let stdout = '';
     let stderr = '';
     const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, cwd: process.cwd(), now: Date.now }, { credentials, sleep: async () => {} });
+    trackOutput(stderr);
     return { code, stdout, stderr };
   };
 

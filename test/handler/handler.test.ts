@@ -9,6 +9,7 @@ import { PROBLEM_TYPE_BASE } from '../../src/http/response.ts';
 import { fixtureNames, withRequest, loadFixture } from '../helpers/fixtures.ts';
 import { assertNoMaterial, verifyEs256 } from '../helpers/keys.ts';
 import { createService, type Service } from '../helpers/setup.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const IAM_FIXTURES = {
   'rest-v1-iam-auth.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: '15.248.3.126' },
@@ -35,6 +36,7 @@ after(() => service.cleanup());
 
 async function call(event: unknown) {
   const response = await service.handler(event, { awsRequestId: 'lambda-request-id' });
+  if (response.statusCode !== 200) trackOutput(response.body);
   return { ...response, json: JSON.parse(response.body) };
 }
 

@@ -1,6 +1,7 @@
 /** Keys are generated at test time: no key material is ever committed. */
 import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { parseSecret, type SigningKey } from '../../src/core/secret.ts';
+import { trackKey, trackToken } from './leaks.ts';
 
 export interface TestKey {
   privateKey: KeyObject;
@@ -10,7 +11,9 @@ export interface TestKey {
 
 export function generateP256(): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, publicKey, pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  const key = { privateKey, publicKey, pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  trackKey(key);
+  return key;
 }
 
 export const TEAM_KEY_ID = '2X9R4HXF34';
@@ -38,6 +41,7 @@ export interface DecodedToken {
 export function verifyEs256(token: string, publicKey: KeyObject): DecodedToken {
   const parts = token.split('.');
   if (parts.length !== 3) throw new Error('not a compact JWS');
+  trackToken(token);
   const [h, p, s] = parts as [string, string, string];
   const signature = Buffer.from(s, 'base64url');
   if (signature.length !== 64) throw new Error(`signature is ${signature.length} bytes, expected raw 64-byte r||s`);

@@ -10,6 +10,7 @@ import { SecretsManagerKeyFetcher } from '../../src/keys/secrets-manager.ts';
 import { KeyStore } from '../../src/keys/store.ts';
 import { FakeSecretsManager, type Fault } from '../helpers/fake-secrets-manager.ts';
 import { assertNoMaterial, generateP256, secretJson } from '../helpers/keys.ts';
+import { trackOutput } from '../helpers/leaks.ts';
 
 const keyA = generateP256();
 const keyB = generateP256();
@@ -54,6 +55,7 @@ async function refusal(promise: Promise<unknown>): Promise<TokenVendingError> {
   } catch (error) {
     assert.ok(error instanceof TokenVendingError, String(error));
     assertNoMaterial(`${error.message} ${error.detail}`, keyA);
+    trackOutput(`${error.message} ${error.detail} ${String(error.cause ?? '')}`);
     return error;
   }
   assert.fail('expected a refusal');
@@ -212,4 +214,49 @@ describe('failures', () => {
       assert.match(error.detail, reason);
     });
   }
+});
+
+describe('the handler on Secrets Manager, rotating under load', () => {
+  it('keeps answering 200 through a rotation, switching to the new key', async () => {
+    const { createHandler } = await import('../../src/handler.ts');
+    const { createRuntime } = await import('../../src/runtime.ts');
+    const { createService } = await import('../helpers/setup.ts');
+    const { withRequest } = await import('../helpers/fixtures.ts');
+    const { verifyEs256 } = await import('../helpers/keys.ts');
+    const scaffold = createService(); // for its policy file and log capture
+    const now = { value: Date.now() };
+    try {
+      const handler = createHandler({
+        init: () =>
+          createRuntime({
+            env: { POLICY_FILE: `${scaffold.dir}/policy.yaml`, KEY_CACHE_TTL_SECONDS: '5' },
+            sink: scaffold.logs.sink,
+            now: () => now.value,
+            fetcher: new SecretsManagerKeyFetcher({
+              secretIds: new Map([['main', 'asc/main'], ['broken', 'asc/broken'], ['missing', 'asc/missing']]),
+              clientConfig: { endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } },
+            }),
+          }),
+      });
+      const event = () => withRequest('rest-v1-iam-auth.captured.powertools-ts.json', { method: 'POST', path: '/v1/tokens/release' });
+      const kids = new Map<string, number>();
+      for (let round = 0; round < 40; round++) {
+        if (round === 20) fake.put('asc/main', secretJson(keyB, { keyId: 'BBBBBBBBBB' }), ['AWSCURRENT']);
+        const responses = await Promise.all(Array.from({ length: 25 }, () => handler(event())));
+        for (const response of responses) {
+          assert.equal(response.statusCode, 200, response.body);
+          const { token } = JSON.parse(response.body);
+          const kid = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+          verifyEs256(token, kid === 'AAAAAAAAAA' ? keyA.publicKey : keyB.publicKey);
+          kids.set(kid, (kids.get(kid) ?? 0) + 1);
+        }
+        now.value += 500;
+      }
+      assert.equal((kids.get('AAAAAAAAAA') ?? 0) + (kids.get('BBBBBBBBBB') ?? 0), 1000);
+      assert.ok((kids.get('BBBBBBBBBB') ?? 0) >= 25 * 10, 'the new key took over within one TTL');
+      assert.ok(fake.count() <= 6, `${fake.count()} fetches for 1000 requests`);
+    } finally {
+      scaffold.cleanup();
+    }
+  });
 });
