@@ -2,7 +2,7 @@
  * `npm run build`: validate the policy, then bundle dist/handler.mjs (the Lambda artifact, policy embedded),
  * dist/cli.mjs (the asc-token CLI) and dist/client.mjs (TokenClient) with esbuild.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parsePolicyText } from '../src/policy/load.ts';
@@ -34,9 +34,29 @@ const common: BuildOptions = {
   banner: { js: esmRequire },
 };
 
+/**
+ * The Lambda bundle gets the environment credential provider instead of the whole default chain, and reads a
+ * run-time POLICY_FILE as JSON (the embedded policy was validated from YAML here). See src/lambda/.
+ */
+const lambdaCredentials: Plugin = {
+  name: 'lambda-env-credentials',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: resolve('src/lambda/env-credentials.ts') }));
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: resolve('src/lambda/policy-json.ts') }));
+  },
+};
+
 const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
 await Promise.all([
-  build({ ...common, entryPoints: ['src/handler.ts'], outfile: join(out, 'handler.mjs'), define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) } }),
+  build({
+    ...common,
+    entryPoints: ['src/handler.ts'],
+    outfile: join(out, 'handler.mjs'),
+    define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
+    // The SDK's ES module builds tree-shake; its CommonJS builds (esbuild's default for node) do not.
+    mainFields: ['module', 'main'],
+    plugins: [lambdaCredentials],
+  }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
   // A library: its dependencies stay packages the consumer installs, not copies inside the file.
   build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false, packages: 'external', banner: {} }),

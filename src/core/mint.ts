@@ -2,7 +2,7 @@
  * Minting: claims by Apple's rules (DESIGN §2) and an ES256 signature. Pure apart from the signature: the clock
  * is passed in, nothing here touches AWS.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { API_RULES, BUNDLE_ID_PATTERN, LONG_LIVED_MAX_TTL, type ApiKind } from './apple.ts';
 import { TokenVendingError } from './errors.ts';
@@ -117,7 +117,7 @@ export function buildClaims(key: SigningKey, request: MintRequest, options: Mint
  */
 export async function mintToken(key: SigningKey, request: MintRequest, options: MintOptions): Promise<MintedToken> {
   const { header, claims } = buildClaims(key, request, options);
-  const token = await new SignJWT({ ...claims }).setProtectedHeader({ ...header }).sign(key.privateKey);
+  const token = await new SignJWT({ ...claims }).setProtectedHeader({ ...header }).sign(await cryptoKeyFor(key.privateKey));
   const nowSeconds = Math.floor(options.now / 1000);
   return {
     token,
@@ -130,6 +130,22 @@ export async function mintToken(key: SigningKey, request: MintRequest, options: 
     refreshAfter: refreshAfter(claims.iat, claims.exp, nowSeconds),
     tokenSha256: sha256Hex(token),
   };
+}
+
+const cryptoKeys = new WeakMap<KeyObject, Promise<webcrypto.CryptoKey>>();
+
+/**
+ * The key as a WebCrypto CryptoKey, imported once per KeyObject (so once per secret version). jose 6 signs with
+ * WebCrypto; handing it a KeyObject makes it convert the key on every signature, which cost a third of the warm
+ * rate (BENCHMARKS.md).
+ */
+function cryptoKeyFor(privateKey: KeyObject): Promise<webcrypto.CryptoKey> {
+  let key = cryptoKeys.get(privateKey);
+  if (key === undefined) {
+    key = webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    cryptoKeys.set(privateKey, key);
+  }
+  return key;
 }
 
 /**
