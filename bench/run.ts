@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
@@ -20,7 +20,6 @@ const root = resolve(import.meta.dirname ?? '.', '..');
 const handlerPath = join(root, 'dist/handler.mjs');
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const rows: Array<[string, string, string, string]> = [];
-const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const key = generateP256();
 const sm = await new FakeSecretsManager().start();
@@ -64,18 +63,23 @@ function timeToExit(args: string[], env: Record<string, string>): Promise<number
   });
 }
 
-// 1. Cold start: fresh process → first token, key from Secrets Manager on loopback, against a bare node start.
-{
+// 1. Cold start: fresh process → first token, key from Secrets Manager on loopback, against a bare node start
+// (`node -e 0`, spawn → exit), alternating so that both see the same machine. Twice: with only the variables the
+// function needs (as in Lambda), and with this shell's environment added (which on these machines includes
+// NODE_EXTRA_CA_CERTS, costing every node start ~40 ms of CA loading, the setting DESIGN §9's reference used).
+for (const [label, base] of [
+  ['clean environment', {}],
+  ['inherited environment', process.env],
+] as const) {
   const cold: number[] = [];
   const bare: number[] = [];
-  const callsBefore = sm.count();
+  const env = { ...(base as Record<string, string>), ...childEnv };
   for (let i = 0; i < 15; i++) {
-    bare.push(await timeToExit(['-e', '0'], childEnv));
-    cold.push((await timeToOutput([join(root, 'bench/cold-child.mjs')], { ...childEnv, BENCH_HANDLER: handlerPath, BENCH_EVENT: JSON.stringify(event) })).ms);
+    bare.push(await timeToExit(['-e', '0'], env));
+    cold.push((await timeToOutput([join(root, 'bench/cold-child.mjs')], { ...env, BENCH_HANDLER: handlerPath, BENCH_EVENT: JSON.stringify(event) })).ms);
   }
   const ratio = median(cold) / median(bare);
-  log(`cold: ${median(cold).toFixed(1)} ms vs bare node ${median(bare).toFixed(1)} ms (${sm.count() - callsBefore} Secrets Manager calls for 15 cold starts)`);
-  rows.push(['cold start → first token (median of 15)', `${median(cold).toFixed(1)} ms vs node -e 0 ${median(bare).toFixed(1)} ms`, `${ratio.toFixed(2)} ×`, ratio <= 1.5 ? 'met (≤ 1.5 ×)' : 'NOT met (≤ 1.5 ×)']);
+  rows.push([`cold start → first token, ${label} (median of 15)`, `${median(cold).toFixed(1)} ms vs node -e 0 ${median(bare).toFixed(1)} ms`, `${ratio.toFixed(2)} ×`, ratio <= 1.5 ? 'met (≤ 1.5 ×)' : 'NOT met (≤ 1.5 ×)']);
 }
 
 // 2. Warm: in-process handler calls per second against bare jose SignJWT and raw node:crypto on the same key.
@@ -134,20 +138,22 @@ function timeToExit(args: string[], env: Record<string, string>): Promise<number
 // 4. The local HTTP server under load from a separate process; peak RSS of the server.
 {
   const dir = mkdtempSync(join(tmpdir(), 'asc-bench-'));
+  // The server's output (banner, then one audit record per token) goes to a file, as it would to a terminal or a
+  // log file; a pipe back into this process would make the server wait on our reading.
+  const output = join(dir, 'server.log');
   const server = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/local/main.ts')], {
     cwd: dir,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', openSync(output, 'w'), 'inherit'],
   });
-  let banner = '';
-  const url = await new Promise<string>((done) => {
-    server.stdout.on('data', (chunk) => {
-      banner += chunk;
-      const match = /local server: (http:\/\/127\.0\.0\.1:\d+)/.exec(banner);
-      if (match && banner.includes('Ctrl-C')) done(match[1] as string);
-    });
-  });
-  server.stdout.resume(); // audit records keep flowing; read and drop them as a log shipper would
+  let url = '';
+  for (let waited = 0; !url && waited < 30_000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    const banner = readFileSync(output, 'utf8');
+    const match = /local server: (http:\/\/127\.0\.0\.1:\d+)/.exec(banner);
+    if (match && banner.includes('Ctrl-C')) url = match[1] as string;
+  }
+  if (!url) throw new Error(`the local server did not start: ${readFileSync(output, 'utf8')}`);
   const credentials = JSON.parse(readFileSync(join(dir, '.local/credentials.json'), 'utf8'))[0];
   const target = new URL('/v1/tokens/dev', url);
   const signed = await createSigner({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, 'us-east-1').sign({

@@ -29,7 +29,10 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
   const service = options.service ?? 'asc-token-vending';
   const now = options.now ?? Date.now;
   const write = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: Record<string, unknown>) => {
-    sink(JSON.stringify({ timestamp: new Date(now()).toISOString(), level, service, message, ...fields }, replacer));
+    const record = { timestamp: new Date(now()).toISOString(), level, service, message, ...fields };
+    // The replacer (errors, buffers, keys) costs a quarter of a warm request when applied to every record, and
+    // audit records (the hot path) hold only strings and numbers: use it only where a field needs it.
+    sink(fields !== undefined && Object.values(fields).some(needsReplacer) ? JSON.stringify(record, replacer) : JSON.stringify(record));
   };
   const at = (level: Exclude<LogLevel, 'SILENT'>) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] >= threshold) write(level, message, fields);
@@ -41,6 +44,10 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
     error: at('ERROR'),
     audit: (fields) => write('AUDIT', 'audit', fields),
   };
+}
+
+function needsReplacer(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Errors become {name, message, code, cause} rather than `{}`; KeyObjects and Buffers are never serialised. */

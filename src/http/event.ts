@@ -58,9 +58,12 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
   for (const [name, value] of Object.entries(obj(e.headers))) {
     if (typeof value === 'string') headers[name.toLowerCase()] = value;
   }
-  for (const [name, values] of Object.entries(obj(e.multiValueHeaders))) {
-    const lower = name.toLowerCase();
-    if (headers[lower] === undefined && Array.isArray(values)) headers[lower] = values.filter((v) => typeof v === 'string').join(', ');
+  // REST events carry both maps; `multiValueHeaders` only adds something when `headers` is null or incomplete.
+  if (e.headers === null || e.headers === undefined) {
+    for (const [name, values] of Object.entries(obj(e.multiValueHeaders))) {
+      const lower = name.toLowerCase();
+      if (headers[lower] === undefined && Array.isArray(values)) headers[lower] = values.filter((v) => typeof v === 'string').join(', ');
+    }
   }
 
   let body: Buffer | undefined;
@@ -86,7 +89,19 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
     requestId: str(rc.requestId) ?? context?.awsRequestId ?? 'unknown',
     sourceIp,
     userAgent: headers['user-agent'] ?? str(identity.userAgent),
-    caller: normalisePrincipal(rawCallerArn, identity.principalOrgId),
+    caller: cachedPrincipal(rawCallerArn, identity.principalOrgId),
     rawCallerArn,
   };
+}
+
+/** Callers repeat: remember the last few normalised principals (they are immutable values). */
+const principals = new Map<string, CallerIdentity | undefined>();
+function cachedPrincipal(rawArn: string | undefined, orgId: unknown): CallerIdentity | undefined {
+  if (rawArn === undefined) return undefined;
+  const key = `${rawArn}\n${typeof orgId === 'string' ? orgId : ''}`;
+  if (principals.has(key)) return principals.get(key);
+  const caller = normalisePrincipal(rawArn, orgId);
+  if (principals.size >= 256) principals.clear();
+  principals.set(key, caller);
+  return caller;
 }
