@@ -59,6 +59,27 @@ describe('dist/handler.mjs on Secrets Manager (AWS_ENDPOINT_URL_SECRETS_MANAGER 
   });
 });
 
+describe('dist/handler.mjs with a run-time POLICY_FILE', () => {
+  it('reads it as JSON (YAML\'s JSON form) and uses it instead of the embedded policy', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'asc-bundle-'));
+    try {
+      const policy = { version: 1, keys: { main: { secretId: 'asc/main' } }, profiles: { only: { key: 'main', scope: 'any', callers: ['arn:aws:iam::111122223333:role/github-ios-build'] } } };
+      writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+      writeFileSync(join(dir, 'policy.yaml'), 'version: 1\n');
+      const profiles = withRequest('rest-v1-iam-auth.captured.powertools-ts.json', { method: 'GET', path: '/v1/profiles', userArn: 'arn:aws:sts::111122223333:assumed-role/github-ios-build/run-42' });
+      const [json] = await invokeBundle([profiles], { POLICY_FILE: join(dir, 'policy.json') });
+      assert.deepEqual(JSON.parse(json.body).profiles.map((p: { name: string }) => p.name), ['only']);
+      const [yaml] = await invokeBundle([profiles], { POLICY_FILE: join(dir, 'policy.yaml') });
+      assert.equal(yaml.statusCode, 500);
+      assert.equal(JSON.parse(yaml.body).code, 'internal');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('dist/handler.mjs', () => {
   it('serves GET /v1/profiles from the embedded infra/policy.yaml', async () => {
     const event = withRequest('rest-v1-iam-auth.captured.powertools-ts.json', {
