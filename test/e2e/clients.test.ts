@@ -3,9 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { TokenClient, TokenClientError } from '../../src/client/index.ts';
 import { main } from '../../src/cli/main.ts';
-import { createLocalServer } from '../../src/local/server.ts';
+import { closedUrl as nothingListening, startLocalServer } from '../helpers/local-server.ts';
 import type { LocalCredential } from '../../src/local/verify.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { createService, type Service } from '../helpers/setup.ts';
@@ -25,25 +23,18 @@ const DEV: LocalCredential = { accessKeyId: 'AKIDCLIENTTEST000001', secretAccess
 const credentials = async () => ({ accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey });
 
 let service: Service;
-let server: ReturnType<typeof createLocalServer>;
+let server: Awaited<ReturnType<typeof startLocalServer>>;
 let url: string;
 let requests = 0;
 let closedUrl: string;
 before(async () => {
-  const probe = createLocalServer({ handler: async () => ({ statusCode: 500, headers: {}, body: '' }), credentials: [] });
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  closedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-  probe.close();
+  closedUrl = await nothingListening();
   service = createService();
-  server = createLocalServer({ handler: async (event, context) => (requests++, service.handler(event, context)), credentials: [DEV] });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLocalServer(async (event, context) => (requests++, service.handler(event, context)), [DEV]);
+  url = server.url;
 });
 after(() => {
   server.close();
-  server.closeAllConnections();
   service.cleanup();
 });
 

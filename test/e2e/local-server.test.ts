@@ -4,13 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { signedRequest } from '../../src/client/http.ts';
 import { main } from '../../src/cli/main.ts';
-import { createLocalServer } from '../../src/local/server.ts';
+import { startLocalServer } from '../helpers/local-server.ts';
 import type { LocalCredential } from '../../src/local/verify.ts';
 import { createSigner } from '../../src/sigv4.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
@@ -23,18 +21,15 @@ const credentials = async () => ({ accessKeyId: DEV.accessKeyId, secretAccessKey
 
 const curlAvailable = await hasCurl();
 let service: Service;
-let server: ReturnType<typeof createLocalServer>;
+let server: Awaited<ReturnType<typeof startLocalServer>>;
 let url: string;
 before(async () => {
   service = createService();
-  server = createLocalServer({ handler: service.handler, credentials: [DEV] });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLocalServer(service.handler, [DEV]);
+  url = server.url;
 });
 after(() => {
   server.close();
-  server.closeAllConnections();
   service.cleanup();
 });
 
