@@ -21,6 +21,9 @@ export interface KeyFetcher {
   fetch(name: string, previous: FetchedKey | undefined): Promise<FetchedKey>;
 }
 
+/** While a stale key is served because the source fails, how often the source is tried again. */
+export const STALE_RETRY_SECONDS = 30;
+
 export interface KeyStoreOptions {
   fetcher: KeyFetcher;
   /** Key names the store serves (the policy's `keys`). */
@@ -81,8 +84,12 @@ export class KeyStore {
       return Promise.resolve(entry.fetched.key);
     }
     if (entry.inflight) return entry.inflight;
-    if (!entry.fetched && entry.failedAt !== undefined && entry.error && now - entry.failedAt < this.#options.failureBackoffSeconds * 1000) {
-      return Promise.reject(entry.error);
+    if (entry.failedAt !== undefined && entry.error) {
+      const sinceFailure = now - entry.failedAt;
+      if (!entry.fetched && sinceFailure < this.#options.failureBackoffSeconds * 1000) return Promise.reject(entry.error);
+      // Serving a stale key while the source fails: try the source again only every STALE_RETRY_SECONDS, so that
+      // an outage costs one slow request per interval instead of every request waiting on a hanging fetch.
+      if (entry.fetched && this.#usable(entry, now) && sinceFailure < STALE_RETRY_SECONDS * 1000) return Promise.resolve(entry.fetched.key);
     }
     entry.inflight = this.#refresh(name, entry).finally(() => {
       entry.inflight = undefined;
@@ -105,11 +112,16 @@ export class KeyStore {
       const error = this.#asKeyError(name, cause);
       entry.failedAt = now;
       entry.error = error;
-      const usable = entry.fetched && entry.loadedAt !== undefined && now - entry.loadedAt < (this.#options.ttlSeconds + this.#options.staleGraceSeconds) * 1000;
+      const usable = this.#usable(entry, now);
       this.#options.onFetch?.({ name, ok: false, durationMs: now - started, error: cause, servedStale: Boolean(usable) });
       if (usable && entry.fetched) return entry.fetched.key;
       throw error;
     }
+  }
+
+  /** Within TTL + grace: good enough to sign with while the source fails. */
+  #usable(entry: Entry, now: number): boolean {
+    return entry.fetched !== undefined && entry.loadedAt !== undefined && now - entry.loadedAt < (this.#options.ttlSeconds + this.#options.staleGraceSeconds) * 1000;
   }
 
   #asKeyError(name: string, cause: unknown): TokenVendingError {

@@ -179,13 +179,29 @@ describe('failures', () => {
     assert.equal((await keys.get('main')).keyId, 'AAAAAAAAAA');
   });
 
+  it('while serving a stale key, retries the source only every 30 s', async () => {
+    const { keys } = store({ ttl: 300 });
+    await keys.get('main');
+    fake.persistentFault = { kind: 'error5xx' };
+    clock += 301_000;
+    await keys.get('main');
+    const calls = fake.count();
+    clock += 29_000;
+    assert.equal((await keys.get('main')).keyId, 'AAAAAAAAAA');
+    assert.equal(fake.count(), calls, 'no call within 30 s of the failure');
+    clock += 2_000;
+    fake.persistentFault = undefined;
+    fake.put('asc/main', secretJson(keyB, { keyId: 'BBBBBBBBBB' }), ['AWSCURRENT']);
+    assert.equal((await keys.get('main')).keyId, 'BBBBBBBBBB', 'tried again after 30 s, and recovered');
+  });
+
   it('serves the cached key while Secrets Manager is down, within the grace period only', async () => {
     const { keys } = store({ ttl: 300, grace: 3600 });
     await keys.get('main');
     fake.persistentFault = { kind: 'error5xx' };
     clock += 3_000_000;
     assert.equal((await keys.get('main')).keyId, 'AAAAAAAAAA');
-    clock += 900_000; // now 3900 s after loading: past TTL + grace
+    clock += 900_000; // now 3900 s after loading: past TTL + grace (and past the 30 s stale retry interval)
     assert.equal((await refusal(keys.get('main'))).code, 'key_unavailable');
     fake.persistentFault = undefined;
     clock += 3_000;
