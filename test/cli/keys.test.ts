@@ -102,6 +102,20 @@ describe('keys: the rotation runbook', () => {
   });
 });
 
+describe('keys: the built CLI with the SDK\'s own configuration', () => {
+  it('finds Secrets Manager through AWS_ENDPOINT_URL_SECRETS_MANAGER and credentials in the environment', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { dirname, resolve } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'keys', 'show', '--secret-id', 'asc/main'], { env });
+    trackOutput(stdout);
+    assert.match(stdout, /AWSCURRENT +key OLDKEY0001 +team key/);
+  });
+});
+
 describe('keys: refusals', () => {
   const cases: Array<[string, () => void, string[], number, RegExp]> = [
     ['no --secret-id', () => {}, ['keys', 'show'], 2, /--secret-id ID is required/],
