@@ -172,7 +172,6 @@ describe('infra/ templates', () => {
     assert.deepEqual(actions.filter((a: string) => a.startsWith('secretsmanager:')).sort(), [
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
-      'secretsmanager:ListSecretVersionIds',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ]);
