@@ -143,8 +143,6 @@ export class FakeSecretsManager {
         }
         case 'DescribeSecret':
           return this.#ok(res, { ARN: secret.arn, Name: secret.name, VersionIdsToStages: Object.fromEntries([...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])) });
-        case 'ListSecretVersionIds':
-          return this.#ok(res, { ARN: secret.arn, Name: secret.name, Versions: [...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => ({ VersionId: v.id, VersionStages: [...v.stages], CreatedDate: v.created / 1000 })) });
         case 'UpdateSecretVersionStage':
           if (body.RemoveFromVersionId !== undefined && body.MoveToVersionId === undefined) this.#move(secret, body.VersionStage, undefined, body.RemoveFromVersionId);
           else this.#move(secret, body.VersionStage, body.MoveToVersionId, body.RemoveFromVersionId);
