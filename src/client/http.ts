@@ -39,9 +39,10 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   const signer = createSigner(credentials, request.region ?? regionFor(url));
   const headers: Record<string, string> = { host: url.host, accept: 'application/json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  const query: Record<string, string> = {};
+  const query: Record<string, string | string[]> = {};
   url.searchParams.forEach((value, name) => {
-    query[name] = value;
+    const existing = query[name];
+    query[name] = existing === undefined ? value : [existing, value].flat();
   });
   const signed = await signer.sign({
     method: request.method,
