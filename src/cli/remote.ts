@@ -14,7 +14,6 @@ export const PROFILES_USAGE = 'usage: asc-token profiles [--url URL]';
 
 export interface RemoteDeps {
   credentials?: CredentialProvider;
-  fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -27,6 +26,7 @@ const HINTS: Record<string, string> = {
   key_unavailable: 'The service cannot read its key right now; retry in a minute. If it persists, ops should check Secrets Manager.',
   key_invalid: 'The key stored for this profile is not usable; ops should check it with `asc-token keys show`.',
   internal: 'The service failed; give the request ID to its operators.',
+  throttled: 'The API is rate limited; the CLI already retried with back-off. If this is steady, ask for a higher stage throttle (throttleRate).',
   not_found: 'Check --url: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.',
 };
 
@@ -51,7 +51,7 @@ async function call(request: Parameters<typeof signedRequestWithRetry>[0], deps:
   }
 }
 
-async function defaultCredentials(): Promise<CredentialProvider> {
+function defaultCredentials(): CredentialProvider {
   const provider = defaultCredentialProvider();
   return async () => {
     try {
@@ -98,9 +98,8 @@ export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps =
       baseUrl: baseUrl(values.url, io),
       path: `/v1/tokens/${encodeURIComponent(profile)}`,
       body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
-      credentials: deps.credentials ?? (await defaultCredentials()),
+      credentials: deps.credentials ?? defaultCredentials(),
       region: undefined,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
     },
     deps,
   );
@@ -115,7 +114,7 @@ export async function profilesCommand(args: string[], io: CliIo, deps: RemoteDep
   const { values } = parseArgs({ args, options: { url: { type: 'string' }, output: { type: 'string' } }, strict: true, allowPositionals: false });
   if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') throw new UsageError('--output must be text or json');
   const response = await call(
-    { method: 'GET', baseUrl: baseUrl(values.url, io), path: '/v1/profiles', credentials: deps.credentials ?? (await defaultCredentials()), ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+    { method: 'GET', baseUrl: baseUrl(values.url, io), path: '/v1/profiles', credentials: deps.credentials ?? defaultCredentials() },
     deps,
   );
   if (response.status !== 200) throw failure(response);

@@ -21,7 +21,6 @@ export interface SignedRequest {
   credentials: CredentialProvider;
   region?: string | undefined;
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 export interface ServiceResponse {
@@ -56,7 +55,7 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   });
   const outgoing = { ...signed.headers };
   delete outgoing.host;
-  const response = await (request.fetch ?? fetch)(url, {
+  const response = await fetch(url, {
     method: request.method,
     headers: outgoing,
     body: request.body ?? null,
