@@ -3,11 +3,9 @@
  * because these machines are noisy). Offline: Secrets Manager is a wire-protocol fake on loopback.
  */
 import { spawn } from 'node:child_process';
-import { sign } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import { createHandler } from '../src/handler.ts';
 import { SecretsManagerKeyFetcher } from '../src/keys/secrets-manager.ts';
 import { createRuntime } from '../src/runtime.ts';
@@ -82,38 +80,31 @@ for (const [label, base] of [
   rows.push([`cold start → first token, ${label} (median of 15)`, `${median(cold).toFixed(1)} ms vs node -e 0 ${median(bare).toFixed(1)} ms`, `${ratio.toFixed(2)} ×`, ratio <= 1.5 ? 'met (≤ 1.5 ×)' : 'NOT met (≤ 1.5 ×)']);
 }
 
-// 2. Warm: in-process handler calls per second against bare jose SignJWT and raw node:crypto on the same key.
+// 2. Warm: the built handler's calls per second in process, against bare jose SignJWT and raw node:crypto on the
+// same key, in a child process with the Lambda environment (bench/warm-child.mjs). The handler writes its audit
+// and metric lines to stdout as in Lambda; stdout is /dev/null, so the writes cost what a write costs.
 {
   const dir = mkdtempSync(join(tmpdir(), 'asc-bench-'));
-  writeFileSync(join(dir, 'policy.yaml'), readFileSync(join(root, 'infra/policy.yaml')));
-  const runtime = createRuntime({
-    env: { POLICY_FILE: join(dir, 'policy.yaml'), LOG_LEVEL: 'ERROR' },
-    sink: () => {},
-    fetcher: new SecretsManagerKeyFetcher({ secretIds: new Map([['main', 'asc/main'], ['iap', 'asc/main']]), clientConfig: { endpoint: sm.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } } }),
+  const resultsFile = join(dir, 'warm.json');
+  const rounds = 15;
+  const child = spawn(process.execPath, [join(root, 'bench/warm-child.mjs')], {
+    env: {
+      ...childEnv,
+      BENCH_HANDLER: handlerPath,
+      BENCH_EVENT: JSON.stringify(event),
+      BENCH_PKCS8: key.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      BENCH_ROUNDS: String(rounds),
+      BENCH_RESULTS: resultsFile,
+    },
+    stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'],
   });
-  const handler = createHandler({ init: () => runtime });
-  await handler(event);
-  // The same key form the service signs with: a WebCrypto key imported once (src/core/mint.ts).
-  const privateKey = await crypto.subtle.importKey('pkcs8', key.privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-  const claims = { iss: '57246542-96fe-1a63-e053-0824d011072a', aud: 'appstoreconnect-v1' };
-  const rate = async (fn: () => Promise<unknown> | unknown, ms = 1000) => {
-    let n = 0;
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      await fn();
-      n++;
-    }
-    return (n / ms) * 1000;
-  };
-  const results = { handler: [] as number[], jose: [] as number[], crypto: [] as number[] };
-  const input = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0');
-  for (let round = 0; round < 3; round++) {
-    results.handler.push(await rate(() => handler(event)));
-    results.jose.push(await rate(() => new SignJWT({ ...claims, iat: 1, exp: 2 }).setProtectedHeader({ alg: 'ES256', kid: 'BENCHKEY01', typ: 'JWT' }).sign(privateKey)));
-    results.crypto.push(await rate(() => sign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' })));
-  }
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((done) => child.on('exit', done));
+  if (code !== 0) throw new Error(`the warm benchmark failed: ${stderr}`);
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<'handler' | 'jose' | 'crypto', number[]>;
   const [h, j, c] = [median(results.handler), median(results.jose), median(results.crypto)];
-  rows.push(['warm: handler calls/s in process', `${h.toFixed(0)}/s vs jose SignJWT ${j.toFixed(0)}/s (node:crypto ES256 ${c.toFixed(0)}/s)`, `${(h / j).toFixed(2)} ×`, h / j >= 0.85 ? 'met (≥ 0.85 ×)' : 'NOT met (≥ 0.85 ×)']);
+  rows.push([`warm: handler calls/s in process (median of ${rounds} interleaved rounds)`, `${h.toFixed(0)}/s vs jose SignJWT ${j.toFixed(0)}/s (node:crypto ES256 ${c.toFixed(0)}/s)`, `${(h / j).toFixed(2)} ×`, h / j >= 0.85 ? 'met (≥ 0.85 ×)' : 'NOT met (≥ 0.85 ×)']);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -17,6 +17,11 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A record that is always written, whatever the level: one per decision. */
   audit(fields: Record<string, unknown>): void;
+  /**
+   * Render an audit record now and write it later, with `last` (fields not already in it) appended: a caller
+   * can do the rendering while it waits on something else (a signature on the thread pool).
+   */
+  prepareAudit(fields: Record<string, unknown>): (last: Record<string, string>) => void;
 }
 
 export const stdoutSink: LogSink = (line) => {
@@ -28,21 +33,29 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
   const sink = options.sink ?? stdoutSink;
   const service = options.service ?? 'asc-token-vending';
   const now = options.now ?? Date.now;
-  const write = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: Record<string, unknown>) => {
+  const render = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: Record<string, unknown>) => {
     const record = { timestamp: new Date(now()).toISOString(), level, service, message, ...fields };
     // The replacer (errors, buffers, keys) costs a quarter of a warm request when applied to every record, and
     // audit records (the hot path) hold only strings and numbers: use it only where a field needs it.
-    sink(fields !== undefined && Object.values(fields).some(needsReplacer) ? JSON.stringify(record, replacer) : JSON.stringify(record));
+    return fields !== undefined && Object.values(fields).some(needsReplacer) ? JSON.stringify(record, replacer) : JSON.stringify(record);
   };
   const at = (level: Exclude<LogLevel, 'SILENT'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] >= threshold) write(level, message, fields);
+    if (ORDER[level] >= threshold) sink(render(level, message, fields));
   };
   return {
     debug: at('DEBUG'),
     info: at('INFO'),
     warn: at('WARN'),
     error: at('ERROR'),
-    audit: (fields) => write('AUDIT', 'audit', fields),
+    audit: (fields) => sink(render('AUDIT', 'audit', fields)),
+    prepareAudit: (fields) => {
+      const line = render('AUDIT', 'audit', fields);
+      return (last) => {
+        let tail = '';
+        for (const [name, value] of Object.entries(last)) tail += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+        sink(`${line.slice(0, -1)}${tail}}`);
+      };
+    },
   };
 }
 

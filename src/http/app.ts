@@ -3,7 +3,7 @@
  * never throws: anything unexpected is logged with its cause and answered as a bare `internal` problem.
  */
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
-import { mintToken, tokenResponse } from '../core/mint.ts';
+import { renderTokenResponse, sha256Hex, startMint } from '../core/mint.ts';
 import { allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
 import type { Policy, Profile } from '../policy/policy.ts';
 import type { KeyStore } from '../keys/store.ts';
@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { parseTokenBody } from './body.ts';
 import type { ApiRequest } from './event.ts';
-import { json, problem, type ApiResponse } from './response.ts';
+import { JSON_HEADERS, json, problem, type ApiResponse } from './response.ts';
 
 export interface AppDeps {
   policy: Policy;
@@ -65,19 +65,28 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
       grant = authorize(deps.policy, request.caller, profileName, body);
       const key = await deps.keys.get(grant.profile.key.name);
       keyId = key.keyId;
-      const minted = await mintToken(key, { api: grant.profile.api, scope: grant.scope, ttl: grant.ttl, bundleId: grant.profile.bundleId }, { now: now(), skew: deps.skew });
-      audit(request, profileName, {
+      const pending = startMint(key, { api: grant.profile.api, scope: grant.scope, ttl: grant.ttl, bundleId: grant.profile.bundleId }, { now: now(), skew: deps.skew });
+      // The signature is computed on WebCrypto's thread pool: render the audit record and the response meanwhile.
+      // jose hands the signature over a few microtasks after it is asked, so wait for the microtask queue to drain
+      // first (nextTurn). The rejection handler keeps a signing failure during that wait from counting as
+      // unhandled; the token is awaited below.
+      pending.token.catch(() => {});
+      await nextTurn();
+      const writeAudit = deps.logger.prepareAudit(auditRecord(request, profileName, {
         decision: 'issued',
         keyName: grant.profile.key.name,
-        keyId: minted.keyId,
-        scope: minted.scope,
+        keyId: pending.keyId,
+        scope: pending.scope,
         ttl: grant.ttl,
-        iat: minted.iat,
-        exp: minted.exp,
-        tokenSha256: minted.tokenSha256,
-      });
+        iat: pending.iat,
+        exp: pending.exp,
+      }));
+      const responseBody = renderTokenResponse(pending, grant.profile.name);
+      const token = await pending.token;
+      const tokenSha256 = sha256Hex(token);
+      writeAudit({ tokenSha256 });
       deps.metrics?.count('TokensIssued', { profile: grant.profile.name });
-      return json(200, tokenResponse(minted, grant.profile.name));
+      return { statusCode: 200, headers: { ...JSON_HEADERS }, body: responseBody(token, tokenSha256) };
     } catch (error) {
       const code = isTokenVendingError(error) ? error.code : 'internal';
       audit(request, profileName, {
@@ -95,19 +104,7 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
   }
 
   function audit(request: ApiRequest, profile: string, fields: Record<string, unknown>): void {
-    deps.logger.audit({
-      event: 'token.decision',
-      requestId: request.requestId,
-      principal: request.caller?.principal,
-      callerArn: request.rawCallerArn,
-      session: request.caller?.session,
-      accountId: request.caller?.accountId,
-      orgId: request.caller?.orgId,
-      sourceIp: request.sourceIp,
-      userAgent: request.userAgent,
-      profile: profile.slice(0, 128),
-      ...fields,
-    });
+    deps.logger.audit(auditRecord(request, profile, fields));
   }
 
   function requireCaller(request: ApiRequest) {
@@ -144,6 +141,30 @@ export function describeProfile(profile: Profile) {
     ttl: profile.ttl,
     ...(profile.bundleId === undefined ? {} : { bundleId: profile.bundleId }),
   };
+}
+
+function auditRecord(request: ApiRequest, profile: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    event: 'token.decision',
+    requestId: request.requestId,
+    principal: request.caller?.principal,
+    callerArn: request.rawCallerArn,
+    session: request.caller?.session,
+    accountId: request.caller?.accountId,
+    orgId: request.caller?.orgId,
+    sourceIp: request.sourceIp,
+    userAgent: request.userAgent,
+    profile: profile.slice(0, 128),
+    ...fields,
+  };
+}
+
+/**
+ * Resolves once the microtask queue has drained: a `process.nextTick` callback queued from a microtask (as here,
+ * after an `await`) runs only when no microtask is left.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
 }
 
 function methodNotAllowed(allow: string): TokenVendingError {

@@ -17,7 +17,7 @@ export function parseTokenBody(request: ApiRequest): TokenRequest {
   if (body.length > MAX_BODY_BYTES) {
     throw new TokenVendingError('payload_too_large', `The body is ${body.length} bytes; at most ${MAX_BODY_BYTES} are accepted.`);
   }
-  const contentType = request.headers['content-type'];
+  const { contentType } = request;
   if (body.length === 0) return {};
   if (contentType !== undefined && !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
     throw new TokenVendingError('unsupported_media_type', 'Send the body as application/json (curl: -H "content-type: application/json").');

@@ -13,10 +13,12 @@ export interface ApiResponse {
 /** Base of problem `type` URIs: stable identifiers, documented in the README's error table. */
 export const PROBLEM_TYPE_BASE = 'urn:asc-token-vending:error:';
 
+export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+
 export function json(statusCode: number, value: unknown, headers: Record<string, string> = {}): ApiResponse {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    headers: { ...JSON_HEADERS, ...headers },
     body: JSON.stringify(value),
   };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
-import { buildClaims, mintToken, refreshAfter, type MintRequest } from '../../src/core/mint.ts';
+import { buildClaims, mintToken, refreshAfter, renderTokenResponse, startMint, tokenResponse, type MintRequest } from '../../src/core/mint.ts';
 import { parseRequestedScope } from '../../src/core/scope.ts';
 import { ISSUER_ID, TEAM_KEY_ID, generateP256, signingKey, verifyEs256 } from '../helpers/keys.ts';
 
@@ -122,5 +123,42 @@ describe('refreshAfter', () => {
   it('is 80 % into the lifetime, never before now', () => {
     assert.equal(refreshAfter(1000, 1600, 1030), 1480);
     assert.equal(refreshAfter(1000, 1060, 1059), 1059);
+  });
+});
+
+describe('startMint', () => {
+  it('refuses synchronously, before any signature is started', () => {
+    assert.equal(code(() => startMint(team, request({ ttl: 20 }), { now: NOW })), 'ttl_out_of_range');
+  });
+
+  it('knows everything about the token before the signature, and the token matches it', async () => {
+    const pending = startMint(team, request({ scope: scope('GET /v1/builds'), ttl: 900 }), { now: NOW });
+    assert.deepEqual({ ...pending, token: undefined }, { token: undefined, keyId: TEAM_KEY_ID, audience: 'appstoreconnect-v1', scope: ['GET /v1/builds'], iat: NOW_S - 30, exp: NOW_S + 870, expiresIn: 870, refreshAfter: NOW_S + 690 });
+    const { payload } = verifyEs256(await pending.token, key.publicKey);
+    assert.equal(payload.exp, pending.exp);
+    assert.equal(payload.iat, pending.iat);
+  });
+
+  it('rejects the token, not the call, when the key cannot sign', async () => {
+    const { privateKey: ed25519 } = generateKeyPairSync('ed25519');
+    const pending = startMint({ ...team, privateKey: ed25519 }, request(), { now: NOW });
+    await assert.rejects(pending.token);
+  });
+});
+
+describe('renderTokenResponse', () => {
+  it('renders exactly what serialising the token response would, for every shape of response', async () => {
+    const cases: Array<[MintRequest, string | undefined]> = [
+      [request(), undefined],
+      [request({ scope: scope('GET /v1/apps?filter[platform]=IOS', 'GET /v1/builds') }), 'release'],
+      [request({ api: 'app-store-server', bundleId: 'com.example.app' }), 'store "kit" \\ \u2028'],
+    ];
+    for (const [mintRequest, profile] of cases) {
+      const minted = await mintToken(team, mintRequest, { now: NOW });
+      const { token, tokenSha256, ...pending } = minted;
+      const rendered = renderTokenResponse(pending, profile)(token, tokenSha256);
+      assert.equal(rendered, JSON.stringify(tokenResponse(minted, profile)));
+      assert.equal(JSON.parse(rendered).token, token);
+    }
   });
 });

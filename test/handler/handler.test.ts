@@ -3,7 +3,9 @@
  * URL), with each test's request put into them.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { KeyFetcher } from '../../src/keys/store.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import { PROBLEM_TYPE_BASE } from '../../src/http/response.ts';
 import { fixtureNames, withRequest, loadFixture } from '../helpers/fixtures.ts';
@@ -118,6 +120,18 @@ describe('minting from real events', () => {
     assert.equal((payload.exp as number) - (payload.iat as number), 300);
   });
 
+  it('reads the headers it needs in any case, from headers or (when headers is null) multiValueHeaders', async () => {
+    const body = JSON.stringify({ ttl: 900 });
+    for (const name of ['content-type', 'Content-Type', 'CONTENT-TYPE']) {
+      assertProblem(await call(post(REST, '/v1/tokens/ci', body, { [name]: 'text/plain' })), 'unsupported_media_type');
+    }
+    const multi = { ...post(REST, '/v1/tokens/ci', body), headers: null, multiValueHeaders: { 'Content-Type': ['text/plain'] } };
+    assertProblem(await call(multi), 'unsupported_media_type');
+    const before = service.logs.audits().length;
+    assert.equal((await call(post(REST, '/v1/tokens/release', undefined, { 'USER-AGENT': 'ci-bot/1.0' }))).statusCode, 200);
+    assert.equal(service.logs.audits().slice(before)[0]?.userAgent, 'ci-bot/1.0');
+  });
+
   it('routes a v2 rawPath that carries a named stage', async () => {
     const event = withRequest('http-v2-stage-in-rawpath.rust-runtime.json', { method: 'GET', path: '/v1/profiles' });
     assert.equal(event.rawPath, '/Prod/v1/profiles');
@@ -183,6 +197,32 @@ describe('every error code of DESIGN §5 is reachable', () => {
       assert.doesNotMatch(body.detail, /version/);
     } finally {
       broken.cleanup();
+    }
+  });
+});
+
+describe('a signature that fails', () => {
+  it('answers internal, audits the refusal, and leaves no unhandled rejection', async () => {
+    // The response and audit record are rendered while the signature computes; a key WebCrypto cannot sign with
+    // makes the signature fail during that time.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const unsignable: KeyFetcher = { kind: 'test', fetch: async (name) => ({ key: { name, keyId: 'ED25519KEY', issuerId: '57246542-96fe-1a63-e053-0824d011072a', privateKey }, versionId: '1' }) };
+    const failing = createService({ runtime: { fetcher: unsignable } });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const response = await failing.handler(post(REST, '/v1/tokens/release'), { awsRequestId: 'r-sign' });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(response.statusCode, 500);
+      assert.equal(JSON.parse(response.body).code, 'internal');
+      const audits = failing.logs.audits();
+      assert.deepEqual(audits.map((a) => [a.decision, a.code, a.reason, a.keyId]), [['refused', 'internal', 'unexpected_error', 'ED25519KEY']]);
+      assert.equal(audits[0]?.tokenSha256, undefined);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      failing.cleanup();
     }
   });
 });

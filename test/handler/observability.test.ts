@@ -1,0 +1,77 @@
+/**
+ * The log and metric lines, byte for byte where it matters: both are rendered from cached or pre-rendered text on
+ * the hot path (BENCHMARKS.md), and must still be exactly what serialising the record would give.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../src/log.ts';
+import { createEmfMetrics } from '../../src/metrics.ts';
+
+const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+describe('audit records', () => {
+  const record = { event: 'token.decision', requestId: 'r-1', principal: 'arn:aws:iam::123456789012:role/ci', session: undefined, userAgent: 'curl/8 "quoted" \u2028', scope: ['GET /v1/apps'], ttl: 600 };
+
+  it('a prepared record, completed later, is the record written at once', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (line) => lines.push(line), now: () => NOW });
+    logger.audit({ ...record, tokenSha256: 'ab'.repeat(32), decision: 'issued' });
+    logger.prepareAudit(record)({ tokenSha256: 'ab'.repeat(32), decision: 'issued' });
+    assert.equal(lines.length, 2);
+    assert.equal(lines[1], lines[0]);
+    assert.deepEqual(Object.keys(JSON.parse(lines[0] as string)).slice(0, 5), ['timestamp', 'level', 'service', 'message', 'event']);
+  });
+
+  it('a prepared record that is never completed writes nothing', () => {
+    const lines: string[] = [];
+    createLogger({ sink: (line) => lines.push(line) }).prepareAudit(record);
+    assert.deepEqual(lines, []);
+  });
+
+  it('audit records are written whatever the level; other records only at or above it', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'SILENT', sink: (line) => lines.push(line) });
+    logger.error('not written');
+    logger.audit({ event: 'x' });
+    assert.deepEqual(lines.map((line) => JSON.parse(line).level), ['AUDIT']);
+  });
+});
+
+describe('EMF metric lines', () => {
+  const emit = () => {
+    const lines: string[] = [];
+    const metrics = createEmfMetrics({ sink: (line) => lines.push(line), service: 'svc', now: () => NOW });
+    return { lines, metrics, records: () => lines.map((line) => JSON.parse(line)) };
+  };
+
+  it('are the Embedded Metric Format document, with a per-service total and the breakdown', () => {
+    const { metrics, records } = emit();
+    metrics.count('TokensIssued', { profile: 'release' });
+    metrics.timing('KeyFetchLatency', 12.5);
+    assert.deepEqual(records(), [
+      {
+        _aws: { Timestamp: NOW, CloudWatchMetrics: [{ Namespace: 'AscTokenVending', Dimensions: [['service'], ['service', 'profile']], Metrics: [{ Name: 'TokensIssued', Unit: 'Count' }] }] },
+        service: 'svc',
+        profile: 'release',
+        TokensIssued: 1,
+      },
+      {
+        _aws: { Timestamp: NOW, CloudWatchMetrics: [{ Namespace: 'AscTokenVending', Dimensions: [['service']], Metrics: [{ Name: 'KeyFetchLatency', Unit: 'Milliseconds' }] }] },
+        service: 'svc',
+        KeyFetchLatency: 12.5,
+      },
+    ]);
+  });
+
+  it('never mix up two dimension values, however alike (the rendered text is cached per metric and dimensions)', () => {
+    const { metrics, records } = emit();
+    const values = ['a', 'a\nb', 'a"b', 'b', 'a', '{"x":1}'];
+    for (const value of values) metrics.count('TokensRefused', { reason: value }, 2);
+    metrics.count('TokensRefused', { reason: 'a', profile: 'b' });
+    metrics.count('TokensRefused', { profile: 'a', reason: 'b' });
+    const out = records();
+    assert.deepEqual(out.slice(0, values.length).map((r) => r.reason), values);
+    assert.ok(out.every((r) => r.service === 'svc'));
+    assert.deepEqual(out.slice(-2).map((r) => [r.reason, r.profile, r.TokensRefused]), [['a', 'b', 1], ['b', 'a', 1]]);
+  });
+});
