@@ -12,6 +12,7 @@ import { createRuntime } from '../src/runtime.ts';
 import { createSigner } from '../src/sigv4.ts';
 import { FakeSecretsManager } from '../test/helpers/fake-secrets-manager.ts';
 import { withRequest } from '../test/helpers/fixtures.ts';
+import { npmStartArgs } from '../test/helpers/local-server.ts';
 import { generateP256, secretJson } from '../test/helpers/keys.ts';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
@@ -126,13 +127,14 @@ for (const [label, base] of [
   rmSync(dir, { recursive: true, force: true });
 }
 
-// 4. The local HTTP server under load from a separate process; peak RSS of the server.
+// 4. The local HTTP server under load from a separate process; peak RSS of the server. The server is what
+// `npm start` runs (dist/local.mjs with its node flags), one process, so VmHWM is the server's own.
 {
   const dir = mkdtempSync(join(tmpdir(), 'asc-bench-'));
   // The server's output (banner, then one audit record per token) goes to a file, as it would to a terminal or a
   // log file; a pipe back into this process would make the server wait on our reading.
   const output = join(dir, 'server.log');
-  const server = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/local/main.ts')], {
+  const server = spawn(process.execPath, npmStartArgs(root), {
     cwd: dir,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', openSync(output, 'w'), 'inherit'],

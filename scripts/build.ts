@@ -1,6 +1,7 @@
 /**
  * `npm run build`: validate the policy, then bundle dist/handler.mjs (the Lambda artifact, policy embedded),
- * dist/cli.mjs (the asc-token CLI) and dist/client.mjs (TokenClient) with esbuild.
+ * dist/cli.mjs (the asc-token CLI), dist/local.mjs (`npm start`'s local server) and dist/client.mjs (TokenClient)
+ * with esbuild.
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
@@ -58,10 +59,13 @@ await Promise.all([
     plugins: [lambdaCredentials],
   }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
+  // The local server runs built, like the function, rather than through tsx: one process without a loader thread
+  // (half the memory under load, BENCHMARKS.md). Not minified, so a developer's stack traces stay readable.
+  build({ ...common, entryPoints: ['src/local/main.ts'], outfile: join(out, 'local.mjs'), minify: false, legalComments: 'none' }),
   // A library: its dependencies stay packages the consumer installs, not copies inside the file.
   build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false, packages: 'external', banner: {} }),
 ]);
 
-for (const file of ['handler.mjs', 'cli.mjs', 'client.mjs'].map((name) => join(out, name))) {
+for (const file of ['handler.mjs', 'cli.mjs', 'local.mjs', 'client.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }

@@ -1,6 +1,6 @@
 /**
  * What a newcomer does: start the local server with no configuration at all, paste the banner's commands, get a
- * token. Runs the real entry point in a fresh directory, as `npm start` does.
+ * token. Runs the built server in a fresh directory with the arguments `npm start` gives it (`npm test` builds first).
  */
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { verifyEs256 } from '../helpers/keys.ts';
+import { npmStartArgs } from '../helpers/local-server.ts';
 import { parseSecret } from '../../src/core/secret.ts';
 import { createPublicKey } from 'node:crypto';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const tsxCli = join(root, 'node_modules/tsx/dist/cli.mjs');
 
 let dir: string;
 let child: ReturnType<typeof spawn>;
@@ -26,7 +26,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'asc-start-'));
   const env = { ...process.env, PORT: '0' } as Record<string, string | undefined>;
   for (const name of ['POLICY_FILE', 'LOCAL_CREDENTIALS_FILE', 'KEY_SOURCE', 'LOG_LEVEL']) delete env[name];
-  child = spawn(process.execPath, [tsxCli, join(root, 'src/local/main.ts')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, npmStartArgs(root), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   await new Promise<void>((ready, fail) => {
