@@ -3,9 +3,10 @@
  * dist/cli.mjs (the asc-token CLI), dist/local.mjs (`npm start`'s local server) and dist/client.mjs (TokenClient)
  * with esbuild.
  */
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { common, esmRequire, lambda } from './build-options.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { PolicyError, compilePolicy } from '../src/policy/policy.ts';
 
@@ -22,41 +23,13 @@ try {
   throw error;
 }
 
-// ESM output with CommonJS dependencies inside needs a `require` of its own.
-const esmRequire = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-const common: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  banner: { js: esmRequire },
-};
-
-/**
- * The Lambda bundle gets the environment credential provider instead of the whole default chain, and reads a
- * run-time POLICY_FILE as JSON (the embedded policy was validated from YAML here). See src/lambda/.
- */
-const lambdaCredentials: Plugin = {
-  name: 'lambda-env-credentials',
-  setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: resolve('src/lambda/env-credentials.ts') }));
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: resolve('src/lambda/policy-json.ts') }));
-  },
-};
-
 const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
 await Promise.all([
   build({
-    ...common,
+    ...lambda,
     entryPoints: ['src/handler.ts'],
     outfile: join(out, 'handler.mjs'),
     define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
-    // The SDK's ES module builds tree-shake; its CommonJS builds (esbuild's default for node) do not.
-    mainFields: ['module', 'main'],
-    plugins: [lambdaCredentials],
   }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
   // The local server runs built, like the function, rather than through tsx: one process without a loader thread
