@@ -55,7 +55,7 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
   }
 
   // Only two headers matter (Content-Type, User-Agent): look them up rather than lower-case every header of the
-  // event, which for a REST event's thirty cost 3 µs a request (BENCHMARKS.md).
+  // event: for a REST event's twenty-odd headers that cost 3 µs a request (BENCHMARKS.md).
   const headers = obj(e.headers);
   // REST events carry both maps; `multiValueHeaders` only adds something when `headers` is null.
   const multi = e.headers === null || e.headers === undefined ? obj(e.multiValueHeaders) : undefined;
