@@ -43,15 +43,15 @@ export function normalisePrincipal(rawArn: unknown, orgId?: unknown, cognito?: C
   if (typeof rawArn !== 'string' || rawArn.length > 2048) return undefined;
   const match = ARN.exec(rawArn);
   if (!match) return undefined;
-  const [, partition = '', service, accountId = '', resource = ''] = match;
+  const [, partition, service, accountId, resource] = match as unknown as [string, string, string, string, string];
   const org = typeof orgId === 'string' && /^o-[a-z0-9]{10,32}$/.test(orgId) ? orgId : undefined;
   const base = { rawArn, accountId, partition, orgId: org, ...(cognito === undefined ? {} : { cognito }) };
   if (service === 'sts') {
     const parts = resource.split('/');
-    if (parts[0] === 'assumed-role' && parts.length === 3 && NAME.test(parts[1] ?? '') && NAME.test(parts[2] ?? '')) {
+    if (parts[0] === 'assumed-role' && parts.length === 3 && NAME.test(parts[1] as string) && NAME.test(parts[2] as string)) {
       return { ...base, principal: `arn:${partition}:iam::${accountId}:role/${parts[1]}`, session: parts[2], kind: 'role' };
     }
-    if (parts[0] === 'federated-user' && parts.length === 2 && NAME.test(parts[1] ?? '')) {
+    if (parts[0] === 'federated-user' && parts.length === 2 && NAME.test(parts[1] as string)) {
       return { ...base, principal: rawArn, session: undefined, kind: 'federated-user' };
     }
     return undefined;

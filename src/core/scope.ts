@@ -57,8 +57,7 @@ export function parseScopeEntry(input: unknown, options: { allowWildcards?: bool
   const rest = text.slice(space + 1);
   if (/\s/.test(rest)) return 'must have exactly one space, between the method and the path';
   const q = rest.indexOf('?');
-  const path = q < 0 ? rest : rest.slice(0, q);
-  const queryText = q < 0 ? '' : rest.slice(q + 1);
+  const [path, queryText] = q < 0 ? [rest, undefined] : [rest.slice(0, q), rest.slice(q + 1)];
   if (!path.startsWith('/')) return 'path must start with "/"';
   const segments = path.slice(1).split('/');
   if (!/^v[0-9]+$/.test(segments[0] ?? '')) return 'path must start with an API version, e.g. "/v1/"';
@@ -79,13 +78,13 @@ export function parseScopeEntry(input: unknown, options: { allowWildcards?: bool
     }
   }
   const query: Array<[string, string]> = [];
-  if (q >= 0) {
+  if (queryText !== undefined) {
     if (queryText === '') return 'has an empty query after "?"';
     const seen = new Set<string>();
     for (const pair of queryText.split('&')) {
       const eq = pair.indexOf('=');
-      const name = eq < 0 ? pair : pair.slice(0, eq);
-      const value = eq < 0 ? '' : pair.slice(eq + 1);
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
       if (eq < 0 || !QUERY_NAME.test(name)) return `query parameter "${printable(pair)}" must be name=value`;
       if (!QUERY_VALUE.test(value)) {
         return `query parameter "${printable(name)}" has characters not allowed in its value${value.includes('%') ? ' (no percent-escapes: scope entries are canonical)' : ''}`;
@@ -94,7 +93,7 @@ export function parseScopeEntry(input: unknown, options: { allowWildcards?: bool
       seen.add(name);
       if (!IGNORED_QUERY.has(name)) query.push([name, value]);
     }
-    query.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    query.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // names are unique: never equal
   }
   return { method: method as ScopeMethod, segments, query, text, wildcard };
 }
@@ -139,15 +138,12 @@ export function canonicalScope(entry: ScopeEntry): string {
  * A request may add query filters (it is then narrower) but must keep every filter the pattern sets.
  */
 export function scopeCovers(pattern: ScopeEntry, entry: ScopeEntry): boolean {
-  if (pattern.method !== entry.method || pattern.segments.length !== entry.segments.length) return false;
-  for (let i = 0; i < pattern.segments.length; i++) {
-    const p = pattern.segments[i];
-    if (p !== '*' && p !== entry.segments[i]) return false;
-  }
-  for (const [name, value] of pattern.query) {
-    if (!entry.query.some(([n, v]) => n === name && v === value)) return false;
-  }
-  return true;
+  return (
+    pattern.method === entry.method &&
+    pattern.segments.length === entry.segments.length &&
+    pattern.segments.every((segment, i) => segment === '*' || segment === entry.segments[i]) &&
+    pattern.query.every(([name, value]) => entry.query.some(([n, v]) => n === name && v === value))
+  );
 }
 
 /** Shorten and strip control characters from caller input quoted back in an error detail. */

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { parse, YAMLParseError } from 'yaml';
+import { parse } from 'yaml';
 import { PolicyError, compilePolicy, type Policy } from './policy.ts';
 
-/** Parse policy YAML (or JSON, a subset) text into a plain document. @throws PolicyError */
+/**
+ * Parse policy YAML (or JSON, a subset) text into a plain document. The parser's defaults are what a policy needs,
+ * and tests hold them: a duplicate key is an error (not a silent override), and alias expansion is capped (a
+ * "billion laughs" document is refused, not expanded).
+ * @throws PolicyError for any parse failure, with the parser's first line.
+ */
 export function parsePolicyText(text: string, source: string): unknown {
   try {
-    return parse(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
+    return parse(text);
   } catch (error) {
-    if (error instanceof YAMLParseError) {
-      throw new PolicyError(source, [`not valid YAML: ${error.message.split('\n')[0]}`]);
-    }
-    throw error;
+    throw new PolicyError(source, [`not valid YAML: ${String((error as Error)?.message).split('\n')[0]}`]);
   }
 }
 

@@ -129,13 +129,8 @@ function compileProfile(
   name: string,
   value: unknown,
   keys: Map<string, PolicyKey>,
-  problem: (field: string, text: string) => void,
+  report: (field: string, text: string) => void,
 ): Profile | undefined {
-  const before = { count: 0 };
-  const report = (field: string, text: string) => {
-    before.count++;
-    problem(field, text);
-  };
   if (!PROFILE_NAME.test(name)) report('', 'profile names are letters, digits, ".", "-" and "_" (at most 64), as they appear in URL paths');
   if (!isObject(value)) {
     report('', 'must be a mapping with key, scope and callers');
@@ -145,7 +140,7 @@ function compileProfile(
     if (!PROFILE_FIELDS.has(field)) report(field, `unknown field (expected ${[...PROFILE_FIELDS].join(', ')})`);
   }
 
-  const key = typeof value.key === 'string' ? keys.get(value.key) : undefined;
+  const key = keys.get(value.key as string);
   if (key === undefined) report('key', typeof value.key === 'string' ? `names no key under keys: "${value.key}"` : 'must name a key under keys');
 
   const apiValue = value.api ?? 'app-store-connect';
@@ -153,7 +148,7 @@ function compileProfile(
   if (!isApiKind(apiValue)) report('api', 'must be app-store-connect, enterprise or app-store-server');
   const rules = API_RULES[api];
 
-  let scope: ScopeEntry[] | 'any' = 'any';
+  let scope: ScopeEntry[] | 'any';
   if (value.scope === 'any') {
     scope = 'any';
   } else if (Array.isArray(value.scope) && value.scope.length > 0) {
@@ -166,6 +161,7 @@ function compileProfile(
     });
     scope = entries;
   } else {
+    scope = 'any';
     report('scope', 'must be a non-empty list of scope entries ("GET /v1/builds"), or "any" for a token without a scope');
   }
 
@@ -181,11 +177,11 @@ function compileProfile(
       const wholeSeconds = (field: 'default' | 'max'): number | undefined => {
         const v = (value.ttl as Obj)[field];
         if (v === undefined) return undefined;
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_TTL) {
+        if (!Number.isInteger(v) || (v as number) < MIN_TTL) {
           report(`ttl.${field}`, `must be a whole number of seconds, at least ${MIN_TTL}`);
           return undefined;
         }
-        return v;
+        return v as number;
       };
       const givenMax = wholeSeconds('max');
       const givenDefault = wholeSeconds('default');
@@ -234,7 +230,8 @@ function compileProfile(
     });
   }
 
-  if (before.count > 0 || key === undefined) return undefined;
+  // A profile with problems is never used: compilePolicy throws when any were reported.
+  if (key === undefined) return undefined;
   return { name, description, key, api, scope, ttl: { default: def, max }, bundleId, callers, longLived: max > rules.maxTtl };
 }
 

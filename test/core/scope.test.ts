@@ -86,11 +86,57 @@ describe('scope entries are canonical paths', () => {
   });
 });
 
+describe('scope parsing, exactly', () => {
+  it('trims the entry and accepts up to 512 characters', () => {
+    assert.equal(entry('  GET /v1/apps  ').text, 'GET /v1/apps');
+    const longest = `GET /v1/${'a'.repeat(512 - 'GET /v1/'.length)}`;
+    assert.equal(longest.length, 512);
+    assert.equal(entry(longest).text, longest);
+    assert.equal(parseScopeEntry(`${longest}a`), 'is longer than 512 characters');
+  });
+
+  it('needs a version segment, exactly', () => {
+    assert.deepEqual(entry('GET /v12/apps').segments, ['v12', 'apps']);
+    for (const text of ['GET /xv1/apps', 'GET /v1x/apps', 'GET /v/apps']) assert.match(parseScopeEntry(text) as string, /API version/, text);
+  });
+
+  it('says exactly what is wrong', () => {
+    assert.equal(parseScopeEntry('PUT /v1/apps'), 'has method "PUT"; use one of GET, POST, PATCH, DELETE');
+    assert.equal(parseScopeEntry(`${'X'.repeat(41)} /v1/apps`), `has method "${'X'.repeat(40)}…"; use one of GET, POST, PATCH, DELETE`);
+    assert.equal(parseScopeEntry(`${'X'.repeat(40)} /v1/apps`), `has method "${'X'.repeat(40)}"; use one of GET, POST, PATCH, DELETE`);
+    assert.equal(parseScopeEntry('GET /v1/a\u0001b'), 'path segment "a?b" has characters not allowed (letters, digits, "-", ".", "_" and "~")');
+    assert.equal(parseScopeEntry('GET /v1/apps?x'), 'query parameter "x" must be name=value');
+    assert.equal(parseScopeEntry('GET /v1/apps?ab'), 'query parameter "ab" must be name=value');
+    assert.equal(parseScopeEntry('GET /v1/apps?=x'), 'query parameter "=x" must be name=value');
+    assert.equal(parseScopeEntry('GET /v1/apps?a=<'), 'query parameter "a" has characters not allowed in its value');
+    assert.equal(parseScopeEntry('GET /v1/apps?a=%41'), 'query parameter "a" has characters not allowed in its value (no percent-escapes: scope entries are canonical)');
+    assert.equal(parseScopeEntry('GET /v1/apps?'), 'has an empty query after "?"');
+  });
+
+  it('accepts dots inside a segment (only whole dot segments are refused)', () => {
+    for (const segment of ['a.b', '.well-known', 'x.', 'v1.2']) assert.deepEqual(entry(`GET /v1/${segment}`).segments, ['v1', segment]);
+  });
+
+  it('keeps the query as name/value pairs sorted by name, without the parameters Apple ignores', () => {
+    assert.deepEqual(entry('GET /v1/apps?c=3&a=1&limit=5&b=2').query, [['a', '1'], ['b', '2'], ['c', '3']]);
+    assert.deepEqual(entry('GET /v1/apps?b=&a=x').query, [['a', 'x'], ['b', '']]);
+    assert.equal(parseScopeEntry('GET /v1/apps?a=x=y'), 'query parameter "a" has characters not allowed in its value');
+    assert.deepEqual(entry('GET /v1/apps').query, []);
+    assert.equal(canonicalScope(entry('GET /v1/apps')), 'GET /v1/apps');
+    assert.equal(canonicalScope(entry('GET /v1/apps?limit=2')), 'GET /v1/apps');
+    assert.equal(entry('GET /v1/apps/*/builds', true).wildcard, true);
+    assert.equal(entry('GET /v1/apps/1/builds').wildcard, false);
+  });
+});
+
 describe('parseRequestedScope', () => {
   it('refuses an empty list and names the bad entry', () => {
     assert.throws(() => parseRequestedScope([]), (e: unknown) => e instanceof TokenVendingError && e.code === 'invalid_scope');
     assert.throws(() => parseRequestedScope(['GET /v1/apps', 'nope']), (e: unknown) => e instanceof TokenVendingError && e.code === 'invalid_scope' && /scope\[1\]/.test(e.detail));
     assert.throws(() => parseRequestedScope(Array(51).fill('GET /v1/apps')), (e: unknown) => e instanceof TokenVendingError && /more than 50/.test(e.detail));
+    assert.throws(() => parseRequestedScope([]), (e: unknown) => e instanceof TokenVendingError && e.detail === 'scope is an empty list; omit it to get the profile\'s scope');
+    assert.throws(() => parseRequestedScope(['GET /v1/apps', 'GET apps']), (e: unknown) => e instanceof TokenVendingError && e.detail === 'scope[1] path must start with "/"');
+    assert.equal(parseRequestedScope(Array.from({ length: 50 }, (_, i) => `GET /v1/apps/${i}`)).length, 50);
   });
 
   it('drops duplicates that differ only in query order', () => {
@@ -114,6 +160,16 @@ describe('scopeCovers', () => {
     assert.equal(covers('GET /v1/apps?filter[platform]=IOS', 'GET /v1/apps'), false);
     assert.equal(covers('GET /v1/apps?filter[platform]=IOS', 'GET /v1/apps?filter[platform]=MAC_OS'), false);
     assert.equal(covers('GET /v1/apps?filter[platform]=IOS&limit=1', 'GET /v1/apps?limit=200&filter[platform]=IOS'), true);
+    assert.equal(covers('GET /v1/apps?filter[platform]=IOS', 'GET /v1/apps?fields[apps]=IOS'), false);
+    assert.equal(covers('GET /v1/apps?a=1&b=2', 'GET /v1/apps?a=1'), false);
+    assert.equal(covers('GET /v1/apps?a=1&b=2', 'GET /v1/apps?b=2&a=1&c=3'), true);
+  });
+  it('compares every segment, not only the first or the last', () => {
+    assert.equal(covers('GET /v1/apps/*/builds', 'GET /v1/apps/1/builds'), true);
+    assert.equal(covers('GET /v1/apps/*/builds', 'GET /v2/apps/1/builds'), false);
+    assert.equal(covers('GET /v1/apps/*/builds', 'GET /v1/users/1/builds'), false);
+    assert.equal(covers('GET /v1/apps/*/builds', 'GET /v1/apps/1/users'), false);
+    assert.equal(covers('GET /v1/*/*', 'GET /v1/a/b'), true);
   });
 });
 

@@ -168,6 +168,30 @@ describe('authorize: the decision table', () => {
   });
 });
 
+describe('what a refusal says', () => {
+  const refusal = (caller: string | undefined, profile: string, request: { scope?: string[]; ttl?: number }) => {
+    try {
+      authorize(policy, normalisePrincipal(caller), profile, { scope: request.scope === undefined ? undefined : parseRequestedScope(request.scope), ttl: request.ttl });
+    } catch (error) {
+      assert.ok(error instanceof TokenVendingError);
+      return { detail: error.detail, reason: error.reason };
+    }
+    assert.fail('granted');
+  };
+
+  it('names the profile, the entry and the way out, exactly', () => {
+    assert.deepEqual(refusal(ROLE('nobody'), 'readonly', {}), { detail: 'You are not allowed to use this profile. Ask the platform owner to list your IAM principal in its callers.', reason: 'caller_not_allowed' });
+    assert.deepEqual(refusal(ROLE('github-ios-build'), 'readonly', {}), { detail: 'Profile "readonly" grants wildcard scope entries; ask for the concrete entries you need, e.g. "GET /v1/apps/123/builds"', reason: 'scope_required' });
+    assert.deepEqual(refusal(ROLE('github-ios-build'), 'readonly', { scope: ['GET /v1/users?b=2&a=1'] }), { detail: 'Profile "readonly" does not grant "GET /v1/users?a=1&b=2"; GET /v1/profiles lists what it grants.', reason: 'scope_not_granted' });
+    assert.deepEqual(refusal(ROLE('receipts'), 'storekit', { scope: ['GET /v1/apps'] }), { detail: 'App Store Server API tokens take no scope; omit it', reason: 'scope_for_unscoped_api' });
+    assert.deepEqual(refusal(ROLE('release-pipeline'), 'release', { ttl: 59 }), { detail: 'ttl must be a whole number of seconds from 60 to 1200 for profile "release"', reason: 'ttl_out_of_range' });
+  });
+
+  it('grants the shortest lifetime', () => {
+    assert.equal(authorize(policy, normalisePrincipal(ROLE('release-pipeline')), 'release', { ttl: 60 }).ttl, 60);
+  });
+});
+
 describe('allowedProfiles', () => {
   it('lists only the profiles whose callers match', () => {
     assert.deepEqual(allowedProfiles(policy, normalisePrincipal(ROLE('github-ios-x'))).map((p) => p.name), ['readonly']);

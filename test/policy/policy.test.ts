@@ -94,6 +94,86 @@ describe('compilePolicy', () => {
   });
 });
 
+describe('compilePolicy, field by field', () => {
+  const withKeys = (keys: unknown) => ({ ...base(), keys });
+  const withProfile = (profile: Record<string, unknown>) => ({ ...base(), profiles: { p: { key: 'main', scope: ['GET /v1/builds'], callers: ['account:111122223333'], ...profile } } });
+  const compiled = (profile: Record<string, unknown>) => compilePolicy(withProfile(profile)).profiles.get('p')!;
+
+  it('reports with the source name and counts problems', () => {
+    assert.throws(() => compilePolicy({ ...base(), version: 2 }), (e: unknown) => e instanceof PolicyError && e.message === 'policy: the policy has 1 problem:\n  - version: must be 1');
+    assert.throws(() => compilePolicy({ ...base(), version: 2, extra: 1 }, 'x.yaml'), (e: unknown) => e instanceof PolicyError && e.message.startsWith('x.yaml: the policy has 2 problems:\n  - '));
+  });
+
+  it('keys: a mapping of names to { secretId } with a secret name or ARN', () => {
+    assert.deepEqual(problems(withKeys({})), ['keys: must map at least one key name to { secretId }', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: 'asc/main' })), ['keys.main: must be { secretId: NAME_OR_ARN }', 'profiles.ci.key: names no key under keys: "main"']);
+    for (const secretId of [42, 'asc main', 'asc/main\n', ' asc/main', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:', 'arn:aws:s3:::bucket']) {
+      assert.deepEqual(problems(withKeys({ main: { secretId } }))[0], 'keys.main.secretId: must be a Secrets Manager secret name or ARN', String(secretId));
+    }
+    for (const secretId of ['asc/main', 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:asc/main-AbCdEf', 'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:a']) {
+      assert.deepEqual(compilePolicy(withKeys({ main: { secretId } })).keys.get('main'), { name: 'main', secretId });
+    }
+  });
+
+  it('profiles: at least one, each a mapping with a valid name', () => {
+    assert.deepEqual(problems({ ...base(), profiles: {} }), ['profiles: must define at least one profile']);
+    assert.deepEqual(problems({ ...base(), profiles: { a: 'x' } }), ['profiles.a: must be a mapping with key, scope and callers']);
+    const name = (profile: string) => problems({ ...base(), profiles: { [profile]: base().profiles.ci } });
+    for (const bad of ['bad name', 'ci!', '-ci', 'ci/x', 'a'.repeat(65)]) {
+      assert.deepEqual(name(bad), [`profiles.${bad}: profile names are letters, digits, ".", "-" and "_" (at most 64), as they appear in URL paths`], bad);
+    }
+    assert.equal(compilePolicy({ ...base(), profiles: { ['a'.repeat(64)]: base().profiles.ci } }).profiles.size, 1);
+    assert.deepEqual(problems(withProfile({ colour: 'red' })), ['profiles.p.colour: unknown field (expected key, api, scope, ttl, bundleId, callers, description)']);
+    assert.deepEqual(problems(withProfile({ key: undefined })), ['profiles.p.key: must name a key under keys']);
+    assert.deepEqual(problems(withProfile({ key: 42 })), ['profiles.p.key: must name a key under keys']);
+  });
+
+  it('scope: "any" or a non-empty list', () => {
+    for (const scope of [[], 'all', undefined, {}]) {
+      assert.deepEqual(problems(withProfile({ scope })), ['profiles.p.scope: must be a non-empty list of scope entries ("GET /v1/builds"), or "any" for a token without a scope'], JSON.stringify(scope));
+    }
+    assert.equal(compiled({ scope: 'any' }).scope, 'any');
+    assert.deepEqual((compiled({ scope: ['GET /v1/apps/*'] }).scope as Array<{ text: string }>).map((e) => e.text), ['GET /v1/apps/*']);
+  });
+
+  it('ttl: whole seconds from 60, default within max', () => {
+    assert.deepEqual(problems(withProfile({ ttl: 600 })), ['profiles.p.ttl: must be { default: SECONDS, max: SECONDS }']);
+    assert.deepEqual(problems(withProfile({ ttl: { default: '600' } })), ['profiles.p.ttl.default: must be a whole number of seconds, at least 60']);
+    assert.deepEqual(problems(withProfile({ ttl: { max: 59 } })), ['profiles.p.ttl.max: must be a whole number of seconds, at least 60']);
+    assert.deepEqual(compiled({ ttl: { default: 60, max: 60 } }).ttl, { default: 60, max: 60 });
+    assert.deepEqual(compiled({ ttl: { default: 600, max: 600 } }).ttl, { default: 600, max: 600 });
+    assert.deepEqual(compiled({ ttl: { default: 300 } }).ttl, { default: 300, max: 1200 });
+    assert.deepEqual(compiled({ ttl: { max: 300 } }).ttl, { default: 300, max: 300 });
+    assert.deepEqual(compiled({ ttl: { max: 900 } }).ttl, { default: 600, max: 900 });
+    assert.deepEqual(compiled({}).ttl, { default: 600, max: 1200 });
+    assert.deepEqual(compiled({ api: 'app-store-server', bundleId: 'a.b', scope: 'any' }).ttl, { default: 600, max: 3600 });
+    assert.deepEqual(problems(withProfile({ api: 'enterprise', ttl: { max: 1201 } })), ["profiles.p.ttl.max: 1201 is over Apple's limit of 1200 seconds for enterprise tokens"]);
+    assert.deepEqual(problems(withProfile({ ttl: { max: 1201 } })), ["profiles.p.ttl.max: 1201 is over Apple's limit of 1200 seconds for app-store-connect tokens (longer only for GET-only scopes on the resources Apple allows long-lived tokens for)"]);
+  });
+
+  it('long-lived only above Apple\'s ordinary limit', () => {
+    assert.equal(compiled({ scope: ['GET /v1/ciBuildRuns'], ttl: { max: 1200 } }).longLived, false);
+    assert.equal(compiled({ scope: ['GET /v1/ciBuildRuns'], ttl: { max: 1201 } }).longLived, true);
+    assert.equal(compiled({ scope: ['GET /v1/ciBuildRuns'] }).longLived, false);
+  });
+
+  it('bundleId and description have their shapes', () => {
+    const server = { api: 'app-store-server', scope: 'any' };
+    assert.deepEqual(problems(withProfile({ ...server, bundleId: 42 })), ["profiles.p.bundleId: app-store-server profiles need the app's bundle ID (e.g. com.example.app); it becomes the bid claim"]);
+    assert.equal(compiled({ ...server, bundleId: 'com.example.app' }).bundleId, 'com.example.app');
+    assert.equal(compiled({}).bundleId, undefined);
+    assert.deepEqual(problems(withProfile({ bundleId: 'com.example.app' })), ['profiles.p.bundleId: only app-store-server profiles take a bundleId']);
+    for (const description of [42, 'x'.repeat(501)]) assert.deepEqual(problems(withProfile({ description })), ['profiles.p.description: must be a string of at most 500 characters']);
+    assert.equal(compiled({ description: 'x'.repeat(500) }).description, 'x'.repeat(500));
+    assert.equal(compiled({}).description, undefined);
+  });
+
+  it('callers: a non-empty list of strings', () => {
+    assert.deepEqual(problems(withProfile({ callers: [42] })), ['profiles.p.callers[0]: must be a string']);
+    assert.deepEqual(problems(withProfile({ callers: 'account:111122223333' })), ['profiles.p.callers: must list at least one caller (an IAM ARN pattern, account:ID or org:ID)']);
+  });
+});
+
 describe('caller patterns (finding #12.7)', () => {
   const caller = (arn: string, extra: { orgId?: string; cognito?: CognitoIdentity } = {}) => {
     const identity = normalisePrincipal(arn, extra.orgId, extra.cognito);
@@ -132,8 +212,12 @@ describe('caller patterns (finding #12.7)', () => {
       ['account:aws-xx:111122223333', /name one account/],
       ['org:*', /name one account/],
       ['org:o-short', /name one account/],
-      ['cognito:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', /cognito-authenticated:REGION:POOL_UUID/],
-      ['cognito-authenticated:*', /cognito-authenticated:REGION:POOL_UUID/],
+      ['cognito:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', /^Cognito identity pools are named/],
+      ['cognito-authenticated:*', /^Cognito identity pools are named/],
+      ['cognito-authenticated:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce-x', /^Cognito identity pools are named/],
+      ['cognito-authenticated:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce\n', /^Cognito identity pools are named/],
+      ['xcognito-authenticated:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', /^must be an IAM ARN pattern/],
+      ['arn:aws:iam::111122223333:xrole/a/b', /^an iam pattern names/],
       ['*', /must be an IAM ARN pattern/],
       ['', /must be an IAM ARN pattern/],
     ];
@@ -141,6 +225,12 @@ describe('caller patterns (finding #12.7)', () => {
       const result = compileCaller(pattern);
       assert.equal(typeof result, 'string', `${pattern} was accepted`);
       assert.match(result as string, reason, pattern);
+    }
+  });
+
+  it('accepts Cognito pools of every region', () => {
+    for (const pool of ['us-gov-west-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', 'eu-west-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', 'ap-southeast-2:4f291106-8703-466b-8f2b-3ecee1ca56ce']) {
+      assert.equal(typeof compileCaller(`cognito-unauthenticated:${pool}`), 'object', pool);
     }
   });
 
@@ -205,6 +295,14 @@ describe('policy files', () => {
   });
   it('name a missing file', () => {
     assert.throws(() => loadPolicyFile('/nonexistent/policy.yaml'), (e: unknown) => e instanceof PolicyError && /file not found/.test(e.message));
+  });
+  it('name a file that cannot be read, and why', () => {
+    assert.throws(() => loadPolicyFile('infra'), (e: unknown) => e instanceof PolicyError && e.problems[0] === 'cannot be read (EISDIR)');
+  });
+  it('refuse a duplicate key with the parser\'s first line, and an alias bomb without expanding it', () => {
+    assert.throws(() => parsePolicyText('version: 1\nversion: 1\n', 'p.yaml'), (e: unknown) => e instanceof PolicyError && e.problems.length === 1 && /^not valid YAML: Map keys must be unique[^\n]*$/.test(e.problems[0] ?? ''));
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    assert.throws(() => parsePolicyText(bomb, 'bomb.yaml'), (e: unknown) => e instanceof PolicyError && /^not valid YAML: .*alias/i.test(e.problems[0] ?? ''));
   });
 });
 
