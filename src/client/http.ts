@@ -2,6 +2,7 @@
  * Calling the service: SigV4-signed HTTP with the caller's AWS credentials. Shared by the CLI and TokenClient.
  */
 import { createSigner, type Credentials } from '../sigv4.ts';
+import { userAgent } from './version.ts';
 
 export type CredentialProvider = () => Promise<Credentials>;
 
@@ -21,6 +22,8 @@ export interface SignedRequest {
   credentials: CredentialProvider;
   region?: string | undefined;
   timeoutMs?: number;
+  /** Sent as `user-agent` (the audit record's `userAgent`); default `asc-token/VERSION (cli)`. */
+  userAgent?: string;
 }
 
 export interface ServiceResponse {
@@ -55,6 +58,8 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   });
   const outgoing = { ...signed.headers };
   delete outgoing.host;
+  // Not signed (SigV4 leaves user-agent out), so a proxy may add to it without breaking the signature.
+  outgoing['user-agent'] = request.userAgent ?? userAgent('cli');
   const response = await fetch(url, {
     method: request.method,
     headers: outgoing,
