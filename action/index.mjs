@@ -2373,6 +2373,27 @@ function createSigner(credentials, region, applyChecksum = true) {
   return new SignatureV4({ credentials, region, service: SERVICE, sha256: NodeSha256, uriEscapePath: true, applyChecksum });
 }
 
+// src/client/url.ts
+var ServiceUrlError = class extends TypeError {
+  name = "ServiceUrlError";
+};
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+function checkServiceUrl(url) {
+  let parsed;
+  try {
+    parsed = typeof url === "string" ? new URL(url) : url;
+  } catch {
+    throw new ServiceUrlError("the service URL is not a URL");
+  }
+  if (parsed.protocol === "https:") return parsed;
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return parsed;
+  if (parsed.protocol === "http:") throw new ServiceUrlError(`the service URL must be https: (http: is accepted only on loopback, for the local server), not http://${parsed.host}`);
+  throw new ServiceUrlError(`the service URL must be an https: URL, not ${parsed.protocol}`);
+}
+
 // src/client/version.ts
 var VERSION = true ? "0.1.0" : JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 function userAgent(caller) {
@@ -2385,7 +2406,7 @@ function regionFor(url, env = process.env) {
   return match?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
 }
 async function signedRequest(request2) {
-  const base = new URL(request2.baseUrl);
+  const base = checkServiceUrl(request2.baseUrl);
   const url = new URL(base.pathname.replace(/\/$/, "") + request2.path, base);
   const credentials = await request2.credentials();
   const signer = createSigner(credentials, request2.region ?? regionFor(url));

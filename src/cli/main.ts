@@ -6,6 +6,8 @@ import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { KEYS_USAGE, keysCommand, type KeysDeps } from './keys.ts';
 import { MINT_USAGE, mintCommand } from './mint.ts';
 import { POLICY_USAGE, policyCommand } from './policy.ts';
+import { refuseKeyAsP8Argument } from './p8.ts';
+import { argumentRedactor } from './redact.ts';
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
 
 export const USAGE = `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
@@ -23,7 +25,11 @@ Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable.
 
 const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE };
 
-export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDeps = {}): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo, deps: RemoteDeps & KeysDeps = {}): Promise<number> {
+  // Whatever a message quotes (ours, parseArgs', the AWS SDK's), no piece of an argument that looks like a key is
+  // ever printed (redact.ts).
+  const redact = argumentRedactor(argv);
+  const io: CliIo = { ...rawIo, stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text)) };
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     (command === undefined ? io.stderr : io.stdout)(USAGE);
@@ -34,6 +40,7 @@ export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDep
     return EXIT.ok;
   }
   try {
+    refuseKeyAsP8Argument(args);
     switch (command) {
       case 'token':
         return await tokenCommand(args, io, deps);

@@ -1,23 +1,16 @@
 /**
  * Printing a token response: `raw` (the token alone), `json`, `env` (KEY=value lines) or `github` (masked in the
  * log and written to $GITHUB_ENV). Whatever the format, nothing but `raw`/`json`/`env` on stdout ever carries the
- * whole token, and `github` never prints it unmasked.
+ * whole token, and `github` never prints it unmasked. Every field is checked before it is printed or written
+ * (src/client/validate.ts): a hostile service cannot add lines to $GITHUB_ENV or to an `eval`ed `env` output.
  */
 import { appendFileSync } from 'node:fs';
+import { TokenResponseError, checkTokenResponse, type TokenResponse } from '../client/validate.ts';
 import type { CliIo } from './io.ts';
-import { UsageError } from './io.ts';
+import { CliError, EXIT, UsageError } from './io.ts';
 
 export const OUTPUTS = ['raw', 'json', 'env', 'github'] as const;
 export type OutputFormat = (typeof OUTPUTS)[number];
-
-export interface TokenResponse {
-  token: string;
-  profile?: string;
-  keyId: string;
-  expiresAt: string;
-  tokenSha256: string;
-  [field: string]: unknown;
-}
 
 export function parseOutput(value: string | undefined): OutputFormat {
   const format = value ?? 'raw';
@@ -25,7 +18,18 @@ export function parseOutput(value: string | undefined): OutputFormat {
   return format as OutputFormat;
 }
 
-export function printToken(response: TokenResponse, format: OutputFormat, io: CliIo): void {
+/**
+ * @throws CliError `bad_response` when the response is not a well-formed token response; nothing is printed or
+ * written then.
+ */
+export function printToken(answer: unknown, format: OutputFormat, io: CliIo): void {
+  let response: TokenResponse;
+  try {
+    response = checkTokenResponse(answer);
+  } catch (error) {
+    if (error instanceof TokenResponseError) throw new CliError('bad_response', `refused the service's answer: ${error.message}; nothing was written`, EXIT.other, 'Check --url / ASC_TOKEN_URL: it must be the asc-token-vending API.');
+    throw error;
+  }
   switch (format) {
     case 'raw':
       io.stdout(`${response.token}\n`);

@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
 import { KeyParseError, parsePrivateKey } from '../core/key.ts';
 import { CliError, EXIT, UsageError } from './io.ts';
+import { looksLikeKeyMaterial, shownArgument } from './redact.ts';
 
 const KEY_FILE = /^AuthKey_([A-Z0-9]{10})\.p8$/;
 
@@ -22,31 +23,48 @@ export interface P8Key {
   privateKey: KeyObject;
 }
 
+const P8_IS_KEY =
+  '--p8 takes the path of the .p8 file, and the value given looks like the key itself (not shown). Pass the file; a key on a command line lands in shell history and process lists';
+
+/**
+ * The key itself where its path belongs (`--p8 "$(cat AuthKey.p8)"`): say so without showing any of it. Checked
+ * on the raw arguments too, because `parseArgs` refuses a value starting with "-----BEGIN" with advice to write
+ * `--p8=<the key>`.
+ * @throws UsageError
+ */
+export function refuseKeyAsP8Argument(argv: readonly string[]): void {
+  argv.forEach((arg, i) => {
+    if ((arg === '--p8' && looksLikeKeyMaterial(argv[i + 1] ?? '')) || (arg.startsWith('--p8=') && looksLikeKeyMaterial(arg.slice(5)))) throw new UsageError(P8_IS_KEY);
+  });
+}
+
 /** @throws UsageError for missing or malformed options, CliError when the file is unreadable or not a key. */
 export function readP8(values: P8Options, cwd: string): P8Key {
   if (!values.p8) throw new UsageError('--p8 FILE is required');
+  if (looksLikeKeyMaterial(values.p8)) throw new UsageError(P8_IS_KEY);
   const file = resolve(cwd, values.p8);
+  const shownFile = shownArgument(values.p8);
   const keyId = values['key-id'] ?? KEY_FILE.exec(basename(file))?.[1];
-  if (keyId === undefined) throw new UsageError(`--key-id is required: the file name ${basename(file)} is not AuthKey_KEYID.p8`);
-  if (!KEY_ID_PATTERN.test(keyId)) throw new UsageError(`--key-id ${JSON.stringify(keyId)} is not a 10-character App Store Connect key ID`);
+  if (keyId === undefined) throw new UsageError(`--key-id is required: the file name ${shownArgument(basename(file))} is not AuthKey_KEYID.p8`);
+  if (!KEY_ID_PATTERN.test(keyId)) throw new UsageError(`--key-id ${shownArgument(keyId)} is not a 10-character App Store Connect key ID`);
   if (values.individual && values['issuer-id'] !== undefined) throw new UsageError('--issuer-id and --individual exclude each other');
   if (!values.individual && values['issuer-id'] === undefined) {
     throw new UsageError('--issuer-id is required for a team key (App Store Connect → Users and Access → Integrations); use --individual for an individual key');
   }
   if (values['issuer-id'] !== undefined && !ISSUER_ID_PATTERN.test(values['issuer-id'])) {
-    throw new UsageError(`--issuer-id ${JSON.stringify(values['issuer-id'])} is not an issuer ID (8-4-4-4-12 hex)`);
+    throw new UsageError(`--issuer-id ${shownArgument(values['issuer-id'])} is not an issuer ID (8-4-4-4-12 hex)`);
   }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError('file_unreadable', `cannot read ${values.p8}: ${code === 'ENOENT' ? 'no such file' : code}`, EXIT.other);
+    throw new CliError('file_unreadable', `cannot read --p8 ${shownFile}: ${code === 'ENOENT' ? 'no such file' : code}`, EXIT.other);
   }
   try {
     return { file, keyId, issuerId: values['issuer-id'], privateKey: parsePrivateKey(text) };
   } catch (error) {
-    if (error instanceof KeyParseError) throw new CliError('key_invalid', `${values.p8} is not a usable key: ${error.message}`, EXIT.other);
+    if (error instanceof KeyParseError) throw new CliError('key_invalid', `--p8 ${shownFile} is not a usable key: ${error.message}`, EXIT.other);
     throw error;
   }
 }

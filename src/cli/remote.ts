@@ -7,7 +7,9 @@ import { NetworkError, signedRequestWithRetry, type CredentialProvider, type Ser
 import { defaultCredentialProvider } from '../client/credentials.ts';
 import { refusalHint } from '../client/refusal.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
-import { parseOutput, printToken, type TokenResponse } from './output.ts';
+import { checkServiceUrl } from '../client/url.ts';
+import { parseOutput, printToken } from './output.ts';
+import { shownArgument } from './redact.ts';
 
 export const TOKEN_USAGE = `usage: asc-token token PROFILE [--url URL] [--scope "GET /v1/apps"]... [--ttl SECONDS]
                        [--output raw|json|env|github]`;
@@ -33,11 +35,16 @@ const HINTS: Record<string, string> = {
 function baseUrl(value: string | undefined, io: CliIo): string {
   const url = value ?? io.env.ASC_TOKEN_URL;
   if (!url) throw new UsageError('no service URL: pass --url or set ASC_TOKEN_URL');
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+    parsed = new URL(url);
   } catch {
-    throw new UsageError(`--url ${JSON.stringify(url)} is not an http(s) URL`);
+    throw new UsageError(`--url ${shownArgument(url)} is not a URL`);
+  }
+  try {
+    checkServiceUrl(parsed);
+  } catch (error) {
+    throw new UsageError(`--url: ${(error as Error).message}`);
   }
   return url;
 }
@@ -106,9 +113,7 @@ export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps =
     deps,
   );
   if (response.status !== 200) throw failure(response, 'token');
-  const token = response.json as TokenResponse | undefined;
-  if (!token || typeof token.token !== 'string') throw new CliError('bad_response', 'the service answered 200 without a token', EXIT.other);
-  printToken(token, output, io);
+  printToken(response.json, output, io);
   return EXIT.ok;
 }
 

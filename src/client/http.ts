@@ -2,6 +2,7 @@
  * Calling the service: SigV4-signed HTTP with the caller's AWS credentials. Shared by the CLI and TokenClient.
  */
 import { createSigner, type Credentials } from '../sigv4.ts';
+import { checkServiceUrl } from './url.ts';
 import { userAgent } from './version.ts';
 
 export type CredentialProvider = () => Promise<Credentials>;
@@ -34,8 +35,9 @@ export interface ServiceResponse {
   text: string;
 }
 
+/** @throws ServiceUrlError when the base URL is not https: (or http: on loopback), before anything is signed or sent. */
 export async function signedRequest(request: SignedRequest): Promise<ServiceResponse> {
-  const base = new URL(request.baseUrl);
+  const base = checkServiceUrl(request.baseUrl);
   const url = new URL(base.pathname.replace(/\/$/, '') + request.path, base);
   const credentials = await request.credentials();
   const signer = createSigner(credentials, request.region ?? regionFor(url));

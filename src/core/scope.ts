@@ -14,9 +14,18 @@ const IGNORED_QUERY = new Set(['limit', 'cursor', 'sort']);
 export const MAX_SCOPE_ENTRIES = 50;
 export const MAX_SCOPE_ENTRY_LENGTH = 512;
 
-const SEGMENT = /^[A-Za-z0-9._~%:-]+$/;
+/**
+ * Scope entries are canonical paths, so that what a pattern is compared with is what Apple's server resolves. A
+ * path segment is made of RFC 3986 unreserved characters (the alphabet of every App Store Connect path and resource
+ * ID) and is never a dot segment: `GET /v1/apps/../users/x` would otherwise match the pattern
+ * `GET /v1/apps/{*}/users/x` (one `*` segment) while naming `/v1/users/x`. No percent-escapes either: Apple's paths
+ * need none, and an escape could smuggle a `/` (`%2F`) or a dot segment (`%2E%2E`) past a pattern. Query names and
+ * values follow the same rule (no escapes, no `+`, which some servers read as a space).
+ */
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+const DOTS_ONLY = /^\.+$/;
 const QUERY_NAME = /^[A-Za-z0-9_.\[\]-]+$/;
-const QUERY_VALUE = /^[A-Za-z0-9_.,~%:*+\-\[\]]*$/;
+const QUERY_VALUE = /^[A-Za-z0-9_.,~:*\-\[\]]*$/;
 
 export interface ScopeEntry {
   method: ScopeMethod;
@@ -59,8 +68,14 @@ export function parseScopeEntry(input: unknown, options: { allowWildcards?: bool
     if (segment === '*') {
       if (!options.allowWildcards) return 'may not contain "*" (wildcards are for policy patterns)';
       wildcard = true;
+    } else if (segment === '') {
+      return 'path has an empty segment';
+    } else if (segment.includes('%')) {
+      return `path segment "${printable(segment)}" has a percent-escape; scope paths are canonical: App Store Connect paths need no escapes`;
     } else if (!SEGMENT.test(segment)) {
-      return segment === '' ? 'path has an empty segment' : `path segment "${printable(segment)}" has characters not allowed`;
+      return `path segment "${printable(segment)}" has characters not allowed (letters, digits, "-", ".", "_" and "~")`;
+    } else if (DOTS_ONLY.test(segment)) {
+      return `path has a "${printable(segment)}" segment; scope paths are canonical: name the resource itself`;
     }
   }
   const query: Array<[string, string]> = [];
@@ -72,7 +87,9 @@ export function parseScopeEntry(input: unknown, options: { allowWildcards?: bool
       const name = eq < 0 ? pair : pair.slice(0, eq);
       const value = eq < 0 ? '' : pair.slice(eq + 1);
       if (eq < 0 || !QUERY_NAME.test(name)) return `query parameter "${printable(pair)}" must be name=value`;
-      if (!QUERY_VALUE.test(value)) return `query parameter "${printable(name)}" has characters not allowed in its value`;
+      if (!QUERY_VALUE.test(value)) {
+        return `query parameter "${printable(name)}" has characters not allowed in its value${value.includes('%') ? ' (no percent-escapes: scope entries are canonical)' : ''}`;
+      }
       if (seen.has(name)) return `query parameter "${printable(name)}" appears twice`;
       seen.add(name);
       if (!IGNORED_QUERY.has(name)) query.push([name, value]);

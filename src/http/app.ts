@@ -4,7 +4,7 @@
  */
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
 import { renderTokenResponse, sha256Hex, startMint } from '../core/mint.ts';
-import { allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
+import { FORBIDDEN, allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
 import type { Policy, Profile } from '../policy/policy.ts';
 import type { KeyStore } from '../keys/store.ts';
 import type { Logger } from '../log.ts';
@@ -23,6 +23,10 @@ export interface AppDeps {
   now?: () => number;
 }
 
+/**
+ * The profile segment is used as it arrived, never decoded: IAM grants and denies `execute-api:Invoke` on the
+ * resource path as requested, so `/v1/tokens/%72elease` must not reach `release` (authorize refuses the escape).
+ */
 const TOKEN_PATH = /^\/v1\/tokens\/([^/]*)$/;
 
 export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiResponse> {
@@ -43,24 +47,31 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
   async function route(request: ApiRequest): Promise<ApiResponse> {
     const tokenPath = TOKEN_PATH.exec(request.path);
     if (tokenPath) {
-      if (request.method !== 'POST') throw methodNotAllowed('POST');
-      return mint(request, decodeURIComponentSafe(tokenPath[1] ?? ''));
+      if (request.method !== 'POST') throw unrouted(request, methodNotAllowed('POST'));
+      return mint(request, tokenPath[1] ?? '');
     }
     if (request.path === '/v1/profiles') {
-      if (request.method !== 'GET') throw methodNotAllowed('GET');
+      if (request.method !== 'GET') throw unrouted(request, methodNotAllowed('GET'));
       return profiles(request);
     }
     if (request.path === '/v1/health') {
-      if (request.method !== 'GET') throw methodNotAllowed('GET');
+      if (request.method !== 'GET') throw unrouted(request, methodNotAllowed('GET'));
       return health(request);
     }
-    throw new TokenVendingError('not_found', 'No such endpoint. The API has POST /v1/tokens/{profile}, GET /v1/profiles and GET /v1/health.');
+    throw unrouted(request, new TokenVendingError('not_found', 'No such endpoint. The API has POST /v1/tokens/{profile}, GET /v1/profiles and GET /v1/health.'));
+  }
+
+  /** 404 and 405 are not decisions about a token, but they are logged with the request ID a caller sees. */
+  function unrouted(request: ApiRequest, error: TokenVendingError): TokenVendingError {
+    deps.logger.info('request refused', { requestId: request.requestId, code: error.code, method: request.method.slice(0, 16), path: request.path.slice(0, 256), sourceIp: request.sourceIp });
+    return error;
   }
 
   async function mint(request: ApiRequest, profileName: string): Promise<ApiResponse> {
     let grant: Grant | undefined;
     let keyId: string | undefined;
     try {
+      if (request.refusal !== undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: request.refusal });
       const body = parseTokenBody(request);
       grant = authorize(deps.policy, request.caller, profileName, body);
       const key = await deps.keys.get(grant.profile.key.name);
@@ -107,11 +118,14 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
     deps.logger.audit(auditRecord(request, profile, fields));
   }
 
+  function refuseAccess(request: ApiRequest, reason: string): never {
+    deps.logger.audit({ event: 'access.refused', requestId: request.requestId, path: request.path, callerArn: request.rawCallerArn, sourceIp: request.sourceIp, reason, ...cognitoFields(request) });
+    throw new TokenVendingError('forbidden', 'This endpoint needs a SigV4-signed request from an IAM principal.', { reason });
+  }
+
   function requireCaller(request: ApiRequest) {
-    if (request.caller === undefined) {
-      deps.logger.audit({ event: 'access.refused', requestId: request.requestId, path: request.path, callerArn: request.rawCallerArn, sourceIp: request.sourceIp, reason: 'no_identity' });
-      throw new TokenVendingError('forbidden', 'This endpoint needs a SigV4-signed request from an IAM principal.', { reason: 'no_identity' });
-    }
+    if (request.refusal !== undefined) refuseAccess(request, request.refusal);
+    if (request.caller === undefined) refuseAccess(request, 'no_identity');
     return request.caller;
   }
 
@@ -123,12 +137,23 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
     });
   }
 
+  /**
+   * Key health, for callers allowed at least one profile (anyone else gets the uniform 403), and only for the keys
+   * behind those profiles. Keys load through the cache, so health costs no more fetches than minting would.
+   */
   async function health(request: ApiRequest): Promise<ApiResponse> {
-    requireCaller(request);
-    const keys = await deps.keys.health();
+    const allowed = allowedProfiles(deps.policy, requireCaller(request));
+    if (allowed.length === 0) refuseAccess(request, 'no_profile');
+    const keys = await deps.keys.health([...new Set(allowed.map((profile) => profile.key.name))]);
     const ok = keys.every((k) => k.status === 'ok' || k.status === 'stale');
     return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', keySource: deps.keys.kind, keys });
   }
+}
+
+/** What the audit record says of a caller with Cognito identity-pool credentials. */
+function cognitoFields(request: ApiRequest): Record<string, unknown> {
+  const cognito = request.caller?.cognito;
+  return cognito === undefined ? {} : { cognitoIdentityPoolId: cognito.identityPoolId, cognitoIdentityId: cognito.identityId, cognitoAuthenticationType: cognito.authenticationType };
 }
 
 export function describeProfile(profile: Profile) {
@@ -154,6 +179,7 @@ function auditRecord(request: ApiRequest, profile: string, fields: Record<string
     orgId: request.caller?.orgId,
     sourceIp: request.sourceIp,
     userAgent: request.userAgent,
+    ...cognitoFields(request),
     profile: profile.slice(0, 128),
     ...fields,
   };
@@ -169,12 +195,4 @@ function nextTurn(): Promise<void> {
 
 function methodNotAllowed(allow: string): TokenVendingError {
   return new TokenVendingError('method_not_allowed', `Use ${allow} on this path.`, { headers: { allow } });
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -5,7 +5,7 @@
  * `requestContext.identity`; v2 and function URLs lower-case headers, put the caller under
  * `requestContext.authorizer.iam`, and may include a named stage in `rawPath`.
  */
-import { normalisePrincipal, type CallerIdentity } from '../core/principal.ts';
+import { normalisePrincipal, type CallerIdentity, type CognitoIdentity } from '../core/principal.ts';
 
 export interface ApiRequest {
   method: string;
@@ -22,6 +22,11 @@ export interface ApiRequest {
   caller: CallerIdentity | undefined;
   /** The principal ARN as reported, for the audit log, even when it is not one we accept. */
   rawCallerArn: string | undefined;
+  /**
+   * Set when the request must be refused whatever the policy says: `console_test_invoke` for API Gateway's
+   * console test (authorised by `apigateway:POST`, not by `execute-api:Invoke` and the resource policy).
+   */
+  refusal: 'console_test_invoke' | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -40,6 +45,7 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
   let path: string;
   let identity: Obj;
   let sourceIp: string | undefined;
+  let cognito: CognitoIdentity | undefined;
   if (v2) {
     method = str(http.method) ?? '';
     path = str(e.rawPath) ?? str(http.path) ?? '/';
@@ -47,11 +53,13 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
     if (stage && stage !== '$default' && (path === `/${stage}` || path.startsWith(`/${stage}/`))) path = path.slice(stage.length + 1) || '/';
     identity = obj(obj(rc.authorizer).iam);
     sourceIp = str(http.sourceIp);
+    cognito = v2Cognito(identity.cognitoIdentity);
   } else {
     method = str(e.httpMethod) ?? '';
     path = str(e.path) ?? '/';
     identity = obj(rc.identity);
     sourceIp = str(identity.sourceIp);
+    cognito = v1Cognito(identity);
   }
 
   // Only two headers matter (Content-Type, User-Agent): look them up rather than lower-case every header of the
@@ -84,9 +92,48 @@ export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: strin
     requestId: str(rc.requestId) ?? context?.awsRequestId ?? 'unknown',
     sourceIp,
     userAgent: header('user-agent') ?? str(identity.userAgent),
-    caller: cachedPrincipal(rawCallerArn, identity.principalOrgId),
+    caller: cachedPrincipal(rawCallerArn, identity.principalOrgId, cognito),
     rawCallerArn,
+    refusal: !v2 && isConsoleTestInvoke(rc, identity) ? 'console_test_invoke' : undefined,
   };
+}
+
+/**
+ * API Gateway's console "Test" button (TestInvokeMethod) calls the integration with the console user's identity,
+ * authorised by `apigateway:POST` on the API, bypassing `execute-api:Invoke` and the resource policy. Its events
+ * are marked with the stage `test-invoke-stage` and test-invoke placeholders (fixtures
+ * rest-v1-console-test-invoke.*): any one of the marks is enough to refuse.
+ */
+function isConsoleTestInvoke(rc: Obj, identity: Obj): boolean {
+  return rc.stage === 'test-invoke-stage' || identity.apiKey === 'test-invoke-api-key' || identity.sourceIp === 'test-invoke-source-ip' || str(rc.extendedRequestId)?.startsWith('test-invoke') === true;
+}
+
+/**
+ * A caller whose credentials come from a Cognito identity pool (guest or signed-in end users of an app, not
+ * workloads): REST events name the pool and the authentication type in `identity`; any Cognito field present marks
+ * the caller, so a partial record fails closed (it matches no policy entry).
+ */
+function v1Cognito(identity: Obj): CognitoIdentity | undefined {
+  const poolId = str(identity.cognitoIdentityPoolId);
+  const identityId = str(identity.cognitoIdentityId);
+  const type = str(identity.cognitoAuthenticationType);
+  const provider = str(identity.cognitoAuthenticationProvider);
+  if (!poolId && !identityId && !type && !provider) return undefined;
+  return { identityPoolId: poolId, identityId, authenticationType: authType(type === undefined ? [] : [type]) };
+}
+
+/** HTTP API and function URL events: `authorizer.iam.cognitoIdentity` with `amr` (["authenticated", …]). */
+function v2Cognito(value: unknown): CognitoIdentity | undefined {
+  if (value === null || value === undefined) return undefined;
+  const c = obj(value);
+  const amr = Array.isArray(c.amr) ? c.amr.filter((v): v is string => typeof v === 'string') : [];
+  return { identityPoolId: str(c.identityPoolId), identityId: str(c.identityId), authenticationType: authType(amr) };
+}
+
+function authType(values: string[]): CognitoIdentity['authenticationType'] {
+  if (values.includes('unauthenticated')) return 'unauthenticated';
+  if (values.includes('authenticated')) return 'authenticated';
+  return 'unknown';
 }
 
 /** A header by its lower-case name, whatever case the event gives it in. */
@@ -112,11 +159,11 @@ function multiHeaderValue(headers: Obj, lower: string): string | undefined {
 
 /** Callers repeat: remember the last few normalised principals (they are immutable values). */
 const principals = new Map<string, CallerIdentity | undefined>();
-function cachedPrincipal(rawArn: string | undefined, orgId: unknown): CallerIdentity | undefined {
+function cachedPrincipal(rawArn: string | undefined, orgId: unknown, cognito: CognitoIdentity | undefined): CallerIdentity | undefined {
   if (rawArn === undefined) return undefined;
-  const key = `${rawArn}\n${typeof orgId === 'string' ? orgId : ''}`;
+  const key = `${rawArn}\n${typeof orgId === 'string' ? orgId : ''}\n${cognito === undefined ? '' : JSON.stringify(cognito)}`;
   if (principals.has(key)) return principals.get(key);
-  const caller = normalisePrincipal(rawArn, orgId);
+  const caller = normalisePrincipal(rawArn, orgId, cognito);
   if (principals.size >= 256) principals.clear();
   principals.set(key, caller);
   return caller;

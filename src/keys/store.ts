@@ -133,9 +133,12 @@ export class KeyStore {
     });
   }
 
-  /** Load every key (through the cache) and report each one's state. Never includes material. */
-  async health(): Promise<KeyHealth[]> {
-    const names = [...this.#entries.keys()];
+  /**
+   * Load the named keys (default: every key) through the cache — so no more fetches than `get` would make: one per
+   * TTL, shared, with the failure back-off — and report each one's state. Never includes material.
+   */
+  async health(only?: readonly string[]): Promise<KeyHealth[]> {
+    const names = [...this.#entries.keys()].filter((name) => only === undefined || only.includes(name));
     await Promise.allSettled(names.map((name) => this.get(name)));
     const now = this.#options.now();
     return names.map((name) => {

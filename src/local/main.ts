@@ -78,7 +78,7 @@ const handler = createHandler({ init: () => runtime });
 const server = createLocalServer({
   handler,
   credentials,
-  onRefused: ({ method, path, reason, sourceIp }) => runtime.logger.audit({ event: 'request.refused', method, path, reason, sourceIp }),
+  onRefused: ({ requestId, method, path, status, reason, sourceIp }) => runtime.logger.audit({ event: 'request.refused', requestId, method, path, status, reason, sourceIp }),
 });
 const listenPort = port(env.PORT);
 

@@ -15,13 +15,26 @@ export interface LocalServerOptions {
   handler: LambdaHandler;
   credentials: readonly LocalCredential[];
   now?: () => number;
-  /** Called for every request refused before it reaches the handler (bad signature, body too large). */
-  onRefused?: (info: { method: string; path: string; reason: string; sourceIp: string | undefined }) => void;
+  /**
+   * Called for every request refused before it reaches the handler (bad signature, duplicate header, body too
+   * large or too slow), with the request ID its response carries.
+   */
+  onRefused?: (info: { requestId: string; method: string; path: string; status: number; reason: string; sourceIp: string | undefined }) => void;
+  /** How long a request body may take to arrive (default 10 s). */
+  bodyTimeoutMs?: number;
 }
 
-/** Bodies past this are refused before signature checks (API Gateway's own limit is far larger; ours is 8 KiB). */
-const MAX_READ_BYTES = 1024 * 1024;
+/**
+ * Bodies past this are refused before signature checks (API Gateway's own limit is far larger; the handler's is
+ * 8 KiB): an unsigned sender cannot make the server buffer more than this, nor wait for it.
+ */
+const MAX_READ_BYTES = 64 * 1024;
 const STAGE = 'local';
+/**
+ * Headers that must arrive once: node keeps the first of repeated `content-type`s for the signature check while
+ * the event (built from the raw headers) would carry another, so the handler could see a value nobody signed.
+ */
+const SINGLE_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'content-encoding', 'host', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'user-agent']);
 
 export function createLocalServer(options: LocalServerOptions): Server {
   const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c]));
@@ -36,17 +49,35 @@ export function createLocalServer(options: LocalServerOptions): Server {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://local');
-    const body = await readBody(req);
-    if (body === undefined) {
-      options.onRefused?.({ method: req.method ?? '', path: url.pathname, reason: 'body too large', sourceIp: req.socket.remoteAddress });
-      send(res, problem(new TokenVendingError('payload_too_large', `The body is over ${MAX_READ_BYTES} bytes.`), requestId), true);
+    // Refusals before the handler: logged with the request ID the caller sees, answered, and the connection closed
+    // when the body was not read to its end.
+    const refuse = (error: TokenVendingError, reason: string, close = false) => {
+      options.onRefused?.({ requestId, method: (req.method ?? '').slice(0, 16), path: url.pathname.slice(0, 256), status: error.status, reason, sourceIp: req.socket.remoteAddress });
+      send(res, problem(error, requestId), close);
+    };
+    const repeated = repeatedHeader(req.rawHeaders);
+    if (repeated !== undefined) {
+      refuse(new TokenVendingError('invalid_request', `The ${repeated} header appears more than once.`), `repeated ${repeated} header`, true);
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_READ_BYTES) {
+      refuse(new TokenVendingError('payload_too_large', `The body is over ${MAX_READ_BYTES} bytes.`), 'body too large (content-length)', true);
+      return;
+    }
+    const body = await readBody(req, options.bodyTimeoutMs ?? 10_000);
+    if (body === 'too large') {
+      refuse(new TokenVendingError('payload_too_large', `The body is over ${MAX_READ_BYTES} bytes.`), 'body too large', true);
+      return;
+    }
+    if (body === 'timeout') {
+      refuse(new TokenVendingError('invalid_request', 'The request body did not arrive in time.'), 'body timeout', true);
       return;
     }
     const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
     const verification = await verifySigV4({ method: req.method ?? 'GET', path: url.pathname, query: rawQuery, headers: req.headers, body }, credentials, now());
     if (!verification.ok) {
-      options.onRefused?.({ method: req.method ?? '', path: url.pathname, reason: verification.reason, sourceIp: req.socket.remoteAddress });
-      send(res, problem(new TokenVendingError('forbidden', `Missing or invalid SigV4 signature: ${verification.reason}.`), requestId));
+      refuse(new TokenVendingError('forbidden', `Missing or invalid SigV4 signature: ${verification.reason}.`), verification.reason);
       return;
     }
     const event = restEvent(req, url, body, verification.credential, requestId, now());
@@ -54,18 +85,46 @@ export function createLocalServer(options: LocalServerOptions): Server {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+function repeatedHeader(raw: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!SINGLE_HEADERS.has(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/**
+ * The body, or why not: more than MAX_READ_BYTES (reading stops there), or not complete within `timeoutMs`
+ * (a slow sender cannot hold the request open).
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer | 'too large' | 'timeout'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let done = false;
+    const finish = (result: Buffer | 'too large' | 'timeout') => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      // Stop reading: the refusal closes the connection instead of draining what is left.
+      if (typeof result === 'string') req.pause();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_READ_BYTES) tooLarge = true;
+      if (size > MAX_READ_BYTES) finish('too large');
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => finish(Buffer.concat(chunks)));
+    req.on('error', (error) => {
+      done = true;
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 

@@ -5,7 +5,7 @@
 import { TokenVendingError } from '../core/errors.ts';
 import type { CallerIdentity } from '../core/principal.ts';
 import { canonicalScope, scopeCovers, type ScopeEntry } from '../core/scope.ts';
-import { MIN_TTL, type Policy, type Profile } from './policy.ts';
+import { MIN_TTL, PROFILE_NAME, type Policy, type Profile } from './policy.ts';
 
 export interface TokenRequest {
   /** Parsed and syntax-checked scope entries, or undefined for "the profile's scope". */
@@ -21,14 +21,17 @@ export interface Grant {
 }
 
 /** Forbidden detail: one answer for no identity, unknown profile and caller not allowed (DESIGN §5). */
-const FORBIDDEN = 'You are not allowed to use this profile. Ask the platform owner to list your IAM principal in its callers.';
+export const FORBIDDEN = 'You are not allowed to use this profile. Ask the platform owner to list your IAM principal in its callers.';
 
 /**
- * @throws TokenVendingError `forbidden` (reason `no_identity` | `unknown_profile` | `caller_not_allowed`),
- * `scope_not_allowed`, `scope_required`, `invalid_scope`, `ttl_out_of_range`.
+ * @param profileName the profile as the request names it, undecoded: a name the policy could not contain (an
+ * escape such as `%72elease`, which IAM sees as a different resource path than `release`) is refused as such.
+ * @throws TokenVendingError `forbidden` (reason `no_identity` | `invalid_profile_name` | `unknown_profile` |
+ * `caller_not_allowed`), `scope_not_allowed`, `scope_required`, `invalid_scope`, `ttl_out_of_range`.
  */
 export function authorize(policy: Policy, caller: CallerIdentity | undefined, profileName: string, request: TokenRequest): Grant {
   if (caller === undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'no_identity' });
+  if (!PROFILE_NAME.test(profileName)) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'invalid_profile_name' });
   const profile = policy.profiles.get(profileName);
   if (profile === undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'unknown_profile' });
   if (!callerAllowed(profile, caller)) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'caller_not_allowed' });

@@ -11,6 +11,7 @@ describe('normalisePrincipal', () => {
         rawArn: `arn:${partition}:sts::111122223333:assumed-role/github-ios-build/GitHubActions-123`,
         session: 'GitHubActions-123',
         accountId: '111122223333',
+        partition,
         orgId: undefined,
         kind: 'role',
       });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
 import { isLongLivedEligible } from '../../src/core/long-lived.ts';
+import { NON_CANONICAL_SCOPES } from '../helpers/attacks.ts';
 import { canonicalScope, parseRequestedScope, parseScopeEntry, scopeCovers, type ScopeEntry } from '../../src/core/scope.ts';
 
 const entry = (text: string, allowWildcards = false): ScopeEntry => {
@@ -39,6 +40,8 @@ describe('parseScopeEntry', () => {
       ['GET /v1/ap\u0000ps', /not allowed/],
       [`GET /v1/${'a'.repeat(600)}`, /longer than/],
       ['GET /v1/apps#frag', /not allowed/],
+      ['GET /v1/apps/1:2/builds', /not allowed/],
+      ['GET /v1/apps/1\\2/builds', /not allowed/],
     ];
     for (const [input, reason] of bad) {
       const result = parseScopeEntry(input);
@@ -49,6 +52,37 @@ describe('parseScopeEntry', () => {
 
   it('ignores query order and Apple\'s paging parameters when comparing', () => {
     assert.equal(canonicalScope(entry('GET /v1/apps?b=2&a=1&limit=5&cursor=x&sort=name')), 'GET /v1/apps?a=1&b=2');
+  });
+});
+
+describe('scope entries are canonical paths', () => {
+  it('refuses dot segments, percent-escapes and characters outside the path alphabet, naming why', () => {
+    for (const text of NON_CANONICAL_SCOPES) {
+      const result = parseScopeEntry(text);
+      assert.equal(typeof result, 'string', `${text} was accepted`);
+      assert.match(result as string, /canonical|not allowed|name=value/, text);
+    }
+    assert.match(parseScopeEntry('GET /v1/apps/../builds') as string, /"\.\." segment/);
+    assert.match(parseScopeEntry('GET /v1/apps/%2E%2E/builds') as string, /percent-escape/);
+    assert.match(parseScopeEntry('GET /v1/apps?filter[bundleId]=%2E%2E') as string, /no percent-escapes/);
+  });
+
+  it('refuses them in policy patterns too', () => {
+    for (const text of ['GET /v1/apps/../*', 'GET /v1/apps/*/%2E%2E', 'GET /v1/./apps']) {
+      assert.equal(typeof parseScopeEntry(text, { allowWildcards: true }), 'string', text);
+    }
+  });
+
+  it('refuses them in a request, whatever the pattern would have matched', () => {
+    for (const text of NON_CANONICAL_SCOPES) {
+      assert.throws(() => parseRequestedScope([text]), (e: unknown) => e instanceof TokenVendingError && e.code === 'invalid_scope', text);
+    }
+  });
+
+  it('still accepts every character Apple\'s paths and IDs use', () => {
+    for (const text of ['GET /v1/apps/1234567890/builds', 'GET /v1/builds/6f1a2b3c-4d5e-6f70-8192-a3b4c5d6e7f8', 'GET /v1/bundleIds/AB_cd.e~f-1', 'GET /v1/apps?filter[bundleId]=com.example.app-1&fields[apps]=name,bundleId']) {
+      assert.equal(typeof parseScopeEntry(text), 'object', text);
+    }
   });
 });
 
@@ -96,5 +130,10 @@ describe('long-lived eligibility (Apple\'s three conditions)', () => {
     assert.equal(eligible('GET /v1/ciBuildRuns', 'GET /v1/apps'), false);
     assert.equal(eligible('GET /v1/apps/1/builds'), false);
     assert.equal(eligible('GET /v1/*/perfPowerMetrics'), false);
+  });
+  it('is never reached by a path that leaves a long-lived resource: such entries are refused first', () => {
+    for (const text of ['GET /v1/ciBuildRuns/../apps', 'GET /v1/ciProducts/%2E%2E/users', 'GET /v1/apps/1/perfPowerMetrics/..', 'GET /v1/builds/1/diagnosticSignatures/%2E%2E/..']) {
+      assert.equal(typeof parseScopeEntry(text), 'string', text);
+    }
   });
 });

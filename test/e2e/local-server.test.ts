@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { signedRequest } from '../../src/client/http.ts';
@@ -23,9 +25,10 @@ const curlAvailable = await hasCurl();
 let service: Service;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 let url: string;
+const refusedLog: Array<Record<string, unknown>> = [];
 before(async () => {
   service = createService();
-  server = await startLocalServer(service.handler, [DEV]);
+  server = await startLocalServer(service.handler, [DEV], { onRefused: (info) => refusedLog.push(info), bodyTimeoutMs: 300 });
   url = server.url;
 });
 after(() => {
@@ -117,6 +120,88 @@ describe('local server: SigV4 like API Gateway', () => {
     verifyEs256(body.token, service.key.publicKey);
     const withBody = await run('curl', ['-sS', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', `${DEV.accessKeyId}:${DEV.secretAccessKey}`, '-H', 'content-type: application/json', '-d', '{"scope":["GET /v1/apps/7/builds"],"ttl":120}', `${url}/v1/tokens/ci`]);
     assert.deepEqual(JSON.parse(withBody.stdout).scope, ['GET /v1/apps/7/builds'], withBody.stdout);
+  });
+});
+
+/** Send raw bytes and read the whole answer (the server closes the connection, or `end` is sent). */
+async function rawHttp(head: string, body: string | undefined, options: { endAfterMs?: number } = {}): Promise<{ status: number; text: string; closedBeforeBodySent: boolean; json: Record<string, any> }> {
+  const target = new URL(url);
+  const socket = connect(Number(target.port), target.hostname);
+  await once(socket, 'connect');
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  socket.on('error', () => {});
+  socket.setTimeout(5000, () => socket.destroy()); // a server that never answers fails the test instead of hanging it
+  socket.write(head);
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  if (body !== undefined) socket.write(body);
+  if (options.endAfterMs !== undefined) setTimeout(() => socket.end(), options.endAfterMs).unref();
+  await once(socket, 'close');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+  const json = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4) || '{}');
+  trackOutput(text);
+  return { status, text, closedBeforeBodySent: closed, json };
+}
+
+describe('local server hardening (finding #12.11)', () => {
+  const signedHead = async (headers: Record<string, string>, body: string) => {
+    const target = new URL('/v1/tokens/release', url);
+    const signed = await createSigner({ accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey }, 'us-east-1').sign({
+      method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: {}, headers: { host: target.host, ...headers }, body,
+    });
+    return Object.entries(signed.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  };
+
+  it('refuses a repeated content-type (the signature and the event would see different values), logged with the request ID', async () => {
+    const body = '{"ttl":300}';
+    const head = `POST /v1/tokens/release HTTP/1.1\r\n${await signedHead({ 'content-type': 'application/json' }, body)}content-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\n`;
+    const response = await rawHttp(head, body);
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.json.code, 'invalid_request');
+    assert.match(response.json.detail, /content-type header appears more than once/);
+    assert.deepEqual(refusedLog.at(-1), { requestId: response.json.requestId, method: 'POST', path: '/v1/tokens/release', status: 400, reason: 'repeated content-type header', sourceIp: '127.0.0.1' });
+  });
+
+  it('refuses a declared oversized body at once, without reading it', async () => {
+    const response = await rawHttp('POST /v1/tokens/release HTTP/1.1\r\nhost: x\r\ncontent-length: 104857600\r\n\r\n', undefined);
+    assert.equal(response.status, 413);
+    assert.equal(refusedLog.at(-1)?.requestId, response.json.requestId);
+  });
+
+  it('stops reading a streamed body past the limit and closes the connection', async () => {
+    const chunk = 'a'.repeat(16 * 1024);
+    const head = 'POST /v1/tokens/release HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n';
+    // 5 chunks of 16 KiB pass the 64 KiB limit; the terminating chunk is never sent, so only a server that stops
+    // reading answers at all.
+    const response = await rawHttp(head, `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(5));
+    assert.equal(response.status, 413, response.text);
+    assert.match(response.text, /connection: close/i);
+  });
+
+  it('times out a body that does not arrive', async () => {
+    const response = await rawHttp('POST /v1/tokens/release HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n', '{"tt');
+    assert.equal(response.status, 400, response.text);
+    assert.match(response.json.detail, /did not arrive in time/);
+    assert.equal(refusedLog.at(-1)?.reason, 'body timeout');
+  });
+
+  it('a SigV4 refusal\'s request ID is the one in the log', async () => {
+    const response = await rawSigned({ path: '/v1/tokens/release', secret: 'wrong' });
+    assert.equal(response.status, 403);
+    assert.equal(refusedLog.at(-1)?.requestId, response.json.requestId);
+    assert.match(String(refusedLog.at(-1)?.reason), /signature does not match/);
+  });
+
+  it('404 and 405 answers are logged with their request IDs', async () => {
+    for (const [method, path, code] of [['GET', '/v1/nothing', 'not_found'], ['GET', '/v1/tokens/release', 'method_not_allowed']] as const) {
+      const response = await signedRequest({ method, baseUrl: url, path, credentials });
+      const requestId = (response.json as { requestId: string }).requestId;
+      const logged = service.logs.records().find((r) => r.message === 'request refused' && r.requestId === requestId);
+      assert.equal(logged?.code, code, `${method} ${path}`);
+      assert.equal(logged?.path, path);
+    }
   });
 });
 

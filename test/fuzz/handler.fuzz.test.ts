@@ -132,6 +132,49 @@ describe('the policy decision under random requests', () => {
   });
 });
 
+describe('scope canonicalisation under generated dot segments and escapes (finding #12.2)', () => {
+  // Segments an attacker would try: dot segments, their escapes in any case and doubly encoded, encoded slashes
+  // and backslashes, mixed with ordinary IDs.
+  const dots = fc.constantFrom('.', '..', '...', '%2e', '%2E', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%252e%252e', '%2f', '%2F', '%5c', '%5C', '..%2f', '%2f..', ';', '%00', '%3F', '%23');
+  const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
+  const attackSegment = fc.oneof(dots, id, fc.tuple(id, dots, id).map(([a, d, b]) => `${a}${d}${b}`), fc.webSegment());
+  const attackPath = fc.array(attackSegment, { minLength: 1, maxLength: 5 }).map((parts) => `/v1/apps/${parts.join('/')}`);
+  const patterns = ['GET /v1/apps/*/builds', 'GET /v1/apps/*', 'GET /v1/apps/*/*/builds', 'GET /v1/ciBuildRuns/*'].map((text) => parseScopeEntry(text, { allowWildcards: true }) as ScopeEntry);
+
+  it('accepts only paths that a server resolves to themselves, so a covered path is the path granted', () => {
+    fc.assert(
+      fc.property(attackPath, fc.option(fc.tuple(fc.constantFrom('filter[id]', 'fields[apps]'), attackSegment), { nil: undefined }), (path, query) => {
+        const text = `GET ${path}${query ? `?${query[0]}=${query[1]}` : ''}`;
+        const parsed = parseScopeEntry(text);
+        if (typeof parsed === 'string') return;
+        // Nothing to decode, nothing to resolve: the text is its own canonical form.
+        assert.equal(decodeURIComponent(path), path, text);
+        assert.equal(new URL(path, 'https://api.appstoreconnect.apple.com').pathname, path, text);
+        for (const segment of parsed.segments) assert.ok(!/^\.+$/.test(segment) && !segment.includes('%'), text);
+        for (const [, value] of parsed.query) assert.ok(!value.includes('%') && !value.includes('+'), text);
+        for (const pattern of patterns) {
+          if (scopeCovers(pattern, parsed)) assert.equal(parsed.segments.length, pattern.segments.length);
+        }
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('refuses every request that carries a dot segment or an escape, through the handler', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(id, dots, fc.constantFrom('builds', 'preReleaseVersions', '')), async ([appId, attack, tail]) => {
+        const entry = `GET /v1/apps/${appId}/${attack}${tail ? `/${tail}` : ''}`;
+        const event = withRequest(FIXTURES[0]!, { method: 'POST', path: '/v1/tokens/ci', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: [entry] }) });
+        const response = await service.handler(event, { awsRequestId: 'fuzz-scope' });
+        trackOutput(response.body);
+        assert.equal(response.statusCode, 400, `${entry} → ${response.body}`);
+        assert.equal(JSON.parse(response.body).code, 'invalid_scope');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('parsers under random input', () => {
   it('scope parsing never throws, and canonical forms are stable', () => {
     fc.assert(

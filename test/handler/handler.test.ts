@@ -15,11 +15,12 @@ import { trackOutput } from '../helpers/leaks.ts';
 
 const IAM_FIXTURES = {
   'rest-v1-iam-auth.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: '15.248.3.126' },
-  'rest-v1-console-test-invoke.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: 'test-invoke-source-ip' },
   'http-v2-iam-auth.captured.powertools-ts.json': { principal: 'arn:aws:iam::123456789012:role/Admin', session: 'aamorosi', sourceIp: '15.248.3.126' },
   'function-url-iam.docs-example.powertools-ts.json': { principal: 'arn:aws:iam::111122223333:user/example-user', session: undefined, sourceIp: '123.123.123.123' },
   'function-url-iam.docs-example-older.aws-lambda-go.json': { principal: 'arn:aws:iam::111122223333:user/example-user', session: undefined, sourceIp: '123.123.123.123' },
 } as const;
+/** API Gateway console test invocations: an IAM identity, but authorised by apigateway:POST, so refused. */
+const TEST_INVOKE_FIXTURES = ['rest-v1-console-test-invoke.captured.powertools-ts.json'];
 const NO_IDENTITY_FIXTURES = [
   'function-url-auth-none.captured.rust-runtime.json',
   'rest-v1-all-identity-fields.synthetic.aws-lambda-go.json',
@@ -64,7 +65,7 @@ const post = (fixture: string, path: string, body?: unknown, headers?: Record<st
 
 describe('every fixture covers a shape the handler must accept', () => {
   it('the fixture list is the one this test knows', () => {
-    assert.deepEqual(fixtureNames().sort(), [...Object.keys(IAM_FIXTURES), ...NO_IDENTITY_FIXTURES].sort());
+    assert.deepEqual(fixtureNames().sort(), [...Object.keys(IAM_FIXTURES), ...TEST_INVOKE_FIXTURES, ...NO_IDENTITY_FIXTURES].sort());
   });
 });
 
@@ -96,8 +97,8 @@ describe('minting from real events', () => {
     });
   }
 
-  it('headers: null (console test-invoke) and an empty body mint the profile default', async () => {
-    const event = post('rest-v1-console-test-invoke.captured.powertools-ts.json', '/v1/tokens/release');
+  it('headers: null (as the console sends) and an empty body mint the profile default', async () => {
+    const event = withRequest(REST, { method: 'POST', path: '/v1/tokens/release', headers: null, body: null });
     assert.equal(event.headers, null);
     const response = await call(event);
     assert.equal(response.statusCode, 200, response.body);

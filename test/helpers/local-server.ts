@@ -3,11 +3,15 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createLocalServer, type LambdaHandler } from '../../src/local/server.ts';
+import { createLocalServer, type LambdaHandler, type LocalServerOptions } from '../../src/local/server.ts';
 import type { LocalCredential } from '../../src/local/verify.ts';
 
-export async function startLocalServer(handler: LambdaHandler, credentials: LocalCredential[]): Promise<{ url: string; close: () => void }> {
-  const server = createLocalServer({ handler, credentials });
+export async function startLocalServer(
+  handler: LambdaHandler,
+  credentials: LocalCredential[],
+  options: Pick<LocalServerOptions, 'onRefused' | 'bodyTimeoutMs'> = {},
+): Promise<{ url: string; close: () => void }> {
+  const server = createLocalServer({ handler, credentials, ...options });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PolicyError, compilePolicy } from '../../src/policy/policy.ts';
+import { normalisePrincipal, type CognitoIdentity } from '../../src/core/principal.ts';
+import { PolicyError, compileCaller, compilePolicy } from '../../src/policy/policy.ts';
 import { loadPolicyFile, parsePolicyText } from '../../src/policy/load.ts';
 
 const base = () => ({
@@ -61,13 +62,13 @@ describe('compilePolicy', () => {
       /^profiles.b.ttl.default: must be a whole number of seconds, at least 60/,
       /^profiles.b.ttl.max: 99999 is over Apple's limit of 1200/,
       /^profiles.b.callers\[0\]: assumed-role ARNs are normalised/,
-      /^profiles.b.callers\[1\]: must be an IAM ARN pattern/,
+      /^profiles.b.callers\[1\]: account:ID and org:o-ID name one account/,
       /^profiles.c.scope: app-store-server tokens take no scope/,
       /^profiles.c.bundleId: app-store-server profiles need/,
       /^profiles.c.callers\[0\]: must be an IAM ARN pattern/,
       /^profiles.d.colour: unknown field/,
       /^profiles.d.bundleId: only app-store-server profiles/,
-      /^profiles.d.callers\[0\]: matches every principal/,
+      /^profiles.d.callers\[0\]: must be an IAM ARN pattern with a concrete partition and account/,
       /^profiles.e.ttl.default: 1200 is more than ttl.max/,
       /^profiles.e.callers\[0\]: role paths are not visible/,
     ];
@@ -90,6 +91,110 @@ describe('compilePolicy', () => {
     assert.deepEqual(problems(null), ['the document must be a mapping with version, keys and profiles']);
     assert.deepEqual(problems([]), ['the document must be a mapping with version, keys and profiles']);
     assert.ok(problems({ version: 1 }).length === 2);
+  });
+});
+
+describe('caller patterns (finding #12.7)', () => {
+  const caller = (arn: string, extra: { orgId?: string; cognito?: CognitoIdentity } = {}) => {
+    const identity = normalisePrincipal(arn, extra.orgId, extra.cognito);
+    assert.ok(identity, arn);
+    return identity;
+  };
+  const matcher = (pattern: string) => {
+    const compiled = compileCaller(pattern);
+    assert.equal(typeof compiled, 'object', `${pattern}: ${String(compiled)}`);
+    return compiled as Exclude<ReturnType<typeof compileCaller>, string>;
+  };
+
+  it('refuses patterns that could match principals of another account or partition, or everyone', () => {
+    const refused: Array<[string, RegExp]> = [
+      ['arn:*:iam::*:*e*', /concrete partition and account/],
+      ['arn:aws:iam::*:role/github-ios-*', /concrete partition and account/],
+      ['arn:*:iam::111122223333:role/ci', /concrete partition and account/],
+      ['arn:aws:iam::11112222333?:role/ci', /concrete partition and account/],
+      ['arn:aws:iam::111122223333:*', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:*e*', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:ro*', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:role/', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:role/a b', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:group/admins', /iam pattern names role\/NAME/],
+      ['arn:aws:iam::111122223333:role/path/ci', /role paths are not visible/],
+      ['arn:aws:iam::111122223333:role/*/ci', /role paths are not visible/],
+      ['arn:aws:sts::111122223333:*', /federated user/],
+      ['arn:aws:sts::111122223333:assumed-role/ci/*', /assumed-role ARNs are normalised/],
+      ['arn:aws:s3:::bucket', /must be an IAM ARN pattern/],
+      [' arn:aws:iam::111122223333:role/ci', /must be an IAM ARN pattern/],
+      ['arn:aws:iam::111122223333:role/ci ', /iam pattern names/],
+      ['xarn:aws:iam::111122223333:role/ci', /must be an IAM ARN pattern/],
+      ['account:*', /name one account/],
+      ['account:11112222333', /name one account/],
+      ['account:1111222233334', /name one account/],
+      ['account:aws-xx:111122223333', /name one account/],
+      ['org:*', /name one account/],
+      ['org:o-short', /name one account/],
+      ['cognito:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', /cognito-authenticated:REGION:POOL_UUID/],
+      ['cognito-authenticated:*', /cognito-authenticated:REGION:POOL_UUID/],
+      ['*', /must be an IAM ARN pattern/],
+      ['', /must be an IAM ARN pattern/],
+    ];
+    for (const [pattern, reason] of refused) {
+      const result = compileCaller(pattern);
+      assert.equal(typeof result, 'string', `${pattern} was accepted`);
+      assert.match(result as string, reason, pattern);
+    }
+  });
+
+  it('* and ? stand for characters within one name: they never span a "/"', () => {
+    assert.equal(matcher('arn:aws:iam::111122223333:user/*').matches(caller('arn:aws:iam::111122223333:user/ops/alice')), false);
+    assert.equal(matcher('arn:aws:iam::111122223333:user/*').matches(caller('arn:aws:iam::111122223333:user/alice')), true);
+    assert.equal(matcher('arn:aws:iam::111122223333:user/ops/*').matches(caller('arn:aws:iam::111122223333:user/ops/alice')), true);
+    assert.equal(matcher('arn:aws:iam::111122223333:user/ops/*').matches(caller('arn:aws:iam::111122223333:user/ops/x/alice')), false);
+    assert.equal(matcher('arn:aws:iam::111122223333:user/o?s/alice').matches(caller('arn:aws:iam::111122223333:user/ops/alice')), true);
+    assert.equal(matcher('arn:aws:iam::111122223333:user/a?ice').matches(caller('arn:aws:iam::111122223333:user/a/ice')), false);
+    assert.equal(matcher('arn:aws:iam::111122223333:role/github-*').matches(caller('arn:aws:sts::111122223333:assumed-role/github-ios/s')), true);
+    assert.equal(matcher('arn:aws:iam::111122223333:role/*').matches(caller('arn:aws:iam::111122223333:user/github')), false);
+  });
+
+  it('matches the whole principal: no prefix, no suffix, the dots of names are literal', () => {
+    const ci = matcher('arn:aws:iam::111122223333:role/ci.build');
+    assert.equal(ci.matches(caller('arn:aws:sts::111122223333:assumed-role/ci.build/s')), true);
+    assert.equal(ci.matches(caller('arn:aws:sts::111122223333:assumed-role/ciXbuild/s')), false);
+    assert.equal(ci.matches(caller('arn:aws:sts::111122223333:assumed-role/ci.build2/s')), false);
+    assert.equal(ci.matches(caller('arn:aws:sts::111122223333:assumed-role/xci.build/s')), false);
+    assert.equal(ci.matches({ ...caller('arn:aws:iam::111122223333:role/ci.build'), principal: 'arn:aws:iam::111122223333:role/ci.build/extra' }), false);
+    assert.equal(ci.matches({ ...caller('arn:aws:iam::111122223333:role/ci.build'), principal: 'x-arn:aws:iam::111122223333:role/ci.build' }), false);
+  });
+
+  it('account: and org: entries compare the partition (aws unless named)', () => {
+    const cn = caller('arn:aws-cn:sts::111122223333:assumed-role/ci/s');
+    const commercial = caller('arn:aws:sts::111122223333:assumed-role/ci/s');
+    assert.equal(matcher('account:111122223333').matches(commercial), true);
+    assert.equal(matcher('account:111122223333').matches(cn), false);
+    assert.equal(matcher('account:aws-cn:111122223333').matches(cn), true);
+    assert.equal(matcher('account:aws-cn:111122223333').matches(commercial), false);
+    assert.equal(matcher('account:111122223333').matches(caller('arn:aws:iam::999988887777:user/x')), false);
+    const inOrg = caller('arn:aws-us-gov:iam::111122223333:user/x', { orgId: 'o-a1b2c3d4e5' });
+    assert.equal(matcher('org:o-a1b2c3d4e5').matches(inOrg), false);
+    assert.equal(matcher('org:aws-us-gov:o-a1b2c3d4e5').matches(inOrg), true);
+    assert.equal(matcher('org:aws-us-gov:o-a1b2c3d4e5').matches(caller('arn:aws-us-gov:iam::111122223333:user/x', { orgId: 'o-zzzzzzzzzz' })), false);
+  });
+
+  it('Cognito identity-pool callers match only explicit cognito entries of their pool and type (finding #12.5)', () => {
+    const pool = 'us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce';
+    const arn = 'arn:aws:sts::111122223333:assumed-role/Cognito_AppAuth_Role/CognitoIdentityCredentials';
+    const signedIn = caller(arn, { orgId: 'o-a1b2c3d4e5', cognito: { identityPoolId: pool, identityId: 'us-east-1:1', authenticationType: 'authenticated' } });
+    const guest = caller(arn, { orgId: 'o-a1b2c3d4e5', cognito: { identityPoolId: pool, identityId: 'us-east-1:2', authenticationType: 'unauthenticated' } });
+    const unknown = caller(arn, { cognito: { identityPoolId: pool, identityId: undefined, authenticationType: 'unknown' } });
+    for (const pattern of ['account:111122223333', 'org:o-a1b2c3d4e5', 'arn:aws:iam::111122223333:role/Cognito_AppAuth_Role', 'arn:aws:iam::111122223333:role/*']) {
+      for (const who of [signedIn, guest, unknown]) assert.equal(matcher(pattern).matches(who), false, `${pattern} matched a Cognito caller`);
+    }
+    assert.equal(matcher(`cognito-authenticated:${pool}`).matches(signedIn), true);
+    assert.equal(matcher(`cognito-authenticated:${pool}`).matches(guest), false);
+    assert.equal(matcher(`cognito-authenticated:${pool}`).matches(unknown), false);
+    assert.equal(matcher(`cognito-unauthenticated:${pool}`).matches(guest), true);
+    assert.equal(matcher(`cognito-unauthenticated:${pool}`).matches(signedIn), false);
+    assert.equal(matcher('cognito-authenticated:us-east-1:00000000-0000-0000-0000-000000000000').matches(signedIn), false);
+    assert.equal(matcher(`cognito-authenticated:${pool}`).matches(caller(arn)), false);
   });
 });
 

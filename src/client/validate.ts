@@ -1,0 +1,84 @@
+/**
+ * What a token service may hand us, checked before anything is done with it. A token response ends up in places
+ * where one stray character is an attack — `$GITHUB_ENV` and `$GITHUB_OUTPUT` lines, `eval "$(asc-token … --output
+ * env)"`, workflow commands on stdout — so a hostile or intercepted service must not be able to smuggle a newline,
+ * a `NODE_OPTIONS=…` line or a workflow command through any field. Each field must have exactly its shape; the
+ * result holds only the documented fields.
+ */
+import { hash } from 'node:crypto';
+import { KEY_ID_PATTERN } from '../core/apple.ts';
+import { PROFILE_NAME } from '../policy/policy.ts';
+
+/** The token response of DESIGN §5. */
+export interface TokenResponse {
+  token: string;
+  tokenType: 'Bearer';
+  /** Absent only for tokens minted offline (`asc-token mint`). */
+  profile?: string;
+  keyId: string;
+  audience: string;
+  scope: string[] | null;
+  issuedAt: string;
+  expiresAt: string;
+  expiresIn: number;
+  refreshAfter: string;
+  tokenSha256: string;
+}
+
+/** A compact JWS: three base64url parts (ES256 tokens are a few hundred characters; long-lived ones carry a scope). */
+const JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
+/** An ISO 8601 UTC instant as the service writes it. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const AUDIENCES = new Set(['appstoreconnect-v1', 'apple-developer-enterprise-v1']);
+/** A scope entry's characters (src/core/scope.ts): printable ASCII without quotes, backslashes or controls. */
+const SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
+
+/** A token response that does not have the documented shape. */
+export class TokenResponseError extends Error {
+  override readonly name = 'TokenResponseError';
+}
+
+/**
+ * Check a token response field by field.
+ * @returns a new object with the documented fields only.
+ * @throws TokenResponseError naming the first field that is wrong (never quoting it).
+ */
+export function checkTokenResponse(value: unknown): TokenResponse {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TokenResponseError('the answer is not a JSON object');
+  const v = value as Record<string, unknown>;
+  const bad = (field: string, shape: string): never => {
+    throw new TokenResponseError(`the answer's "${field}" is not ${shape}`);
+  };
+  const instant = (field: string): string => {
+    const text = v[field];
+    if (typeof text !== 'string' || !INSTANT.test(text) || !Number.isFinite(Date.parse(text))) bad(field, 'an ISO 8601 UTC time');
+    return text as string;
+  };
+  if (typeof v.token !== 'string' || !JWT.test(v.token)) bad('token', 'a JWT');
+  const token = v.token as string;
+  if (v.tokenType !== 'Bearer') bad('tokenType', '"Bearer"');
+  if (v.profile !== undefined && (typeof v.profile !== 'string' || !PROFILE_NAME.test(v.profile))) bad('profile', 'a profile name');
+  if (typeof v.keyId !== 'string' || !KEY_ID_PATTERN.test(v.keyId)) bad('keyId', 'an App Store Connect key ID');
+  if (typeof v.audience !== 'string' || !AUDIENCES.has(v.audience)) bad('audience', 'an Apple audience');
+  if (v.scope !== null && (!Array.isArray(v.scope) || v.scope.length > 50 || !v.scope.every((entry) => typeof entry === 'string' && SCOPE_ENTRY.test(entry)))) {
+    bad('scope', 'null or a list of scope entries');
+  }
+  const issuedAt = instant('issuedAt');
+  const expiresAt = instant('expiresAt');
+  const refreshAfter = instant('refreshAfter');
+  if (typeof v.expiresIn !== 'number' || !Number.isInteger(v.expiresIn)) bad('expiresIn', 'a whole number of seconds');
+  if (typeof v.tokenSha256 !== 'string' || v.tokenSha256 !== hash('sha256', token, 'hex')) bad('tokenSha256', "the token's SHA-256");
+  return {
+    token,
+    tokenType: 'Bearer',
+    ...(v.profile === undefined ? {} : { profile: v.profile as string }),
+    keyId: v.keyId as string,
+    audience: v.audience as string,
+    scope: v.scope === null ? null : [...(v.scope as string[])],
+    issuedAt,
+    expiresAt,
+    expiresIn: v.expiresIn as number,
+    refreshAfter,
+    tokenSha256: v.tokenSha256 as string,
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Finding #12.4: a hostile or intercepted token service must not be able to write into the CI environment. A
+ * server on loopback answers 200 with crafted token responses; the CLI must refuse every one before printing or
+ * writing anything, for every output format, through `main` and through the built CLI process.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { main } from '../../src/cli/main.ts';
+import { checkTokenResponse } from '../../src/client/validate.ts';
+import { checkServiceUrl } from '../../src/client/url.ts';
+import { trackOutput } from '../helpers/leaks.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = mkdtempSync(join(tmpdir(), 'asc-hostile-'));
+const TOKEN = 'eyJhbGciOiJFUzI1NiIsImtpZCI6IjJYOVI0SFhGMzQiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const good = {
+  token: TOKEN, tokenType: 'Bearer', profile: 'release', keyId: '2X9R4HXF34', audience: 'appstoreconnect-v1', scope: null,
+  issuedAt: '2026-11-22T10:00:00Z', expiresAt: '2026-11-22T10:10:00Z', expiresIn: 570, refreshAfter: '2026-11-22T10:08:00Z', tokenSha256: sha(TOKEN),
+};
+const injected = `${TOKEN}\nNODE_OPTIONS=--require=/tmp/evil.js`;
+
+/** Each answer a hostile server might give, and the field the CLI must name. */
+const HOSTILE: Array<[string, Record<string, unknown>, string]> = [
+  ['a NODE_OPTIONS line after the token', { ...good, token: injected, tokenSha256: sha(injected) }, 'token'],
+  ['a carriage return in the token', { ...good, token: `${TOKEN}\rX=1`, tokenSha256: sha(`${TOKEN}\rX=1`) }, 'token'],
+  ['a token that is not a JWT', { ...good, token: 'hello', tokenSha256: sha('hello') }, 'token'],
+  ['a GitHub delimiter in the token', { ...good, token: `${TOKEN}<<EOF`, tokenSha256: sha(`${TOKEN}<<EOF`) }, 'token'],
+  ['a line after expiresAt', { ...good, expiresAt: '2026-11-22T10:10:00Z\nBASH_ENV=/tmp/evil' }, 'expiresAt'],
+  ['a date that is not a date', { ...good, expiresAt: '2026-13-45T99:99:99Z' }, 'expiresAt'],
+  ['a workflow command in the profile', { ...good, profile: 'release\n::add-path::/tmp/evil' }, 'profile'],
+  ['a workflow command in the key ID', { ...good, keyId: '::stop-commands::x' }, 'keyId'],
+  ['a line in a scope entry', { ...good, scope: ['GET /v1/apps\n::add-mask::x'] }, 'scope'],
+  ['a tokenSha256 that is not the token\'s', { ...good, tokenSha256: sha('another token') }, 'tokenSha256'],
+  ['no token at all', { ...good, token: undefined }, 'token'],
+  ['an array', [good] as unknown as Record<string, unknown>, 'JSON object'],
+];
+
+let answer: unknown = good;
+let server: Server;
+let url: string;
+before(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answer));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: dir, now: Date.now }, { credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }), sleep: async () => {} });
+  trackOutput(stderr);
+  return { code, stdout, stderr };
+}
+
+describe('a hostile token service (finding #12.4)', () => {
+  for (const [name, body, field] of HOSTILE) {
+    it(`${name}: refused, nothing printed or written, whatever the output`, async () => {
+      answer = body;
+      for (const output of ['raw', 'json', 'env', 'github']) {
+        const githubEnv = join(dir, `github_env_${output}`);
+        writeFileSync(githubEnv, '');
+        const result = await cli(['token', 'release', '--url', url, '--output', output], { GITHUB_ENV: githubEnv });
+        assert.equal(result.code, 1, `${output}: ${result.stderr}`);
+        assert.equal(result.stdout, '', output);
+        assert.equal(readFileSync(githubEnv, 'utf8'), '', output);
+        assert.match(result.stderr, new RegExp(`bad_response: refused the service's answer: .*${field.replace(/ /g, '.')}`), output);
+        assert.doesNotMatch(result.stderr, /evil|::add|::stop/);
+      }
+    });
+  }
+
+  it('a well-formed answer is written, with only the documented fields', async () => {
+    answer = { ...good, extra: 'x\n::add-mask::y' };
+    const githubEnv = join(dir, 'github_env_ok');
+    writeFileSync(githubEnv, '');
+    const gh = await cli(['token', 'release', '--url', url, '--output', 'github'], { GITHUB_ENV: githubEnv });
+    assert.equal(gh.code, 0, gh.stderr);
+    assert.equal(readFileSync(githubEnv, 'utf8'), `ASC_TOKEN=${TOKEN}\nASC_TOKEN_EXPIRES_AT=2026-11-22T10:10:00Z\n`);
+    const json = await cli(['token', 'release', '--url', url, '--output', 'json']);
+    assert.deepEqual(JSON.parse(json.stdout), good);
+  });
+
+  it('the built CLI refuses too, and leaves $GITHUB_ENV untouched', async () => {
+    answer = HOSTILE[0]![1];
+    const githubEnv = join(dir, 'github_env_process');
+    writeFileSync(githubEnv, '');
+    const result = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'token', 'release', '--url', url, '--output', 'github'], {
+      env: { PATH: process.env.PATH, GITHUB_ENV: githubEnv, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x' },
+    }).then(
+      () => assert.fail('succeeded'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.equal(readFileSync(githubEnv, 'utf8'), '');
+  });
+});
+
+describe('service URLs (finding #12.4)', () => {
+  it('http: is refused except on loopback, before anything is signed or sent', async () => {
+    for (const bad of ['http://abc123.execute-api.eu-west-1.amazonaws.com/prod', 'http://10.0.0.1:8787', 'http://127.0.0.1.nip.io', 'http://localhost.example.com', 'ftp://127.0.0.1', 'file:///etc/passwd']) {
+      const result = await cli(['token', 'release', '--url', bad]);
+      assert.equal(result.code, 2, `${bad}: ${result.stderr}`);
+      assert.match(result.stderr, /must be (an )?https:/);
+    }
+    const env = await cli(['profiles'], { ASC_TOKEN_URL: 'http://example.com' });
+    assert.equal(env.code, 2);
+    for (const fine of ['https://abc123.execute-api.eu-west-1.amazonaws.com/prod', 'http://127.0.0.1:8787', 'http://127.5.6.7', 'http://localhost:8787', 'http://[::1]:8787']) {
+      assert.equal(checkServiceUrl(fine).href, new URL(fine).href);
+    }
+  });
+});
+
+describe('checkTokenResponse', () => {
+  it('accepts what the service and asc-token mint produce, and names the field that is wrong', () => {
+    assert.deepEqual(checkTokenResponse(good), good);
+    const { profile: _profile, ...offline } = good;
+    assert.deepEqual(checkTokenResponse(offline), offline);
+    assert.deepEqual(checkTokenResponse({ ...good, scope: ['GET /v1/apps?filter[platform]=IOS', 'GET /v1/apps/1/builds'] }).scope, ['GET /v1/apps?filter[platform]=IOS', 'GET /v1/apps/1/builds']);
+    for (const [, body, field] of HOSTILE) assert.throws(() => checkTokenResponse(body), new RegExp(field.replace(/ /g, '.')));
+  });
+});
