@@ -1372,7 +1372,7 @@ var init_serde = __esm({
 });
 
 // src/action/main.ts
-import { createHash as createHash2, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
@@ -2053,9 +2053,9 @@ ${sortedHeaders.join(";")}
 ${payloadHash}`;
   }
   async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
-    const hash = new this.sha256();
-    hash.update(toUint8Array(canonicalRequest));
-    const hashedRequest = await hash.digest();
+    const hash2 = new this.sha256();
+    hash2.update(toUint8Array(canonicalRequest));
+    const hashedRequest = await hash2.digest();
     return `${algorithmIdentifier}
 ${longDate}
 ${credentialScope}
@@ -2122,9 +2122,9 @@ var getSigningKey = async (sha256Constructor, credentials, shortDate, region, se
   return signingKeyCache[cacheKey] = key;
 };
 var hmac = (ctor, secret, data) => {
-  const hash = new ctor(secret);
-  hash.update(toUint8Array(data));
-  return hash.digest();
+  const hash2 = new ctor(secret);
+  hash2.update(toUint8Array(data));
+  return hash2.digest();
 };
 
 // node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
@@ -2274,9 +2274,9 @@ var SignatureV4 = class extends SignatureV4Base {
     const { shortDate, longDate } = this.formatDate(signingDate);
     const scope = createScope(shortDate, region, signingService ?? this.service);
     const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
-    const hash = new this.sha256();
-    hash.update(headers);
-    const hashedHeaders = toHex(await hash.digest());
+    const hash2 = new this.sha256();
+    hash2.update(headers);
+    const hashedHeaders = toHex(await hash2.digest());
     const stringToSign = [
       EVENT_ALGORITHM_IDENTIFIER,
       longDate,
@@ -2312,9 +2312,9 @@ var SignatureV4 = class extends SignatureV4Base {
     this.validateResolvedCredentials(credentials);
     const region = signingRegion ?? await this.regionProvider();
     const { shortDate } = this.formatDate(signingDate);
-    const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
-    hash.update(toUint8Array(stringToSign));
-    return toHex(await hash.digest());
+    const hash2 = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
+    hash2.update(toUint8Array(stringToSign));
+    return toHex(await hash2.digest());
   }
   async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
     const credentials = await this.credentialProvider();
@@ -2338,9 +2338,9 @@ var SignatureV4 = class extends SignatureV4Base {
   }
   async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
     const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
-    const hash = new this.sha256(await keyPromise);
-    hash.update(toUint8Array(stringToSign));
-    return toHex(await hash.digest());
+    const hash2 = new this.sha256(await keyPromise);
+    hash2.update(toUint8Array(stringToSign));
+    return toHex(await hash2.digest());
   }
   getSigningKey(credentials, region, shortDate, service) {
     return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
@@ -2507,6 +2507,71 @@ function refusalHint(detail, command) {
   return REASON_HINTS[reason];
 }
 
+// src/client/validate.ts
+import { hash } from "node:crypto";
+
+// src/core/apple.ts
+var KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;
+
+// src/policy/policy.ts
+var PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+var PARTITION = "(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)";
+var ACCOUNT_CALLER = new RegExp(`^account:(?:${PARTITION}:)?([0-9]{12})$`);
+var ORG_CALLER = new RegExp(`^org:(?:${PARTITION}:)?(o-[a-z0-9]{10,32})$`);
+var ARN_CALLER = new RegExp(`^arn:${PARTITION}:(iam|sts)::([0-9]{12}):(.+)$`);
+var NAME_PATTERN = "[\\w+=,.@*?-]{1,128}";
+var PATH_PART = "[\\w+=,.@*?-]{1,512}";
+var IAM_RESOURCE = new RegExp(`^(?:root|role/${NAME_PATTERN}|user/(?:${PATH_PART}/)*${NAME_PATTERN})$`);
+var STS_RESOURCE = new RegExp(`^federated-user/${NAME_PATTERN}$`);
+
+// src/client/validate.ts
+var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
+var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+var AUDIENCES = /* @__PURE__ */ new Set(["appstoreconnect-v1", "apple-developer-enterprise-v1"]);
+var SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
+var TokenResponseError = class extends Error {
+  name = "TokenResponseError";
+};
+function checkTokenResponse(value) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TokenResponseError("the answer is not a JSON object");
+  const v = value;
+  const bad = (field, shape) => {
+    throw new TokenResponseError(`the answer's "${field}" is not ${shape}`);
+  };
+  const instant = (field) => {
+    const text = v[field];
+    if (typeof text !== "string" || !INSTANT.test(text) || !Number.isFinite(Date.parse(text))) bad(field, "an ISO 8601 UTC time");
+    return text;
+  };
+  if (typeof v.token !== "string" || !JWT.test(v.token)) bad("token", "a JWT");
+  const token = v.token;
+  if (v.tokenType !== "Bearer") bad("tokenType", '"Bearer"');
+  if (v.profile !== void 0 && (typeof v.profile !== "string" || !PROFILE_NAME.test(v.profile))) bad("profile", "a profile name");
+  if (typeof v.keyId !== "string" || !KEY_ID_PATTERN.test(v.keyId)) bad("keyId", "an App Store Connect key ID");
+  if (typeof v.audience !== "string" || !AUDIENCES.has(v.audience)) bad("audience", "an Apple audience");
+  if (v.scope !== null && (!Array.isArray(v.scope) || v.scope.length > 50 || !v.scope.every((entry) => typeof entry === "string" && SCOPE_ENTRY.test(entry)))) {
+    bad("scope", "null or a list of scope entries");
+  }
+  const issuedAt = instant("issuedAt");
+  const expiresAt = instant("expiresAt");
+  const refreshAfter = instant("refreshAfter");
+  if (typeof v.expiresIn !== "number" || !Number.isInteger(v.expiresIn)) bad("expiresIn", "a whole number of seconds");
+  if (typeof v.tokenSha256 !== "string" || v.tokenSha256 !== hash("sha256", token, "hex")) bad("tokenSha256", "the token's SHA-256");
+  return {
+    token,
+    tokenType: "Bearer",
+    ...v.profile === void 0 ? {} : { profile: v.profile },
+    keyId: v.keyId,
+    audience: v.audience,
+    scope: v.scope === null ? null : [...v.scope],
+    issuedAt,
+    expiresAt,
+    expiresIn: v.expiresIn,
+    refreshAfter,
+    tokenSha256: v.tokenSha256
+  };
+}
+
 // src/action/main.ts
 var ActionError = class extends Error {
   constructor(message, hint) {
@@ -2516,11 +2581,6 @@ var ActionError = class extends Error {
   hint;
   name = "ActionError";
 };
-var PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,4096}$/;
-var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-var KEY_ID = /^[A-Za-z0-9]{1,32}$/;
-var LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
 function escapeData(text) {
   return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
@@ -2547,14 +2607,12 @@ function readInputs(env) {
 function checkUrl(url) {
   let parsed;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new ActionError("`url` is not a URL: give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod");
+    parsed = checkServiceUrl(url);
+  } catch (error) {
+    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, "Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.");
+    throw error;
   }
   if (parsed.username || parsed.password) throw new ActionError("`url` must not carry a user name or password");
-  if (parsed.protocol === "https:") return;
-  if (parsed.protocol === "http:" && LOOPBACK.test(parsed.hostname)) return;
-  throw new ActionError(`\`url\` must be https: (http: is accepted only on loopback), not ${parsed.protocol}//${parsed.host}`);
 }
 function environmentCredentials() {
   const provider = fromEnv2();
@@ -2619,16 +2677,17 @@ async function run(io) {
     const req = readInputs(env);
     const response = await request(req, io);
     if (response.status !== 200) throw refusal(response);
-    const answer = response.json;
-    const token = answer?.token;
-    if (typeof token !== "string") throw new ActionError("the service answered 200 without a token (is `url` the asc-token-vending API?)");
-    io.log(`::add-mask::${escapeData(token)}
+    const raw = response.json?.token;
+    if (typeof raw === "string") io.log(`::add-mask::${escapeData(raw)}
 `);
-    if (!JWT.test(token)) throw new ActionError("the service answered with a token that is not a JWT; nothing was written");
-    const expiresAt = answer?.expiresAt;
-    if (typeof expiresAt !== "string" || !INSTANT.test(expiresAt) || !Number.isFinite(Date.parse(expiresAt))) {
-      throw new ActionError("the service answered with an expiresAt that is not an ISO 8601 UTC instant; nothing was written");
+    let answer;
+    try {
+      answer = checkTokenResponse(response.json);
+    } catch (error) {
+      if (error instanceof TokenResponseError) throw new ActionError(`refused the service's answer: ${error.message}; nothing was written`, "Check `url`: it must be the asc-token-vending API.");
+      throw error;
     }
+    const { token, expiresAt } = answer;
     fileCommand(outputFile, [
       ["token", token],
       ["expires-at", expiresAt]
@@ -2637,9 +2696,7 @@ async function run(io) {
       ["ASC_TOKEN", token],
       ["ASC_TOKEN_EXPIRES_AT", expiresAt]
     ]);
-    const keyId = typeof answer?.keyId === "string" && KEY_ID.test(answer.keyId) ? `, key ${answer.keyId}` : "";
-    const sha256 = createHash2("sha256").update(token).digest("hex");
-    io.log(`App Store Connect token for profile ${req.profile}${keyId}, expires ${expiresAt}, sha256 ${sha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
+    io.log(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
 `);
     return 0;
   } catch (error) {

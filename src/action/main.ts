@@ -9,17 +9,21 @@
  * retried like the CLI's (src/client/http.ts).
  *
  * What the service answers is not trusted further than it must be: the token is registered with `::add-mask::`
- * before anything else is done with it, and only values of the expected shape (a JWT's alphabet, an ISO instant)
- * are written, in GitHub's multi-line-safe `NAME<<DELIMITER` form, so a hostile or broken server cannot add lines
+ * before anything else is done with it, and only an answer whose every field has its documented shape (the check
+ * the CLI makes, src/client/validate.ts: a JWT's alphabet, ISO instants, the token's own SHA-256, …) is written, in
+ * GitHub's multi-line-safe `NAME<<DELIMITER` form, so a hostile or broken server cannot add lines
  * (variables, outputs) to those files or workflow commands to the log. Every text from the server that reaches
  * the log goes through a workflow command's escaping.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
 import { refusalHint } from '../client/refusal.ts';
+import { ServiceUrlError, checkServiceUrl } from '../client/url.ts';
+import { TokenResponseError, checkTokenResponse } from '../client/validate.ts';
 import { userAgent } from '../client/version.ts';
+import { PROFILE_NAME } from '../policy/policy.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -41,15 +45,6 @@ export class ActionError extends Error {
     super(message);
   }
 }
-
-/** Profile names as the policy allows them (src/policy/policy.ts PROFILE_NAME; a test keeps the two equal). */
-export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** A compact JWS: three base64url parts. Nothing else may reach a file or the log as a token. */
-export const JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,4096}$/;
-/** An ISO 8601 instant in UTC, as the service writes `expiresAt`. */
-export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-const KEY_ID = /^[A-Za-z0-9]{1,32}$/;
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
 
 /** A workflow command's data, escaped as the runner expects (the toolkit's escapeData). */
 export function escapeData(text: string): string {
@@ -89,18 +84,16 @@ export function readInputs(env: Env): Request {
   return request;
 }
 
-/** https, or http on loopback only (a local server in tests): SigV4 headers and the token must not travel in clear. */
+/** https, or http on loopback only (the local server in tests): src/client/url.ts, as the CLI and TokenClient. */
 export function checkUrl(url: string): void {
   let parsed: URL;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new ActionError('`url` is not a URL: give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod');
+    parsed = checkServiceUrl(url);
+  } catch (error) {
+    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, 'Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.');
+    throw error;
   }
   if (parsed.username || parsed.password) throw new ActionError('`url` must not carry a user name or password');
-  if (parsed.protocol === 'https:') return;
-  if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return;
-  throw new ActionError(`\`url\` must be https: (http: is accepted only on loopback), not ${parsed.protocol}//${parsed.host}`);
 }
 
 function environmentCredentials(): CredentialProvider {
@@ -169,16 +162,19 @@ export async function run(io: ActionIo): Promise<number> {
     const req = readInputs(env);
     const response = await request(req, io);
     if (response.status !== 200) throw refusal(response);
-    const answer = response.json as { token?: unknown; expiresAt?: unknown; keyId?: unknown } | undefined;
-    const token = answer?.token;
-    if (typeof token !== 'string') throw new ActionError('the service answered 200 without a token (is `url` the asc-token-vending API?)');
-    // Masked first: from here on the runner hides it in every line of the job's log.
-    io.log(`::add-mask::${escapeData(token)}\n`);
-    if (!JWT.test(token)) throw new ActionError('the service answered with a token that is not a JWT; nothing was written');
-    const expiresAt = answer?.expiresAt;
-    if (typeof expiresAt !== 'string' || !INSTANT.test(expiresAt) || !Number.isFinite(Date.parse(expiresAt))) {
-      throw new ActionError('the service answered with an expiresAt that is not an ISO 8601 UTC instant; nothing was written');
+    // Masked first: from here on the runner hides it in every line of the job's log (escaped as command data, so
+    // even a token that is then refused stays on its one line).
+    const raw = (response.json as { token?: unknown } | undefined)?.token;
+    if (typeof raw === 'string') io.log(`::add-mask::${escapeData(raw)}\n`);
+    let answer;
+    try {
+      // Every field its documented shape (src/client/validate.ts, as the CLI checks it), or nothing is written.
+      answer = checkTokenResponse(response.json);
+    } catch (error) {
+      if (error instanceof TokenResponseError) throw new ActionError(`refused the service's answer: ${error.message}; nothing was written`, 'Check `url`: it must be the asc-token-vending API.');
+      throw error;
     }
+    const { token, expiresAt } = answer;
     fileCommand(outputFile, [
       ['token', token],
       ['expires-at', expiresAt],
@@ -187,9 +183,7 @@ export async function run(io: ActionIo): Promise<number> {
       ['ASC_TOKEN', token],
       ['ASC_TOKEN_EXPIRES_AT', expiresAt],
     ]);
-    const keyId = typeof answer?.keyId === 'string' && KEY_ID.test(answer.keyId) ? `, key ${answer.keyId}` : '';
-    const sha256 = createHash('sha256').update(token).digest('hex');
-    io.log(`App Store Connect token for profile ${req.profile}${keyId}, expires ${expiresAt}, sha256 ${sha256.slice(0, 12)}…: output \`token\` and ASC_TOKEN for the following steps\n`);
+    io.log(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}…: output \`token\` and ASC_TOKEN for the following steps\n`);
     return 0;
   } catch (error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
