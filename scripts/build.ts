@@ -29,7 +29,7 @@ await Promise.all([
     ...lambda,
     entryPoints: ['src/handler.ts'],
     outfile: join(out, 'handler.mjs'),
-    define: { __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
+    define: { ...lambda.define, __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
   }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
   // The local server runs built, like the function, rather than through tsx: one process without a loader thread

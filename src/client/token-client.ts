@@ -11,6 +11,7 @@
  */
 import { defaultCredentialProvider } from './credentials.ts';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from './http.ts';
+import { userAgent } from './version.ts';
 
 export interface TokenResponse {
   token: string;
@@ -115,6 +116,7 @@ export class TokenClient {
           body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
           credentials: this.#credentials,
           region: this.#options.region,
+          userAgent: userAgent('client'),
         },
         { attempts: this.#options.attempts ?? 3 },
       );
