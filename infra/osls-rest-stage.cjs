@@ -1,6 +1,7 @@
-// osls plugin: declare the REST API stage as a CloudFormation resource, with access logs and throttling.
-// The framework otherwise names the stage inside the Deployment and sets logging through API calls after deploy,
-// which leaves them out of the template (and out of review, cfn-lint and the tests).
+// osls plugin: declare the REST API stage as a CloudFormation resource, with access logs, throttling and X-Ray
+// tracing. The framework otherwise names the stage inside the Deployment and sets logging through API calls after
+// deploy, which leaves them out of the template (and out of review, cfn-lint, cfn-guard and the tests).
+// With custom.restStage.apiGatewayCloudWatchRole, also the account-level role API Gateway writes logs with.
 'use strict';
 
 class RestStage {
@@ -23,6 +24,7 @@ class RestStage {
         RestApiId: { Ref: 'ApiGatewayRestApi' },
         DeploymentId: { Ref: deploymentId },
         StageName: stageName,
+        TracingEnabled: settings.tracing === true,
         AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': ['ApiAccessLogGroup', 'Arn'] }, Format: JSON.stringify(settings.accessLogFormat) },
         MethodSettings: [
           {
@@ -35,6 +37,26 @@ class RestStage {
         ],
       },
     };
+
+    if (settings.apiGatewayCloudWatchRole === true) {
+      // One per account and region (AWS::ApiGateway::Account is a singleton): turn it on in one stack only.
+      Resources.ApiGatewayCloudWatchRole = {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Description: 'API Gateway writes execution and access logs to CloudWatch Logs with this role (account-wide)',
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
+          ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs' }],
+        },
+      };
+      Resources.ApiGatewayAccount = {
+        Type: 'AWS::ApiGateway::Account',
+        Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': ['ApiGatewayCloudWatchRole', 'Arn'] } },
+      };
+      Resources.ApiGatewayStage.DependsOn = ['ApiGatewayAccount'];
+    }
   }
 }
 
