@@ -125,7 +125,10 @@ module.exports = async ({ resolveVariable }) => {
   const vpcEndpointId = String(await resolveVariable("param:vpcEndpointId, ''")).trim();
   const customDomainName = String(await resolveVariable("param:customDomainName, ''")).trim();
   const timeout = Number(await resolveVariable('self:provider.timeout'));
-  if (accounts.length === 0 && !orgId) {
+  // Only what builds a template needs callers: `osls remove`, `osls deploy list` or `osls rollback` do not.
+  const [command, subcommand] = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  const buildsTemplate = command === 'package' || (command === 'deploy' && subcommand !== 'list');
+  if (buildsTemplate && accounts.length === 0 && !orgId) {
     throw new Error('set --param="allowedAccounts=111122223333,444455556666" and/or --param="allowedOrgId=o-xxxxxxxxxx": the API resource policy allows only those callers');
   }
   for (const account of accounts) {
