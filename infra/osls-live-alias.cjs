@@ -40,6 +40,7 @@ class LiveAlias {
         }
         if (resource.Type === 'AWS::Lambda::Permission' && JSON.stringify(resource.Properties.FunctionName) === unqualified) {
           resource.Properties.FunctionName = aliased;
+          resource.Properties.SourceAccount = { Ref: 'AWS::AccountId' };
         }
       }
       Outputs[`${functionId}LiveAliasArn`] = { Description: `The ${ALIAS} alias API Gateway invokes`, Value: aliased };

@@ -33,10 +33,22 @@ class RestStage {
             ThrottlingBurstLimit: Number(settings.throttleBurst),
             ThrottlingRateLimit: Number(settings.throttleRate),
             MetricsEnabled: true,
+            // Execution logs for errors only (no request or response bodies: DataTraceEnabled stays off).
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
           },
         ],
       },
     };
+
+    // The deployment bucket keeps versions (provider.deploymentBucket.versioning): let old versions and abandoned
+    // uploads expire. osls's own artifacts (the last 5 deployments, for `osls rollback`) are current versions.
+    const bucket = Resources.ServerlessDeploymentBucket;
+    if (bucket) {
+      bucket.Properties.LifecycleConfiguration = {
+        Rules: [{ Id: 'expire-old-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }],
+      };
+    }
 
     if (settings.apiGatewayCloudWatchRole === true) {
       // One per account and region (AWS::ApiGateway::Account is a singleton): turn it on in one stack only.
