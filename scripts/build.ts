@@ -4,6 +4,7 @@
  * with esbuild.
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { common, esmRequire, lambda } from './build-options.ts';
@@ -12,8 +13,12 @@ import { PolicyError, compilePolicy } from '../src/policy/policy.ts';
 
 const policyFile = resolve(process.env.BUILD_POLICY_FILE ?? 'infra/policy.yaml');
 let document: unknown;
+const policyText = readFileSync(policyFile, 'utf8');
+// Packaging (infra/osls-policy-digest.cjs) refuses a bundle built from another policy than the one the role is
+// derived from: the bundle carries the digest of the policy file it embeds.
+const policySha256 = createHash('sha256').update(policyText).digest('hex');
 try {
-  document = parsePolicyText(readFileSync(policyFile, 'utf8'), policyFile);
+  document = parsePolicyText(policyText, policyFile);
   compilePolicy(document, policyFile);
 } catch (error) {
   if (error instanceof PolicyError) {
@@ -30,6 +35,7 @@ await Promise.all([
     entryPoints: ['src/handler.ts'],
     outfile: join(out, 'handler.mjs'),
     define: { ...lambda.define, __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
+    footer: { js: `// asc-token-vending policy-sha256=${policySha256}` },
   }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
   // The local server runs built, like the function, rather than through tsx: one process without a loader thread
