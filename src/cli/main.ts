@@ -7,6 +7,8 @@ import { KEYS_USAGE, keysCommand, type KeysDeps } from './keys.ts';
 import { MINT_USAGE, mintCommand } from './mint.ts';
 import { POLICY_USAGE, policyCommand } from './policy.ts';
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
+// The App Store Connect commands load their modules (zip and plist readers, the upload client) only when run.
+import { EXEC_USAGE, UPLOAD_USAGE } from './asc-usage.ts';
 
 export const USAGE = `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
 
@@ -15,21 +17,27 @@ ${PROFILES_USAGE}
 ${MINT_USAGE}
 ${KEYS_USAGE}
 ${POLICY_USAGE}
+${UPLOAD_USAGE}
+${EXEC_USAGE}
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
-Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable.
+upload and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL (default Apple's).
+Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable, 6 Apple refused or failed
+the job, 7 --timeout reached while Apple was still processing; exec exits with COMMAND's code.
 `;
 
-const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE };
+const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE, upload: UPLOAD_USAGE, exec: EXEC_USAGE };
 
-export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDeps = {}): Promise<number> {
+export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string } = {}): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     (command === undefined ? io.stderr : io.stdout)(USAGE);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  // exec's own arguments end at `--`; what follows is COMMAND's, --help included.
+  const own = command === 'exec' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (own.includes('--help') || own.includes('-h')) {
     io.stdout(`${USAGES[command] ?? USAGE}\n`);
     return EXIT.ok;
   }
@@ -45,6 +53,10 @@ export async function main(argv: string[], io: CliIo, deps: RemoteDeps & KeysDep
         return await keysCommand(args, io, deps);
       case 'policy':
         return await policyCommand(args, io);
+      case 'upload':
+        return await (await import('./upload.ts')).uploadCommand(args, io, deps);
+      case 'exec':
+        return await (await import('./exec.ts')).execCommand(args, io, deps);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
