@@ -59,7 +59,7 @@ export class AppStoreConnectClient {
    * strategy throws (TokenClientError for vended tokens).
    */
   async request<T = unknown>(call: ApiCall, options: RequestOptions = {}): Promise<T> {
-    const target = new URL(this.baseUrl.pathname + pathAndQuery(call), this.baseUrl);
+    const target = new URL(this.baseUrl.pathname.replace(/\/+$/, '') + pathAndQuery(call), this.baseUrl);
     const label = `${call.method} ${call.path}`;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attempts = this.#options.attempts ?? 4;

@@ -13,7 +13,7 @@ export interface WaitOptions<T> {
   done: (status: T) => boolean;
   /** Bound on the whole wait in ms; undefined waits as long as it takes. */
   timeoutMs?: number;
-  /** Before the first check (default 2000; DESIGN: within 5 s). */
+  /** Before the first check (default 1000; DESIGN: within 5 s). */
   firstDelayMs?: number;
   /** Longest pause between checks (default 30,000). */
   maxDelayMs?: number;
@@ -44,7 +44,7 @@ export async function waitUntil<T>(options: WaitOptions<T>): Promise<T> {
   const start = now();
   const deadline = options.timeoutMs === undefined ? Infinity : start + options.timeoutMs;
   let last: T | undefined;
-  for (const delay of backoff(options.firstDelayMs ?? 2000, options.maxDelayMs ?? 30_000)) {
+  for (const delay of backoff(options.firstDelayMs ?? 1000, options.maxDelayMs ?? 30_000)) {
     await sleep(Math.max(0, Math.min(delay, deadline - now())));
     try {
       last = await options.check();

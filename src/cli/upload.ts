@@ -2,6 +2,7 @@
  * `asc-token upload`: a build to App Store Connect with vended tokens (DESIGN §11). Flags and printing only; the
  * work is src/asc/upload.ts.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppStoreConnectClient } from '../asc/client.ts';
 import { apiBaseUrl } from '../asc/endpoint.ts';
@@ -80,7 +81,7 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   try {
     const result = await uploadBuild({
       client,
-      file: positionals[0] as string,
+      file: resolve(io.cwd, positionals[0] as string),
       appId: values['app-id'],
       bundleId: values['bundle-id'],
       version: values.version,
