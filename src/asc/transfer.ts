@@ -5,10 +5,9 @@
  * what the storage answers is ever printed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { pipeline } from 'node:stream/promises';
 import { defaultSleep } from './client.ts';
 import { isSecureUrl } from './endpoint.ts';
 import { AscError } from './errors.ts';
@@ -40,7 +39,13 @@ export interface TransferOptions {
 /** Headers the HTTP layer owns: the connection's and the body's framing, set from the operation itself. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'upgrade']);
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const READ_CHUNK = 1024 * 1024;
+/**
+ * Each part is read in 1 MiB chunks into three buffers it reuses (one being read while two are being sent):
+ * memory stays at a few MiB per part in flight whatever the file's size, and no fresh buffer per chunk means
+ * no page faults and no garbage for every MiB (a fresh-buffer stream cost a third more system time, BENCHMARKS.md).
+ */
+const CHUNK = 1024 * 1024;
+const BUFFERS = 3;
 
 /**
  * Check Apple's operations before sending a byte: each an https URL (http only on loopback), a method, and a
@@ -92,6 +97,7 @@ export async function sendOperations(options: TransferOptions): Promise<void> {
   const operations = options.operations;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, operations.length));
   const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }), https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }) };
+  const file = await open(options.file, 'r');
   const progress = new Array<number>(operations.length).fill(0);
   let total = 0;
   const report = (index: number, bytes: number) => {
@@ -105,7 +111,7 @@ export async function sendOperations(options: TransferOptions): Promise<void> {
     while (failed === undefined && next < operations.length) {
       const index = next++;
       try {
-        await sendWithRetry(operations[index] as UploadOperation, index, operations.length, options, agents, (bytes) => report(index, bytes));
+        await sendWithRetry(operations[index] as UploadOperation, index, operations.length, file, options, agents, (bytes) => report(index, bytes));
       } catch (error) {
         failed ??= error;
       }
@@ -116,6 +122,7 @@ export async function sendOperations(options: TransferOptions): Promise<void> {
   } finally {
     agents.http.destroy();
     agents.https.destroy();
+    await file.close();
   }
   if (failed !== undefined) throw failed;
 }
@@ -124,6 +131,7 @@ async function sendWithRetry(
   op: UploadOperation,
   index: number,
   of: number,
+  file: FileHandle,
   options: TransferOptions,
   agents: { http: HttpAgent; https: HttpsAgent },
   onBytes: (bytes: number) => void,
@@ -135,7 +143,7 @@ async function sendWithRetry(
     let status: number | undefined;
     let failure: unknown;
     try {
-      status = await sendPart(op, options, agents, onBytes);
+      status = await sendPart(op, file, options, agents, onBytes);
       if (status >= 200 && status < 300) return;
     } catch (error) {
       if (error instanceof AscError) throw error;
@@ -159,15 +167,15 @@ async function sendWithRetry(
   }
 }
 
-/** One attempt: the part's bytes streamed from disk; resolves to the HTTP status once the answer has been read. */
-function sendPart(op: UploadOperation, options: TransferOptions, agents: { http: HttpAgent; https: HttpsAgent }, onBytes: (bytes: number) => void): Promise<number> {
+/** One attempt: the part's bytes read from disk as they go out; resolves to the HTTP status once the answer is read. */
+function sendPart(op: UploadOperation, file: FileHandle, options: TransferOptions, agents: { http: HttpAgent; https: HttpsAgent }, onBytes: (bytes: number) => void): Promise<number> {
   const url = new URL(op.url);
   const headers: Record<string, string> = {};
   for (const { name, value } of op.requestHeaders) if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
   headers['content-length'] = String(op.length);
   const https = url.protocol === 'https:';
   return new Promise<number>((resolve, reject) => {
-    let request;
+    let request: ClientRequest;
     try {
       request = (https ? httpsRequest : httpRequest)(url, { method: op.method, headers, agent: https ? agents.https : agents.http });
     } catch (error) {
@@ -183,14 +191,28 @@ function sendPart(op: UploadOperation, options: TransferOptions, agents: { http:
       response.on('aborted', () => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
     });
     request.on('error', reject);
-    const body = createReadStream(options.file, { start: op.offset, end: op.offset + op.length - 1, highWaterMark: READ_CHUNK });
-    let sent = 0;
-    body.on('data', (chunk) => {
-      sent += chunk.length;
-      onBytes(sent);
-    });
-    pipeline(body, request).catch(reject);
+    writeRange(file, op.offset, op.length, request, onBytes).then(() => request.end(), (error: unknown) => request.destroy(error as Error));
   });
+}
+
+/** Write bytes [offset, offset + length) of the file to the request, through {@link BUFFERS} reused chunk buffers. */
+async function writeRange(file: FileHandle, offset: number, length: number, request: ClientRequest, onBytes: (bytes: number) => void): Promise<void> {
+  const buffers = Array.from({ length: Math.min(BUFFERS, Math.ceil(length / CHUNK)) }, () => Buffer.allocUnsafe(Math.min(CHUNK, length)));
+  // A buffer is read into again only once the write that used it has been handed to the socket.
+  const inFlight: Array<Promise<void> | undefined> = buffers.map(() => undefined);
+  let sent = 0;
+  for (let i = 0; sent < length; i = (i + 1) % buffers.length) {
+    await inFlight[i];
+    if (request.destroyed) throw new Error('the request ended');
+    const buffer = buffers[i] as Buffer;
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, length - sent), offset + sent);
+    if (bytesRead === 0) throw new AscError('invalid_input', 'the file got shorter while it was being uploaded');
+    inFlight[i] = new Promise<void>((resolve, reject) => request.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())));
+    inFlight[i]?.catch(() => {}); // a failed write also fails the request, which is what is reported
+    sent += bytesRead;
+    onBytes(sent);
+  }
+  await Promise.all(inFlight);
 }
 
 function networkReason(error: unknown): string {
@@ -198,9 +220,18 @@ function networkReason(error: unknown): string {
   return typeof code === 'string' ? code : ((error as Error)?.message ?? 'network error').slice(0, 80);
 }
 
-/** SHA-256 of the file, read sequentially in the background while the parts go out (reads hit the page cache). */
-export async function sha256File(file: string): Promise<string> {
+/** SHA-256 of the file, read through one reused buffer. */
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) return hash.digest('hex');
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
 }

@@ -128,6 +128,9 @@ function eventPrinter(progress: Progress): ((event: UploadEvent) => void) & { en
       case 'created':
         progress.step(`build upload: ${event.buildUploadId}`);
         return;
+      case 'checksum':
+        progress.step(`checksum: SHA-256 ${event.sha256.slice(0, 16)}… (${formatDuration(event.ms)})`);
+        return;
       case 'transfer-start':
         progress.step(`uploading ${mib(event.bytes)} in ${event.parts} part${event.parts === 1 ? '' : 's'}`);
         transfer = progress.transfer('uploading', event.bytes);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,11 +64,13 @@ describe('asc-token upload (in process)', () => {
       const id = [...asc.buildUploads.keys()][0];
       assert.equal(result.stdout, `build upload ${id}: COMPLETE — com.example.app 1.4.0 (45), IOS\n`);
       const lines = result.stderr.trim().split('\n');
-      assert.deepEqual(lines.slice(0, 5), [
+      const sha = createHash('sha256').update(readFileSync(ipa)).digest('hex');
+      assert.deepEqual(lines.slice(0, 6).map((l) => l.replace(/\(\d+s\)$/, '(Ns)')), [
         'build: com.example.app 1.4.0 (45), IOS — from Payload/Example.app/Info.plist',
         'tokens: profile testflight-upload, one per App Store Connect call, each scoped to that call',
         'app: 1234567890',
         `build upload: ${id}`,
+        `checksum: SHA-256 ${sha.slice(0, 16)}… (Ns)`,
         'uploading 6.0 MiB in 7 parts',
       ]);
       assert.ok(lines.some((l) => /^uploading 100%  6\.0 MiB\/6\.0 MiB/.test(l)));
