@@ -77,17 +77,33 @@ export class Progress {
   waiting(label: string): WaitProgress {
     let lastState = '';
     let lastLine = 0;
+    // On a terminal the clock ticks between checks (which come up to 30 s apart), so the line never looks stuck.
+    let ticker: NodeJS.Timeout | undefined;
+    let since = { elapsedMs: 0, at: 0 };
+    const draw = () => this.#draw(`${label}: ${lastState} (${formatDuration(since.elapsedMs + this.#now() - since.at)})`);
     return {
       status: (state, elapsedMs) => {
         if (this.#options.tty) {
-          this.#draw(`${label}: ${state} (${formatDuration(elapsedMs)})`);
-        } else if (state !== lastState || elapsedMs - lastLine >= HEARTBEAT_MS) {
+          lastState = state;
+          since = { elapsedMs, at: this.#now() };
+          draw();
+          if (ticker === undefined) {
+            ticker = setInterval(draw, 1000);
+            ticker.unref();
+          }
+          return;
+        }
+        if (state !== lastState || elapsedMs - lastLine >= HEARTBEAT_MS) {
           this.#options.write(`${label}: ${state} (${formatDuration(elapsedMs)})\n`);
           lastLine = elapsedMs;
         }
         lastState = state;
       },
-      finish: () => this.#clear(),
+      finish: () => {
+        clearInterval(ticker);
+        ticker = undefined;
+        this.#clear();
+      },
     };
   }
 

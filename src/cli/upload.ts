@@ -12,7 +12,7 @@ import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/
 import { BuildUploadError, uploadBuild, type UploadBuildResult, type UploadEvent } from '../asc/upload.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
-import { EXIT, UsageError, type CliIo } from './io.ts';
+import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { UPLOAD_USAGE } from './asc-usage.ts';
 import { cliErrorFor, profileFrom, serviceUrlFrom, tokenClient, type VendedDeps } from './tokens.ts';
 
@@ -57,7 +57,7 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   try {
     baseUrl = apiBaseUrl(io.env);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new CliError('invalid_setting', (error as Error).message, EXIT.usage, 'Unset ASC_API_URL to use Apple’s API, or point it at an https proxy.');
   }
 
   const progress = new Progress({ write: io.stderr, tty: io.stderrIsTTY === true, columns: io.columns, now: deps.now ?? io.now });

@@ -1,6 +1,6 @@
 /** Waiting by DESIGN §11's rule, and progress for a terminal and for a CI log. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { AscError } from '../../src/asc/errors.ts';
 import { Progress } from '../../src/asc/progress.ts';
 import { WaitTimeout, backoff, formatDuration, waitUntil } from '../../src/asc/wait.ts';
@@ -104,6 +104,28 @@ describe('Progress', () => {
     assert.match(frames[1]!, /^\[#+\] uploading 100%/);
     assert.equal(frames[2], 'uploaded\n');
     assert.ok(frames.every((f) => f.length < 70));
+  });
+});
+
+describe('Progress while waiting on a terminal', () => {
+  it('ticks the clock every second between checks, and stops when done', () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    try {
+      let out = '';
+      let t = 0;
+      const waiting = new Progress({ write: (s) => (out += s), tty: true, now: () => t }).waiting('processing');
+      waiting.status('PROCESSING', 61_000);
+      for (let i = 0; i < 3; i++) {
+        t += 1000;
+        mock.timers.tick(1000);
+      }
+      waiting.finish();
+      t += 5000;
+      mock.timers.tick(5000);
+      assert.deepEqual(out.split('\r\x1b[K').filter(Boolean), ['processing: PROCESSING (1m 01s)', 'processing: PROCESSING (1m 02s)', 'processing: PROCESSING (1m 03s)', 'processing: PROCESSING (1m 04s)']);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
 
