@@ -18,7 +18,7 @@ import { DEV_ENV, startTokenService } from '../test/helpers/fake-asc-service.ts'
 import { ISSUER_ID, TEAM_KEY_ID } from '../test/helpers/keys.ts';
 
 const MiB = 1024 * 1024;
-const ROUNDS = 9;
+const ROUNDS = 15;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 export async function benchUpload(root: string): Promise<Array<[string, string, string, string]>> {
