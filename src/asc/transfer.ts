@@ -188,7 +188,9 @@ function sendPart(op: UploadOperation, file: FileHandle, options: TransferOption
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
       response.on('error', reject);
-      response.on('aborted', () => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+      response.on('close', () => {
+        if (!response.complete) reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
+      });
     });
     request.on('error', reject);
     writeRange(file, op.offset, op.length, request, onBytes).then(() => request.end(), (error: unknown) => request.destroy(error as Error));
