@@ -1,7 +1,7 @@
 /**
  * `npm run build`: validate the policy, then bundle dist/handler.mjs (the Lambda artifact, policy embedded),
- * dist/cli.mjs (the asc-token CLI), dist/local.mjs (`npm start`'s local server) and dist/client.mjs (TokenClient)
- * with esbuild.
+ * dist/cli.mjs (the asc-token CLI), dist/local.mjs (`npm start`'s local server), dist/client.mjs (TokenClient) and
+ * dist/asc.mjs (the App Store Connect client and build upload) with esbuild.
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -43,8 +43,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/local/main.ts'], outfile: join(out, 'local.mjs'), minify: false, legalComments: 'none' }),
   // A library: its dependencies stay packages the consumer installs, not copies inside the file.
   build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false, packages: 'external', banner: {} }),
+  build({ ...common, entryPoints: ['src/asc/index.ts'], outfile: join(out, 'asc.mjs'), minify: false, packages: 'external', banner: {} }),
 ]);
 
-for (const file of ['handler.mjs', 'cli.mjs', 'local.mjs', 'client.mjs'].map((name) => join(out, name))) {
+for (const file of ['handler.mjs', 'cli.mjs', 'local.mjs', 'client.mjs', 'asc.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }

@@ -32,6 +32,11 @@ export interface TokenRequestOptions {
   scope?: readonly string[];
   /** Seconds of `exp − iat`; omit for the profile's default. */
   ttl?: number;
+  /**
+   * Fetch a new token even if a cached one is still before its `refreshAfter` (for example after Apple answered
+   * 401 to it). Concurrent forced calls still share one request; the new token replaces the cached one.
+   */
+  forceRefresh?: boolean;
 }
 
 export interface TokenClientOptions {
@@ -76,16 +81,18 @@ export class TokenClient {
   }
 
   /**
-   * A token for `profile`: from the cache until its `refreshAfter`, otherwise fetched — once, however many
-   * callers ask at the same time.
+   * A token for `profile`: from the cache until its `refreshAfter` (unless `forceRefresh`), otherwise fetched —
+   * once, however many callers ask at the same time.
    * @throws TokenClientError with the service's code.
    */
   getToken(profile: string, options: TokenRequestOptions = {}): Promise<TokenResponse> {
     const key = JSON.stringify([profile, options.scope ?? null, options.ttl ?? null]);
     const now = (this.#options.now ?? Date.now)();
     const cached = this.#cache.get(key);
-    if (cached && now < cached.refreshAt) return Promise.resolve(cached.response);
+    if (cached && now < cached.refreshAt && !options.forceRefresh) return Promise.resolve(cached.response);
     const pending = this.#inflight.get(key);
+    // A forced refresh may share a request that started after the token it replaces was handed out, never an
+    // older one: anything in flight now was started after the cache entry, so it is as fresh as a new request.
     if (pending) return pending;
     const request = this.#fetch(profile, options)
       .then((response) => {
@@ -103,7 +110,7 @@ export class TokenClient {
   }
 
   async #fetch(profile: string, options: TokenRequestOptions): Promise<TokenResponse> {
-    const body: TokenRequestOptions = {};
+    const body: { scope?: readonly string[]; ttl?: number } = {};
     if (options.scope !== undefined) body.scope = options.scope;
     if (options.ttl !== undefined) body.ttl = options.ttl;
     let response: ServiceResponse;
