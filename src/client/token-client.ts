@@ -11,21 +11,12 @@
  */
 import { defaultCredentialProvider } from './credentials.ts';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from './http.ts';
+import { checkServiceUrl } from './url.ts';
+import { TokenResponseError, checkTokenResponse, type TokenResponse as CheckedTokenResponse } from './validate.ts';
 import { userAgent } from './version.ts';
 
-export interface TokenResponse {
-  token: string;
-  tokenType: 'Bearer';
-  profile: string;
-  keyId: string;
-  audience: string;
-  scope: string[] | null;
-  issuedAt: string;
-  expiresAt: string;
-  expiresIn: number;
-  refreshAfter: string;
-  tokenSha256: string;
-}
+/** The service's token response (DESIGN §5), every field checked (src/client/validate.ts). */
+export type TokenResponse = CheckedTokenResponse & { profile: string };
 
 export interface TokenRequestOptions {
   /** A subset of the profile's scope; omit for the profile's own. */
@@ -75,7 +66,7 @@ export class TokenClient {
 
   constructor(options: TokenClientOptions) {
     if (!options?.url) throw new TypeError('TokenClient needs { url }: the API base URL including the stage');
-    new URL(options.url); // throws TypeError on a malformed URL
+    checkServiceUrl(options.url); // a TypeError (ServiceUrlError) unless https:, or http: on loopback
     this.#options = options;
     this.#credentials = options.credentials ?? defaultCredentialProvider();
   }
@@ -131,13 +122,18 @@ export class TokenClient {
       if (error instanceof NetworkError) throw new TokenClientError('network', error.message, 0, undefined, { cause: error });
       throw error;
     }
-    const json = response.json as Partial<TokenResponse> & { code?: string; detail?: string; requestId?: string };
     if (response.status !== 200) {
-      throw new TokenClientError(json?.code ?? `http_${response.status}`, json?.detail ?? `HTTP ${response.status}`, response.status, json?.requestId);
+      const problem = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      throw new TokenClientError(text(problem.code) ?? `http_${response.status}`, text(problem.detail) ?? `HTTP ${response.status}`, response.status, text(problem.requestId));
     }
-    if (typeof json?.token !== 'string' || typeof json.refreshAfter !== 'string') {
-      throw new TokenClientError('bad_response', 'the service answered 200 without a token', 200);
+    try {
+      const checked = checkTokenResponse(response.json);
+      if (checked.profile !== undefined) return checked as TokenResponse;
+      throw new TokenResponseError('the answer has no "profile"');
+    } catch (error) {
+      if (error instanceof TokenResponseError) throw new TokenClientError('bad_response', `refused the service's answer: ${error.message}`, 200, undefined, { cause: error });
+      throw error;
     }
-    return json as TokenResponse;
   }
 }
