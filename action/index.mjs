@@ -2428,22 +2428,58 @@ async function signedRequest(request2) {
     body: request2.body
   });
   const outgoing = { ...signed.headers };
-  delete outgoing.host;
   outgoing["user-agent"] = request2.userAgent ?? userAgent("cli");
-  const response = await fetch(url, {
-    method: request2.method,
-    headers: outgoing,
-    body: request2.body ?? null,
-    signal: AbortSignal.timeout(request2.timeoutMs ?? 1e4)
-  });
-  const text = await response.text();
+  const answer = await send(url, request2.method, outgoing, request2.body, request2.timeoutMs ?? 1e4);
   let json;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(answer.text);
   } catch {
     json = void 0;
   }
-  return { status: response.status, headers: response.headers, json, text };
+  let answerHeaders;
+  return {
+    status: answer.status,
+    // Built on first use: the Headers class is part of node's fetch (undici), which a CLI run should not load.
+    get headers() {
+      return answerHeaders ??= new Headers(Object.entries(answer.headers).flatMap(([name, value]) => value === void 0 ? [] : [[name, String(value)]]));
+    },
+    json,
+    text: answer.text
+  };
+}
+var MAX_ANSWER_BYTES = 1024 * 1024;
+var RequestFailure = class extends Error {
+  name = "RequestFailure";
+  code;
+  constructor(code, cause) {
+    super(code, { cause });
+    this.code = code;
+  }
+};
+async function send(url, method, headers, body, timeoutMs) {
+  const { request: request2 } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const fail = (error) => reject(error instanceof RequestFailure ? error : new RequestFailure(error?.code ?? error?.name ?? "error", error));
+    const outgoing = request2(url, { method, headers: body === void 0 ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (response) => {
+      const chunks = [];
+      let size = 0;
+      response.on("data", (chunk) => {
+        if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on("error", fail);
+      response.on("end", () => {
+        clearTimeout(deadline);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8", 0, MAX_ANSWER_BYTES) });
+      });
+    });
+    const deadline = setTimeout(() => outgoing.destroy(new RequestFailure("ETIMEDOUT")), timeoutMs);
+    outgoing.on("error", (error) => {
+      clearTimeout(deadline);
+      fail(error);
+    });
+    outgoing.end(body);
+  });
 }
 var NetworkError = class extends Error {
   name = "NetworkError";
@@ -2463,9 +2499,7 @@ async function signedRequestWithRetry(request2, options = {}) {
     const retryable = response === void 0 || response.status === 429 || response.status >= 500;
     if (!retryable || attempt >= attempts) {
       if (response) return response;
-      const detail = failure?.cause;
-      const cause = detail?.code ?? detail?.message ?? failure?.name ?? "error";
-      throw new NetworkError(`cannot reach ${request2.baseUrl} (${cause})`, { cause: failure });
+      throw new NetworkError(`cannot reach ${request2.baseUrl} (${failure.code})`, { cause: failure });
     }
     const retryAfter = Number(response?.headers.get("retry-after"));
     const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1e3 : 200 * 2 ** attempt;
@@ -2473,8 +2507,7 @@ async function signedRequestWithRetry(request2, options = {}) {
   }
 }
 function isNetworkFailure(error) {
-  const name = error?.name;
-  return name === "TypeError" || name === "TimeoutError" || name === "AbortError";
+  return error instanceof RequestFailure;
 }
 
 // src/client/refusal.ts
