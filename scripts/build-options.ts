@@ -4,6 +4,7 @@
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const source = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
@@ -35,6 +36,71 @@ export const lambdaStandIns: Plugin = {
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: source('lambda/policy-json.ts') }));
   },
 };
+
+/**
+ * The AWS SDK warns on Node < 22 (`NodeVersionSupportWarning`: its releases after January 2027 will need 22).
+ * The package bundles the SDK at the versions it was tested with, so its users cannot act on that warning and
+ * must not see it: in the package's bundles the check is a no-op. The build fails if the text is still there
+ * (scripts/build.ts), so an SDK that moves the check cannot bring it back silently.
+ */
+export const quietNodeVersionWarning: Plugin = {
+  name: 'quiet-node-version-warning',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]emitWarningIfUnsupportedVersion\.js$/ }, () => ({
+      contents: 'export const state = { warningEmitted: true };\nexport const emitWarningIfUnsupportedVersion = () => {};\n',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The package's files, in two builds (scripts/build.ts):
+ *
+ * - `dist/cli.mjs`, the bin, is one file with what `asc-token token` and `profiles` run (CI runs them in every job:
+ *   DESIGN §9). Every module the CLI imports dynamically (`import('./keys.ts')` in src/cli/main.ts, the credential
+ *   chain in src/client/credentials.ts) stays out of it: `lazyModules` points the import at
+ *   `chunks/<path>.mjs` and collects the module for the second build.
+ * - The libraries (`dist/client.mjs`, `dist/asc.mjs`) and those lazily loaded modules, with code splitting: what
+ *   they share is in `dist/chunks/` once.
+ *
+ * Why two: esbuild's code splitting follows a library's barrel files (`export * from …`) when it assigns code to
+ * chunks, so in a split build the token path imported ~110 KB in 16 files of which it runs ~30 KB (the SDK's
+ * protocol code behind `@smithy/signature-v4`'s imports); one tree-shaken file starts ~10 ms faster (BENCHMARKS.md).
+ * Everything is bundled: the package has no run-time dependencies.
+ */
+export const packageOptions: BuildOptions = {
+  ...common,
+  // The SDK's ES module builds tree-shake; its CommonJS builds do not.
+  mainFields: ['module', 'main'],
+  outExtension: { '.js': '.mjs' },
+  metafile: true,
+  legalComments: 'none',
+  plugins: [quietNodeVersionWarning],
+};
+
+const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));
+
+/**
+ * For the bin's build: each dynamic `import('./x.ts')` of a module under src/ becomes an import of
+ * `./chunks/<its path under src, / as ->.mjs` (src/cli/keys.ts → chunks/cli-keys.mjs) beside dist/cli.mjs, and the
+ * module is added to `lazy` (entry name → file) for the split build, which writes that file.
+ */
+export function lazyModules(lazy: Map<string, string>): Plugin {
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const file = resolvePath(args.resolveDir, args.path);
+        const name = relativePath(SOURCE, file);
+        if (name.startsWith('..') || !name.endsWith('.ts')) return { errors: [{ text: `${args.path}: only modules under src/ can be imported lazily by the CLI` }] };
+        const entry = `chunks/${name.slice(0, -3).replaceAll('/', '-')}`;
+        lazy.set(entry, file);
+        return { path: `./${entry}.mjs`, external: true };
+      });
+    },
+  };
+}
 
 /** The Lambda bundle's options on top of `common`. */
 export const lambda: BuildOptions = {

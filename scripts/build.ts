@@ -1,13 +1,14 @@
 /**
- * `npm run build`: validate the policy, then bundle dist/handler.mjs (the Lambda artifact, policy embedded),
- * dist/cli.mjs (the asc-token CLI), dist/local.mjs (`npm start`'s local server), dist/client.mjs (TokenClient) and
- * dist/asc.mjs (the App Store Connect client and build upload) with esbuild.
+ * `npm run build`: validate the policy, then bundle with esbuild dist/handler.mjs (the Lambda artifact, policy
+ * embedded), dist/local.mjs (`npm start`'s local server) and the package's files: dist/cli.mjs (the asc-token CLI),
+ * dist/client.mjs (TokenClient) and dist/asc.mjs (the App Store Connect client and build upload), with their
+ * shared and lazily loaded chunks in dist/chunks/ and the bundled libraries' licences in dist/THIRD-PARTY-LICENSES.txt.
  */
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { common, esmRequire, lambda } from './build-options.ts';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { common, lambda, lazyModules, packageOptions } from './build-options.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { PolicyError, compilePolicy } from '../src/policy/policy.ts';
 
@@ -29,7 +30,25 @@ try {
 }
 
 const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
-await Promise.all([
+// Chunk names carry a content hash: last build's chunks would linger beside this build's.
+rmSync(join(out, 'chunks'), { recursive: true, force: true });
+/** The package's files (scripts/build-options.ts): the bin in one file, then the libraries and the lazy modules. */
+async function buildPackage(): Promise<Metafile[]> {
+  const lazy = new Map<string, string>();
+  // src/cli.ts starts with the bin's #! line.
+  const bin = await build({ ...packageOptions, entryPoints: { cli: 'src/cli.ts' }, outdir: out, plugins: [...(packageOptions.plugins ?? []), lazyModules(lazy)] });
+  const libraries = await build({
+    ...packageOptions,
+    entryPoints: { client: 'src/client/index.ts', asc: 'src/asc/index.ts', ...Object.fromEntries(lazy) },
+    outdir: out,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  });
+  return [bin.metafile as Metafile, libraries.metafile as Metafile];
+}
+
+const [shipped] = await Promise.all([
+  buildPackage(),
   build({
     ...lambda,
     entryPoints: ['src/handler.ts'],
@@ -37,15 +56,38 @@ await Promise.all([
     define: { ...lambda.define, __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
     footer: { js: `// asc-token-vending policy-sha256=${policySha256}` },
   }),
-  build({ ...common, entryPoints: ['src/cli.ts'], outfile: join(out, 'cli.mjs'), banner: { js: `#!/usr/bin/env node\n${esmRequire}` } }),
   // The local server runs built, like the function, rather than through tsx: one process without a loader thread
   // (half the memory under load, BENCHMARKS.md). Not minified, so a developer's stack traces stay readable.
   build({ ...common, entryPoints: ['src/local/main.ts'], outfile: join(out, 'local.mjs'), minify: false, legalComments: 'none' }),
-  // A library: its dependencies stay packages the consumer installs, not copies inside the file.
-  build({ ...common, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.mjs'), minify: false, packages: 'external', banner: {} }),
-  build({ ...common, entryPoints: ['src/asc/index.ts'], outfile: join(out, 'asc.mjs'), minify: false, packages: 'external', banner: {} }),
 ]);
 
-for (const file of ['handler.mjs', 'cli.mjs', 'local.mjs', 'client.mjs', 'asc.mjs'].map((name) => join(out, name))) {
+// What the package's files bundle: each library once, with its licence (MIT, Apache-2.0, ISC, BSD ask for the
+// notice to travel with copies of the code).
+const outputs = shipped.flatMap((metafile) => Object.keys(metafile.outputs));
+const inputs = new Set(shipped.flatMap((metafile) => Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs))));
+const packages = new Map<string, { name: string; version: string; license: string; text: string }>();
+for (const input of inputs) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (!match || packages.has(match[1] as string)) continue;
+  const dir = resolve(match[1] as string);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+  const file = readdirSync(dir).find((name) => /^(licen[sc]e|copying|notice)(\.(md|txt))?$/i.test(name));
+  packages.set(match[1] as string, { name: manifest.name, version: manifest.version, license: manifest.license ?? 'unknown', text: file ? readFileSync(join(dir, file), 'utf8').trim() : '' });
+}
+const notices = [...packages.values()].sort((a, b) => a.name.localeCompare(b.name));
+writeFileSync(
+  join(out, 'THIRD-PARTY-LICENSES.txt'),
+  `The files of this package (cli.mjs, client.mjs, asc.mjs and chunks/) bundle these libraries:\n\n${notices.map((p) => `${p.name}@${p.version} (${p.license})`).join('\n')}\n\n${notices.map((p) => `==== ${p.name}@${p.version} (${p.license})\n\n${p.text || `(no licence file in the package; its package.json says ${p.license})`}\n`).join('\n')}`,
+);
+for (const output of outputs) {
+  if (readFileSync(output, 'utf8').includes('NodeVersionSupportWarning')) {
+    process.stderr.write(`build failed: ${output} still carries the AWS SDK's NodeVersionSupportWarning (scripts/build-options.ts: quietNodeVersionWarning no longer matches the SDK's files)\n`);
+    process.exit(1);
+  }
+}
+
+for (const file of ['handler.mjs', 'local.mjs', 'cli.mjs', 'client.mjs', 'asc.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }
+const chunks = outputs.filter((file) => dirname(file).endsWith('chunks'));
+process.stdout.write(`${join(out, 'chunks/')}  ${chunks.length} chunks, ${(chunks.reduce((sum, file) => sum + statSync(file).size, 0) / 1024).toFixed(1)} KiB (${relative(process.cwd(), out) || '.'}/THIRD-PARTY-LICENSES.txt: ${notices.length} libraries)\n`);

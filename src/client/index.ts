@@ -3,6 +3,6 @@
  */
 export { TokenClient, TokenClientError, type TokenClientOptions, type TokenRequestOptions, type TokenResponse } from './token-client.ts';
 export { signedRequest, signedRequestWithRetry, regionFor, NetworkError, type CredentialProvider, type ServiceResponse, type SignedRequest } from './http.ts';
-export { defaultCredentialProvider } from './credentials.ts';
+export { defaultCredentialProvider, type DefaultCredentialOptions } from './credentials.ts';
 export { checkTokenResponse, TokenResponseError } from './validate.ts';
 export { checkServiceUrl, ServiceUrlError } from './url.ts';
