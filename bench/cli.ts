@@ -5,14 +5,19 @@
  *
  * - `node -e 0`, the floor of any node program;
  * - `curl --aws-sigv4 …`, the same signed request from a native client (the README's plain-curl recipe);
- * - `node dist/cli.mjs token dev --output raw` with the credentials in the environment, as in a CI job.
+ * - `node dist/cli.mjs token dev --output raw` with the credentials in the environment, as in a CI job;
+ * - the floor under it: bench/probes/cli-floor.ts, the same signed request and nothing else, built as the CLI is.
  *
  * Against the local server exactly as `npm start` runs it, in its own process. Twice: with only what a job needs in
  * the environment, and with this shell's environment added (on these machines NODE_EXTRA_CA_CERTS, which costs
  * every node start ~40 ms of CA loading, node -e 0 included).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { packageOptions } from '../scripts/build-options.ts';
 import { startNpmStart } from './local-server.ts';
 
 const ROUNDS = 21;
@@ -39,7 +44,10 @@ function timed(command: string, args: string[], env: Record<string, string>): Pr
 
 export async function benchCli(root: string): Promise<Array<[string, string, string, string]>> {
   const server = await startNpmStart(root);
+  const dir = mkdtempSync(join(tmpdir(), 'asc-bench-cli-'));
   try {
+    await build({ ...packageOptions, logLevel: 'error', entryPoints: [join(root, 'bench/probes/cli-floor.ts')], outdir: dir });
+    const floorProbe = join(dir, 'cli-floor.mjs');
     const { accessKeyId, secretAccessKey } = server.credentials;
     const url = `${server.url}/v1/tokens/dev`;
     const job = { PATH: process.env.PATH ?? '', HOME: server.dir, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_REGION: 'us-east-1' };
@@ -57,6 +65,11 @@ export async function benchCli(root: string): Promise<Array<[string, string, str
         ['cli', async () => {
           const run = await timed(process.execPath, [join(root, 'dist/cli.mjs'), 'token', 'dev', '--url', server.url, '--output', 'raw'], env);
           if (!JWT.test(run.stdout.trim())) throw new Error(`asc-token token printed no token: ${run.stdout.slice(0, 80)}`);
+          return run.ms;
+        }],
+        ['floor', async () => {
+          const run = await timed(process.execPath, [floorProbe, server.url, 'dev'], env);
+          if (!JWT.test(run.stdout.trim())) throw new Error(`the floor probe printed no token: ${run.stdout.slice(0, 80)}`);
           return run.ms;
         }],
       ];
@@ -79,9 +92,10 @@ export async function benchCli(root: string): Promise<Array<[string, string, str
       const cli = median(times.cli!);
       const ratio = cli / node;
       const curl = times.curl ? `, curl --aws-sigv4 ${median(times.curl).toFixed(1)} ms` : ' (curl not installed)';
+      const floor = median(times.floor!);
       rows.push([
         `CLI: asc-token token, fresh process → exit, ${label} (median of ${ROUNDS})`,
-        `${cli.toFixed(1)} ms vs node -e 0 ${node.toFixed(1)} ms${curl}`,
+        `${cli.toFixed(1)} ms vs node -e 0 ${node.toFixed(1)} ms${curl}; the floor (the signed request alone, node:http) ${floor.toFixed(1)} ms = ${(floor / node).toFixed(2)} ×`,
         `${ratio.toFixed(2)} ×`,
         ratio <= 1.5 ? 'met (≤ 1.5 ×)' : 'NOT met (≤ 1.5 ×)',
       ]);
@@ -89,5 +103,6 @@ export async function benchCli(root: string): Promise<Array<[string, string, str
     return rows;
   } finally {
     server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

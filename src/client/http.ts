@@ -2,6 +2,7 @@
  * Calling the service: SigV4-signed HTTP with the caller's AWS credentials. Shared by the CLI and TokenClient.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
 import { createSigner, type Credentials } from '../sigv4.ts';
 import { checkServiceUrl } from './url.ts';
 import { userAgent } from './version.ts';
@@ -95,12 +96,19 @@ class RequestFailure extends Error {
 }
 
 /**
+ * node:http or node:https, whichever the URL needs, loaded when first used and with `require`: an ES `import` of
+ * node:http reads all its exports, and on Node 22 and 24 one of them loads undici (scripts/build-options.ts,
+ * builtinsByRequire).
+ */
+const load = createRequire(import.meta.url);
+
+/**
  * One HTTP exchange with node:http / node:https. Not fetch: node's fetch (undici) costs a fresh process ~40 ms to
  * load and ~100 ms at exit (its HTTP parser is WebAssembly compiled on a background thread the exit waits for),
  * which is most of what `asc-token token` costs (BENCHMARKS.md). Keep-alive comes from node's global agents.
  */
 async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const { request } = load(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http');
   return new Promise((resolve, reject) => {
     const fail = (error: unknown) => reject(error instanceof RequestFailure ? error : new RequestFailure((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error', error));
     const outgoing = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
