@@ -75,9 +75,15 @@ for (const input of inputs) {
   packages.set(match[1] as string, { name: manifest.name, version: manifest.version, license: manifest.license ?? 'unknown', text: file ? readFileSync(join(dir, file), 'utf8').trim() : '' });
 }
 const notices = [...packages.values()].sort((a, b) => a.name.localeCompare(b.name));
+// Many of the SDK's packages carry the same licence text: each text once, after the names it covers.
+const texts = new Map<string, string[]>();
+for (const p of notices) {
+  const text = p.text || `(no licence file in the package; its package.json says ${p.license})`;
+  texts.set(text, [...(texts.get(text) ?? []), `${p.name}@${p.version} (${p.license})`]);
+}
 writeFileSync(
   join(out, 'THIRD-PARTY-LICENSES.txt'),
-  `The files of this package (cli.mjs, client.mjs, asc.mjs and chunks/) bundle these libraries:\n\n${notices.map((p) => `${p.name}@${p.version} (${p.license})`).join('\n')}\n\n${notices.map((p) => `==== ${p.name}@${p.version} (${p.license})\n\n${p.text || `(no licence file in the package; its package.json says ${p.license})`}\n`).join('\n')}`,
+  `The files of this package (cli.mjs, client.mjs, asc.mjs and chunks/) bundle these libraries:\n\n${notices.map((p) => `${p.name}@${p.version} (${p.license})`).join('\n')}\n\n${[...texts].map(([text, names]) => `==== ${names.join(', ')}\n\n${text}\n`).join('\n')}`,
 );
 for (const output of outputs) {
   if (readFileSync(output, 'utf8').includes('NodeVersionSupportWarning')) {

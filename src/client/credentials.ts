@@ -1,5 +1,4 @@
-import type { Credentials } from '../sigv4.ts';
-import type { CredentialProvider } from './http.ts';
+import type { CredentialProvider, Credentials } from './http.ts';
 
 export interface DefaultCredentialOptions {
   /** Where the environment's credentials are read (default `process.env`). */

@@ -3,9 +3,19 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import { createSigner, type Credentials } from '../sigv4.ts';
+import { createSigner } from '../sigv4.ts';
 import { checkServiceUrl } from './url.ts';
 import { userAgent } from './version.ts';
+
+/**
+ * AWS credentials to sign with (the shape of src/sigv4.ts's, declared here so that the package's declarations do not
+ * refer to the signer's library, which is bundled, not installed).
+ */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
 
 export type CredentialProvider = () => Promise<Credentials>;
 
