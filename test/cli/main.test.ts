@@ -11,14 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
+import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { generateP256, secretJson } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cliFile = join(root, 'dist/cli.mjs');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const result = await promisify(execFile)(process.execPath, [cliFile, ...args], { env: { PATH: process.env.PATH ?? '' } }).then(
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const result = await promisify(execFile)(process.execPath, [cliFile, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
@@ -89,6 +91,20 @@ describe('asc-token (dist/cli.mjs)', () => {
     for (const path of lazy) assert.ok(existsSync(join(root, 'dist', path)), path);
     // The Secrets Manager client, the credential chain, the zip reader: none of it in the CI path.
     for (const absent of ['SecretsManager', 'sso_start_url', '169.254.169.254', 'yauzl', 'NodeVersionSupportWarning']) assert.ok(!text.includes(absent), absent);
+  });
+
+  it('says nothing of the AWS SDK’s Node version support (its NodeVersionSupportWarning on Node < 22): the SDK is bundled, users cannot act on it', async () => {
+    const sm = await new FakeSecretsManager().start();
+    try {
+      sm.create('asc/main', secretJson(generateP256(), { keyId: 'WARNKEY001' }));
+      // keys show constructs the SDK's Secrets Manager client, whose configuration runs the version check.
+      const result = await cli(['keys', 'show', '--secret-id', 'asc/main'], { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /key WARNKEY001/);
+      assert.equal(result.stderr, '');
+    } finally {
+      await sm.stop();
+    }
   });
 
   it('main() in process: --version and help', async () => {
