@@ -104,14 +104,14 @@ describe('asc-token policy check', () => {
   it('accepts the shipped policy', async () => {
     const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml')]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /ok — 2 keys, 5 profiles/);
+    assert.match(result.stdout, /ok — 2 keys, 6 profiles/);
   });
   it('--json prints the validated policy as JSON, for a Lambda POLICY_FILE', async () => {
     const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml'), '--json']);
     assert.equal(result.code, 0, result.stderr);
     const document = JSON.parse(result.stdout);
     assert.equal(document.version, 1);
-    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
+    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
   });
   it('lists every problem and exits non-zero', async () => {
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nkeys: {}\nprofiles: { a: { key: x } }\n');
