@@ -398,8 +398,11 @@ const OBJECT_KEY = /^[A-Za-z0-9!_.*'()=+,:@-]+(\/[A-Za-z0-9!_.*'()=+,:@-]+)*$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SECRET = /^[A-Za-z0-9/+=_-]{16,8192}$/;
 
-/** The submission's ID and S3 target from `POST /submissions`, every field checked. */
-function checkNewSubmission(document: unknown): { id: string; target: NotaryUploadTarget } {
+/**
+ * The submission's ID and S3 target from `POST /submissions`, every field checked.
+ * @throws AscError `bad_response` naming the field that cannot be used.
+ */
+export function checkNewSubmission(document: unknown): { id: string; target: NotaryUploadTarget } {
   const data = (document as { data?: { id?: unknown; attributes?: Record<string, unknown> } } | undefined)?.data;
   const id = submissionId(data?.id, 'bad_response');
   const a = data?.attributes ?? {};
