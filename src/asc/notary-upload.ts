@@ -11,8 +11,6 @@
  * here prints the credentials, and an S3 error's text is quoted only with them cut out.
  */
 import { createReadStream } from 'node:fs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { secureBaseUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
 
@@ -83,6 +81,9 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
     throw new AscError('invalid_input', (error as Error).message, { hint: 'Unset AWS_ENDPOINT_URL_S3 to upload to Apple’s bucket, or point it at an https proxy.' });
   }
   const { credentials } = options.target;
+  // Loaded here, not at the top: the S3 client is most of this module's weight, and `--status`, `--log` and the
+  // rest of asc-token-vending/asc never need it.
+  const [{ S3Client }, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
   const client = new S3Client({
     region: NOTARY_S3_REGION,
     endpoint: where.endpoint,
