@@ -47,6 +47,17 @@ export interface NotaryUploadOptions {
   onBytes?: (sent: number) => void;
 }
 
+let s3Modules: Promise<{ S3Client: typeof import('@aws-sdk/client-s3').S3Client; Upload: typeof import('@aws-sdk/lib-storage').Upload }> | undefined;
+
+/**
+ * The AWS SDK's S3 client and lib-storage, loaded on first use rather than at the top: they are most of this
+ * module's weight, and `--status`, `--log` and the rest of asc-token-vending/asc never need them. `notarize` starts
+ * loading them while it hashes the file.
+ */
+export function loadS3(): NonNullable<typeof s3Modules> {
+  return (s3Modules ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ S3Client: s3.S3Client, Upload: storage.Upload })));
+}
+
 /** How many parts the upload will have (1: a single PutObject). */
 export function partsFor(size: number, partSize = DEFAULT_PART_SIZE): number {
   const effective = effectivePartSize(size, partSize);
@@ -81,9 +92,7 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
     throw new AscError('invalid_input', (error as Error).message, { hint: 'Unset AWS_ENDPOINT_URL_S3 to upload to Apple’s bucket, or point it at an https proxy.' });
   }
   const { credentials } = options.target;
-  // Loaded here, not at the top: the S3 client is most of this module's weight, and `--status`, `--log` and the
-  // rest of asc-token-vending/asc never need it.
-  const [{ S3Client }, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
+  const { S3Client, Upload } = await loadS3();
   const client = new S3Client({
     region: NOTARY_S3_REGION,
     endpoint: where.endpoint,
@@ -116,7 +125,7 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
     const result = await upload.done();
     return { parts: partsFor(options.size, partSize), etag: 'ETag' in result ? result.ETag : undefined };
   } catch (error) {
-    throw uploadFailure(error, options.target);
+    throw uploadFailure(error, options.target, where.forcePathStyle ? `${new URL(where.endpoint).host} (AWS_ENDPOINT_URL_S3)` : undefined);
   } finally {
     client.destroy();
   }
@@ -124,7 +133,7 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
 
 const CREDENTIAL_ERRORS = new Set(['AccessDenied', 'ExpiredToken', 'InvalidAccessKeyId', 'InvalidToken', 'SignatureDoesNotMatch', 'TokenRefreshRequired']);
 
-function uploadFailure(error: unknown, target: NotaryUploadTarget): AscError {
+function uploadFailure(error: unknown, target: NotaryUploadTarget, endpoint: string | undefined): AscError {
   const e = error as { name?: unknown; message?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown; attempts?: unknown } };
   const status = typeof e?.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
   const attempts = typeof e?.$metadata?.attempts === 'number' ? e.$metadata.attempts : undefined;
@@ -139,6 +148,6 @@ function uploadFailure(error: unknown, target: NotaryUploadTarget): AscError {
     cause: error,
     hint: credentialsRefused
       ? 'Apple’s storage refused the temporary upload credentials of this submission (they last 12 hours): run notarize again, which makes a new submission.'
-      : `Check that this machine reaches ${target.bucket}.s3.${NOTARY_S3_REGION}.amazonaws.com on port 443 (a proxy or firewall may block it); then run notarize again.`,
+      : `Check that this machine reaches ${endpoint ?? `${target.bucket}.s3.${NOTARY_S3_REGION}.amazonaws.com on port 443`} (a proxy or firewall may block it); then run notarize again.`,
   });
 }

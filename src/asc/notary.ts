@@ -18,7 +18,7 @@ import { pathSegment, type ApiCall } from './auth.ts';
 import { AppStoreConnectClient, defaultSleep, type AppStoreConnectClientOptions } from './client.ts';
 import { isSecureUrl, notaryBaseUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
-import { partsFor, uploadToNotaryBucket, NOTARY_S3_REGION, type NotaryUploadTarget } from './notary-upload.ts';
+import { loadS3, partsFor, uploadToNotaryBucket, NOTARY_S3_REGION, type NotaryUploadTarget } from './notary-upload.ts';
 import { sha256File } from './transfer.ts';
 import { WaitTimeout, formatDuration, waitUntil } from './wait.ts';
 
@@ -182,7 +182,8 @@ export async function notarize(options: NotarizeOptions): Promise<NotarizeResult
   emit({ type: 'file', fileName, bytes: size });
 
   // The token for the submission is fetched while the file is hashed: a profile the service refuses, or missing
-  // AWS credentials, fail at once rather than after reading a large file.
+  // AWS credentials, fail at once rather than after reading a large file. The S3 client loads meanwhile too.
+  loadS3().catch(() => {}); // a failure to load shows where the upload awaits it
   const submitCall: ApiCall = { method: 'POST', path: '/submissions' };
   const started = now();
   const [sha256] = await Promise.all([

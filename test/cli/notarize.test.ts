@@ -299,7 +299,7 @@ describe('asc-token notarize (in process)', () => {
       const unreachable = await cli(['notarize', 'Example.zip'], { ASC_NOTARY_URL: notary.baseUrl, AWS_ENDPOINT_URL_S3: await closedUrl() });
       assert.equal(unreachable.code, 5, unreachable.stderr);
       const id = [...notary.submissions.keys()][0]!;
-      assert.match(unreachable.stderr, new RegExp(`asc-token: upload_failed: the upload to Apple's notary storage \\(${moto.bucket}\\) failed \\(ECONNREFUSED, after 5 attempts\\)[^\\n]*; submission ${id} will not be processed\\nhint: Check that this machine reaches ${moto.bucket}\\.s3\\.us-west-2\\.amazonaws\\.com on port 443`));
+      assert.match(unreachable.stderr, new RegExp(`asc-token: upload_failed: the upload to Apple's notary storage \\(${moto.bucket}\\) failed \\(ECONNREFUSED, after 5 attempts\\)[^\\n]*; submission ${id} will not be processed\\nhint: Check that this machine reaches 127\\.0\\.0\\.1:\\d+ \\(AWS_ENDPOINT_URL_S3\\) \\(a proxy or firewall may block it\\)`));
     } finally {
       notary.stop();
     }
