@@ -63,13 +63,17 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
     throw new CliError('invalid_setting', (error as Error).message, EXIT.usage, `Unset ${setting} to use Apple’s, or point it at an https proxy.`);
   }
 
+  // On Node 20 the AWS SDK's S3 client announces, on stderr in the middle of the progress, that SDK versions
+  // published after January 2027 will need Node 22. It concerns the SDK's future releases, not the one bundled here
+  // (package.json's engines say what this CLI runs on); the CLI owns its process and turns the notice off.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const progress = new Progress({ write: io.stderr, tty: io.stderrIsTTY === true, columns: io.columns, now: deps.now ?? io.now });
   let announced = false;
   const auth = vendedTokenAuth({
     tokens: tokenClient(url, deps),
     profile,
     onToken: () => {
-      if (announced) return;
+      if (announced || lookup !== undefined) return;
       announced = true;
       progress.step(auth.mode === 'per-call' ? `tokens: profile ${profile}, one per notary call, each scoped to that call` : `tokens: profile ${profile}, refreshed before they expire`);
     },
