@@ -50,7 +50,11 @@ function writeDmg(path: string, bytes: number): void {
 export async function benchNotarize(root: string): Promise<Row[]> {
   const awsCli = spawnSync('aws', ['--version']).status === 0;
   const dir = mkdtempSync(join(tmpdir(), 'asc-bench-notarize-'));
-  const [tokens, moto] = await Promise.all([startTokenService(), startMotoS3()]);
+  const tokens = await startTokenService();
+  const moto = await startMotoS3().catch((error: unknown) => {
+    tokens.close();
+    throw error;
+  });
   let notary: FakeNotary | undefined;
   try {
     const big = join(dir, 'Bench.dmg');

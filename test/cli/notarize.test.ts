@@ -1,7 +1,7 @@
 /**
  * `asc-token notarize`: the local server vends the tokens (the real handler behind SigV4, the `notarize` profile as
  * infra/policy.yaml ships it), the fake Notary API verifies every token against the key's public half and answers
- * with Apple's shapes, and the file goes to a real S3 wire protocol — moto_server on loopback, one for the whole
+ * with Apple's shapes, and the file goes to a real S3 wire protocol — moto's server on loopback, one for the whole
  * file, with its authentication on, so only the submission's temporary credentials (and their session token) can
  * write the object. The fake accepts a submission only when the object in the bucket has the submitted SHA-256.
  * In process through main() for the failure modes (waits instant), and the built CLI end to end.
@@ -47,7 +47,9 @@ function writeDmg(path: string, bytes: number): void {
 }
 
 before(async () => {
-  [service, moto] = await Promise.all([startTokenService(), startMotoS3()]);
+  // Both started at once; each assigned as soon as it is up, so `after` stops it even when the other failed.
+  const [tokens, s3] = await Promise.allSettled([startTokenService().then((s) => (service = s)), startMotoS3().then((m) => (moto = m))]);
+  for (const started of [tokens, s3]) if (started.status === 'rejected') throw started.reason;
   dir = mkdtempSync(join(tmpdir(), 'asc-cli-notarize-'));
   zip = join(dir, 'Example.zip');
   await writeZip(zip, 300 * 1024);
@@ -213,6 +215,7 @@ describe('asc-token notarize (in process)', () => {
 
       const pending = await cli(['notarize', '--status', id], { ASC_NOTARY_URL: notary.baseUrl });
       assert.equal(pending.code, 7);
+      assert.equal(pending.stderr, '', 'a lookup prints its answer only');
       assert.match(pending.stdout, new RegExp(`^submission ${id}: In Progress — Example\\.zip, submitted \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$`));
       const done = await cli(['notarize', '--status', id, '--output', 'json'], { ASC_NOTARY_URL: notary.baseUrl });
       assert.equal(done.code, 0, done.stderr);

@@ -1,7 +1,7 @@
 /**
- * S3 for the notary tests: `moto_server` (Python, on PATH; the machine image has it, CI installs nothing for it) on
- * a free 127.0.0.1 port, started once per test file and stopped by its PID. Missing moto fails loudly: the tests
- * that need it must not skip.
+ * S3 for the notary tests: moto's server (`python3 -m moto.server`, what `moto_server` runs and what .ci/run checks
+ * for; the machine image has it, CI installs nothing for it) on a free 127.0.0.1 port, started once per test file
+ * and stopped by its PID. Missing moto fails loudly: the tests that need it must not skip.
  *
  * Set up as Apple's side is: a bucket, an IAM user for the notary service itself (it reads objects and assumes
  * the upload role), and an upload role allowed `s3:PutObject` under `prod/` only. Then moto's request
@@ -59,19 +59,20 @@ export async function startMotoS3(): Promise<MotoS3> {
   const output: string[] = [];
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
-  const moto: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const moto: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   moto.stdout!.on('data', (chunk) => output.push(String(chunk)));
   moto.stderr!.on('data', (chunk) => output.push(String(chunk)));
   const spawned = new Promise<string>((ok) => {
-    moto.once('error', (error: NodeJS.ErrnoException) => ok(error.code === 'ENOENT' ? 'moto_server is not on PATH: install moto with its server (pip install "moto[server]"); the notary tests need it and do not skip' : error.message));
-    moto.once('exit', (code) => ok(`moto_server exited (${code}) before answering: ${output.join('').slice(-2000)}`));
+    const missing = 'install moto with its server for python3 (pip install "moto[server]"): the notary tests need it and do not skip';
+    moto.once('error', (error: NodeJS.ErrnoException) => ok(error.code === 'ENOENT' ? `python3 is not on PATH: ${missing}` : error.message));
+    moto.once('exit', (code) => ok(`python3 -m moto.server exited (${code}) before answering — ${missing}: ${output.join('').slice(-2000)}`));
   });
   for (let attempt = 0; ; attempt++) {
     const ready = await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false);
     if (ready) break;
     const failed = await Promise.race([spawned, new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 200))]);
     if (failed !== undefined) assert.fail(failed);
-    assert.ok(attempt < 300, `moto_server did not answer on ${endpoint} within a minute: ${output.join('').slice(-2000)}`);
+    assert.ok(attempt < 300, `moto's server did not answer on ${endpoint} within a minute: ${output.join('').slice(-2000)}`);
   }
   const stop = async () => {
     if (moto.exitCode === null && moto.signalCode === null) {
