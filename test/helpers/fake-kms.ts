@@ -27,7 +27,7 @@ export type KmsFault =
   | { kind: 'accessDenied'; operation?: string }
   | { kind: 'garbage'; operation?: string }
   | { kind: 'refuse'; operation?: string }
-  /** Sign answers bytes that are not a valid DER signature (here: r with a superfluous leading zero). */
+  /** Sign answers bytes that are not a valid DER signature (here: the sequence length in BER's long form). */
   | { kind: 'malformedSignature'; operation?: 'Sign' }
   /** Sign answers a well-formed signature by another key. */
   | { kind: 'foreignSignature'; operation?: 'Sign' };
@@ -324,9 +324,8 @@ export class FakeKms {
     const d = Buffer.from(signer.export({ format: 'jwk' }).d as string, 'base64url');
     let signature = Buffer.from(p256.sign(digest, d, { prehash: false, format: 'der', lowS: false }));
     if (fault?.kind === 'malformedSignature') {
-      // r gains a superfluous leading zero: still parseable by a lenient reader, but not DER.
-      const rLength = signature[3] as number;
-      signature = Buffer.concat([Buffer.from([0x30, (signature[1] as number) + 1, 0x02, rLength + 1, 0x00]), signature.subarray(4)]);
+      // The SEQUENCE length in long form: BER a lenient reader accepts, but not DER.
+      signature = Buffer.concat([Buffer.from([0x30, 0x81]), signature.subarray(1)]);
     }
     return { KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' };
   }
