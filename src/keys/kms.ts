@@ -64,7 +64,7 @@ export interface KmsFetcherOptions {
   now?: () => number;
 }
 
-type Sdk = typeof import('@aws-sdk/client-kms');
+type Sdk = typeof import('./kms-sdk.ts');
 
 /** KMS errors that retrying will not fix: the key, its state or our permissions are wrong. */
 const PERMANENT = new Set([
@@ -107,7 +107,7 @@ export class KmsKeyFetcher implements KeyFetcher {
 
   /** The SDK module and client, loaded once on first use (a Secrets-Manager-only policy never pays for them). */
   #load(): Promise<{ sdk: Sdk; client: KMSClient }> {
-    this.#sdk ??= import('@aws-sdk/client-kms').then((sdk) => ({
+    this.#sdk ??= import('./kms-sdk.ts').then((sdk) => ({
       sdk,
       client:
         this.#options.client ??

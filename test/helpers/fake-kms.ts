@@ -171,7 +171,9 @@ export class FakeKms {
     this.calls.push({ target, body, raw });
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return this.#error(res, new KmsError('MissingAuthenticationTokenException', 'unsigned'));
     if (req.headers['content-type'] !== 'application/x-amz-json-1.1') return this.#error(res, new KmsError('UnknownOperationException', 'content type'));
-    const matches = (fault: KmsFault | undefined) => fault !== undefined && (fault.operation === undefined || fault.operation === target);
+    // Signature faults concern Sign only, whatever `operation` says.
+    const operationOf = (fault: KmsFault) => (fault.kind === 'malformedSignature' || fault.kind === 'foreignSignature' ? 'Sign' : fault.operation);
+    const matches = (fault: KmsFault | undefined) => fault !== undefined && (operationOf(fault) === undefined || operationOf(fault) === target);
     const index = this.faults.findIndex(matches);
     const fault = index >= 0 ? this.faults.splice(index, 1)[0] : matches(this.persistentFault) ? this.persistentFault : undefined;
     switch (fault?.kind) {
