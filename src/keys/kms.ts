@@ -255,6 +255,11 @@ export class KmsKeyFetcher implements KeyFetcher {
 /** The public key each remote key was built with (kept off the key object, which is handed around). */
 const publicKeys = new WeakMap<RemoteSigningKey, KeyObject>();
 
+/** The public key KMS gave for a key this module loaded (what its signatures are checked against). */
+export function kmsPublicKey(key: RemoteSigningKey): KeyObject | undefined {
+  return publicKeys.get(key);
+}
+
 function invalid(name: string, reason: string, code: string, cause?: unknown): TokenVendingError {
   return new TokenVendingError('key_invalid', `Key "${name}" is not usable: ${reason}.`, { reason: code, ...(cause === undefined ? {} : { cause }) });
 }
