@@ -169,6 +169,10 @@ describe('compilePolicy, field by field', () => {
     for (const kmsKeyId of ['alias/aws/secretsmanager', 'arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda']) {
       assert.deepEqual(problems(kms({ kmsKeyId }))[0], 'keys.main.kmsKeyId: alias/aws/… names a key AWS manages for a service, which cannot hold an imported signing key', kmsKeyId);
     }
+    // A one-element list stringifies to its element: only a string is an ID.
+    assert.deepEqual(problems(kms({ kmsKeyId: ['alias/asc/main'] }))[0], 'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
+    assert.match(problems(kms({ keyId: ['2X9R4HXF34'] }))[0] ?? '', /^keys\.main\.keyId: must be the 10-character key ID/);
+    assert.deepEqual(problems(kms({ issuerId: [ISSUER] }))[0], 'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
     assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/awsome' })).keys.get('main')?.kmsKeyId, 'alias/awsome');
     assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/team/aws/x' })).keys.get('main')?.kmsKeyId, 'alias/team/aws/x');
     for (const keyId of [undefined, 42, '2x9r4hxf34', '2X9R4HXF3', '2X9R4HXF345', ' 2X9R4HXF34']) {
