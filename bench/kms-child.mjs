@@ -14,7 +14,7 @@ for (const event of Object.values(events)) {
 const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 40);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 400);
-const results = Object.fromEntries(Object.keys(events).map((name) => [name, { latencies: [], rates: [], errors: 0 }]));
+const results = Object.fromEntries(Object.keys(events).map((name) => [name, { latencies: [], rates: [], cpuPerToken: [], errors: 0 }]));
 
 async function call(name) {
   const response = await handler(events[name], context);
@@ -31,7 +31,12 @@ async function rate(name) {
     }
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const used = process.cpuUsage(cpu);
+  // This process's CPU per token (main thread and the thread pool that signs): what the service spends, whoever
+  // answers its KMS calls.
+  results[name].cpuPerToken.push((used.user + used.system) / n);
   return (n / (performance.now() - started)) * 1000;
 }
 
