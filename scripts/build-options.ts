@@ -3,14 +3,18 @@
  * Lambda bundle is built).
  */
 import type { BuildOptions, Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const source = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
 
 // ESM output with CommonJS dependencies inside needs a `require` of its own.
 export const esmRequire = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const common: BuildOptions = {
   bundle: true,
+  // The version the user agent names (src/client/version.ts), fixed at build time.
+  define: { __ASC_VERSION__: JSON.stringify(version) },
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -7,5 +7,7 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   now: Date.now,
+  stderrIsTTY: process.stderr.isTTY === true,
+  columns: process.stderr.columns,
 });
 process.exitCode = code;

@@ -5,10 +5,14 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => number;
+  /** Whether stderr is a terminal (progress draws a bar there, and prints lines otherwise). */
+  stderrIsTTY?: boolean;
+  /** Terminal width for the progress bar. */
+  columns?: number;
 }
 
-/** DESIGN §7 exit codes. */
-export const EXIT = { ok: 0, other: 1, usage: 2, refused: 3, badRequest: 4, unavailable: 5 } as const;
+/** DESIGN §7 exit codes, and §11's: 6 Apple refused or failed the job, 7 `--timeout` reached while Apple worked. */
+export const EXIT = { ok: 0, other: 1, usage: 2, refused: 3, badRequest: 4, unavailable: 5, appleRefused: 6, timeout: 7 } as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
 import { defaultCredentialProvider } from '../client/credentials.ts';
+import { refusalHint } from '../client/refusal.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
 import { checkServiceUrl } from '../client/url.ts';
 import { parseOutput, printToken } from './output.ts';
@@ -20,7 +21,6 @@ export interface RemoteDeps {
 }
 
 const HINTS: Record<string, string> = {
-  forbidden: 'Your AWS principal may not use this profile. Run `asc-token profiles` to see who the service thinks you are and what you may use.',
   scope_not_allowed: 'Ask only for entries the profile grants: `asc-token profiles` lists them.',
   scope_required: 'This profile grants wildcard entries: pass the concrete ones with --scope "GET /v1/apps/ID/builds".',
   invalid_scope: 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
@@ -74,12 +74,14 @@ function defaultCredentials(): CredentialProvider {
   };
 }
 
-function failure(response: ServiceResponse): CliError {
+function failure(response: ServiceResponse, command: 'token' | 'profiles'): CliError {
   const body = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
   const code = typeof body.code === 'string' ? body.code : `http_${response.status}`;
   const detail = typeof body.detail === 'string' ? body.detail : `HTTP ${response.status} without a problem body (is --url the asc-token-vending API?)`;
   const requestId = typeof body.requestId === 'string' ? ` (request ${body.requestId})` : '';
-  return new CliError(code, `${detail}${requestId}`, exitCodeForStatus(response.status), HINTS[code]);
+  // A 403 is refused by the signature check, IAM or the policy: each has its own fix (src/client/refusal.ts).
+  const hint = code === 'forbidden' ? refusalHint(detail, command) : HINTS[code];
+  return new CliError(code, `${detail}${requestId}`, exitCodeForStatus(response.status), hint);
 }
 
 export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps = {}): Promise<number> {
@@ -110,7 +112,7 @@ export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps =
     },
     deps,
   );
-  if (response.status !== 200) throw failure(response);
+  if (response.status !== 200) throw failure(response, 'token');
   printToken(response.json, output, io);
   return EXIT.ok;
 }
@@ -122,7 +124,7 @@ export async function profilesCommand(args: string[], io: CliIo, deps: RemoteDep
     { method: 'GET', baseUrl: baseUrl(values.url, io), path: '/v1/profiles', credentials: deps.credentials ?? defaultCredentials() },
     deps,
   );
-  if (response.status !== 200) throw failure(response);
+  if (response.status !== 200) throw failure(response, 'profiles');
   const result = response.json as { caller: { principal: string; session: string | null }; profiles: Array<{ name: string; api: string; scope: string[] | 'any'; ttl: { default: number; max: number }; description: string | null }> };
   if (values.output === 'json') {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);

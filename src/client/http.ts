@@ -3,6 +3,7 @@
  */
 import { createSigner, type Credentials } from '../sigv4.ts';
 import { checkServiceUrl } from './url.ts';
+import { userAgent } from './version.ts';
 
 export type CredentialProvider = () => Promise<Credentials>;
 
@@ -22,6 +23,8 @@ export interface SignedRequest {
   credentials: CredentialProvider;
   region?: string | undefined;
   timeoutMs?: number;
+  /** Sent as `user-agent` (the audit record's `userAgent`); default `asc-token/VERSION (cli)`. */
+  userAgent?: string;
 }
 
 export interface ServiceResponse {
@@ -57,6 +60,8 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   });
   const outgoing = { ...signed.headers };
   delete outgoing.host;
+  // Not signed (SigV4 leaves user-agent out), so a proxy may add to it without breaking the signature.
+  outgoing['user-agent'] = request.userAgent ?? userAgent('cli');
   const response = await fetch(url, {
     method: request.method,
     headers: outgoing,

@@ -11,26 +11,23 @@
  */
 import { defaultCredentialProvider } from './credentials.ts';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from './http.ts';
+import { checkServiceUrl } from './url.ts';
+import { TokenResponseError, checkTokenResponse, type TokenResponse as CheckedTokenResponse } from './validate.ts';
+import { userAgent } from './version.ts';
 
-export interface TokenResponse {
-  token: string;
-  tokenType: 'Bearer';
-  profile: string;
-  keyId: string;
-  audience: string;
-  scope: string[] | null;
-  issuedAt: string;
-  expiresAt: string;
-  expiresIn: number;
-  refreshAfter: string;
-  tokenSha256: string;
-}
+/** The service's token response (DESIGN §5), every field checked (src/client/validate.ts). */
+export type TokenResponse = CheckedTokenResponse & { profile: string };
 
 export interface TokenRequestOptions {
   /** A subset of the profile's scope; omit for the profile's own. */
   scope?: readonly string[];
   /** Seconds of `exp − iat`; omit for the profile's default. */
   ttl?: number;
+  /**
+   * Fetch a new token even if a cached one is still before its `refreshAfter` (for example after Apple answered
+   * 401 to it). Concurrent forced calls still share one request; the new token replaces the cached one.
+   */
+  forceRefresh?: boolean;
 }
 
 export interface TokenClientOptions {
@@ -69,22 +66,24 @@ export class TokenClient {
 
   constructor(options: TokenClientOptions) {
     if (!options?.url) throw new TypeError('TokenClient needs { url }: the API base URL including the stage');
-    new URL(options.url); // throws TypeError on a malformed URL
+    checkServiceUrl(options.url); // a TypeError (ServiceUrlError) unless https:, or http: on loopback
     this.#options = options;
     this.#credentials = options.credentials ?? defaultCredentialProvider();
   }
 
   /**
-   * A token for `profile`: from the cache until its `refreshAfter`, otherwise fetched — once, however many
-   * callers ask at the same time.
+   * A token for `profile`: from the cache until its `refreshAfter` (unless `forceRefresh`), otherwise fetched —
+   * once, however many callers ask at the same time.
    * @throws TokenClientError with the service's code.
    */
   getToken(profile: string, options: TokenRequestOptions = {}): Promise<TokenResponse> {
     const key = JSON.stringify([profile, options.scope ?? null, options.ttl ?? null]);
     const now = (this.#options.now ?? Date.now)();
     const cached = this.#cache.get(key);
-    if (cached && now < cached.refreshAt) return Promise.resolve(cached.response);
+    if (cached && now < cached.refreshAt && !options.forceRefresh) return Promise.resolve(cached.response);
     const pending = this.#inflight.get(key);
+    // A forced refresh may share a request that started after the token it replaces was handed out, never an
+    // older one: anything in flight now was started after the cache entry, so it is as fresh as a new request.
     if (pending) return pending;
     const request = this.#fetch(profile, options)
       .then((response) => {
@@ -102,7 +101,7 @@ export class TokenClient {
   }
 
   async #fetch(profile: string, options: TokenRequestOptions): Promise<TokenResponse> {
-    const body: TokenRequestOptions = {};
+    const body: { scope?: readonly string[]; ttl?: number } = {};
     if (options.scope !== undefined) body.scope = options.scope;
     if (options.ttl !== undefined) body.ttl = options.ttl;
     let response: ServiceResponse;
@@ -115,6 +114,7 @@ export class TokenClient {
           body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
           credentials: this.#credentials,
           region: this.#options.region,
+          userAgent: userAgent('client'),
         },
         { attempts: this.#options.attempts ?? 3 },
       );
@@ -122,13 +122,18 @@ export class TokenClient {
       if (error instanceof NetworkError) throw new TokenClientError('network', error.message, 0, undefined, { cause: error });
       throw error;
     }
-    const json = response.json as Partial<TokenResponse> & { code?: string; detail?: string; requestId?: string };
     if (response.status !== 200) {
-      throw new TokenClientError(json?.code ?? `http_${response.status}`, json?.detail ?? `HTTP ${response.status}`, response.status, json?.requestId);
+      const problem = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      throw new TokenClientError(text(problem.code) ?? `http_${response.status}`, text(problem.detail) ?? `HTTP ${response.status}`, response.status, text(problem.requestId));
     }
-    if (typeof json?.token !== 'string' || typeof json.refreshAfter !== 'string') {
-      throw new TokenClientError('bad_response', 'the service answered 200 without a token', 200);
+    try {
+      const checked = checkTokenResponse(response.json);
+      if (checked.profile !== undefined) return checked as TokenResponse;
+      throw new TokenResponseError('the answer has no "profile"');
+    } catch (error) {
+      if (error instanceof TokenResponseError) throw new TokenClientError('bad_response', `refused the service's answer: ${error.message}`, 200, undefined, { cause: error });
+      throw error;
     }
-    return json as TokenResponse;
   }
 }

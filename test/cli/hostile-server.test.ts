@@ -17,7 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { checkTokenResponse } from '../../src/client/validate.ts';
-import { checkServiceUrl } from '../../src/client/url.ts';
+import { ServiceUrlError, checkServiceUrl } from '../../src/client/url.ts';
+import { TokenClient, TokenClientError } from '../../src/client/token-client.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,6 +116,21 @@ describe('a hostile token service (finding #12.4)', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.equal(readFileSync(githubEnv, 'utf8'), '');
+  });
+});
+
+describe('TokenClient and a hostile service', () => {
+  it('refuses every crafted answer with bad_response, and an http: URL off loopback at construction', async () => {
+    const client = new TokenClient({ url, credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }), attempts: 1 });
+    for (const [name, body, field] of HOSTILE) {
+      answer = body;
+      await assert.rejects(client.getToken('release', { forceRefresh: true }), (e: unknown) => e instanceof TokenClientError && e.code === 'bad_response' && new RegExp(field.replace(/ /g, '.')).test(e.message), name);
+    }
+    answer = { ...good, profile: undefined };
+    await assert.rejects(client.getToken('release', { forceRefresh: true }), (e: unknown) => e instanceof TokenClientError && /profile/.test(e.message));
+    answer = { ...good, extra: 'x' };
+    assert.deepEqual(await client.getToken('release', { forceRefresh: true }), good);
+    assert.throws(() => new TokenClient({ url: 'http://abc123.execute-api.eu-west-1.amazonaws.com/prod' }), (e: unknown) => e instanceof ServiceUrlError);
   });
 });
 

@@ -1,30 +1,52 @@
 /**
- * The deployment's security properties, read from the CloudFormation that `osls package` generates offline and
- * from infra/, so that a careless edit fails CI.
+ * The deployment's security and operations properties, read from the CloudFormation that `osls package` generates
+ * offline and from infra/, so that a careless edit fails CI. test/deploy/moto/deploy.test.ts deploys the same
+ * templates into an AWS emulator; this file covers what the emulator cannot (resource types it lacks, IAM
+ * evaluation) and every template variant a parameter switches on.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import * as KMS from '@aws-sdk/client-kms';
+import * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { loadPolicyFile } from '../../src/policy/load.ts';
+import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { withRequest } from '../helpers/fixtures.ts';
+import { trackOutput } from '../helpers/leaks.ts';
+import { generateP256, secretJson } from '../helpers/keys.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'asc-package-'));
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Condition?: string }>; Outputs?: Record<string, unknown> };
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string; Condition?: string; DependsOn?: string | string[] };
+type Template = { Parameters?: Record<string, any>; Conditions?: Record<string, unknown>; Resources: Record<string, Resource>; Outputs?: Record<string, any> };
 
-async function osls(dir: string, ...params: string[]) {
-  const env = { ...process.env } as Record<string, string | undefined>;
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
-  return run(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)], { cwd: root, env });
+async function osls(dir: string, params: string[] = [], env: Record<string, string> = {}) {
+  const base = { ...process.env, ...env } as Record<string, string | undefined>;
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete base[name];
+  return run(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)], { cwd: root, env: base });
 }
 const template = (dir: string): Template => JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
 const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const statementsOf = (t: Template) => t.Resources.IamRoleLambdaExecution?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as any[];
+const actionsOf = (statement: any): string[] => [statement.Action].flat();
+
+/** Package with extra parameters into a temporary directory, and read the template. */
+async function variant(params: string[]): Promise<Template> {
+  const dir = mkdtempSync(join(tmpdir(), 'asc-package-'));
+  try {
+    await osls(dir, params);
+    return template(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 let cfn: Template;
 before(async () => {
@@ -41,48 +63,223 @@ describe('serverless.yml → CloudFormation', () => {
     assert.deepEqual(methods.map(([id]) => id).sort(), ['ApiGatewayMethodV1HealthGet', 'ApiGatewayMethodV1ProfilesGet', 'ApiGatewayMethodV1TokensProfileVarPost']);
   });
 
-  it('runs the bundle on nodejs22.x arm64, and ships nothing else', async (t) => {
+  it('runs the bundle on nodejs22.x arm64 with X-Ray tracing, and ships nothing else', async (t) => {
     const functions = ofType(cfn, 'AWS::Lambda::Function');
     assert.equal(functions.length, 1);
     const fn = functions[0]![1];
     assert.equal(fn.Properties.Runtime, 'nodejs22.x');
     assert.deepEqual(fn.Properties.Architectures, ['arm64']);
     assert.equal(fn.Properties.Handler, 'dist/handler.handler');
+    assert.deepEqual(fn.Properties.TracingConfig, { Mode: 'Active' });
+    assert.equal(cfn.Resources.ApiGatewayStage?.Properties.TracingEnabled, true);
     const listing = await run('unzip', ['-Z1', join(out, 'asc-token-vending.zip')]).catch(() => undefined);
     if (listing === undefined) return t.skip('unzip is not installed: the artifact listing was not checked');
-    assert.deepEqual(listing.stdout.trim().split('\n'), ['dist/handler.mjs']);
+    // The bundle and the chunks it loads on demand (the KMS client, the SDK's event streams), nothing else.
+    const chunks = readdirSync(join(root, 'dist/chunks')).filter((f) => f.endsWith('.mjs')).map((f) => `dist/chunks/${f}`);
+    assert.ok(chunks.some((f) => /\/kms-sdk-[A-Z0-9]+\.mjs$/.test(f)), 'the KMS client is a chunk');
+    assert.deepEqual(listing.stdout.trim().split('\n').sort(), ['dist/handler.mjs', ...chunks].sort());
   });
 
-  it('the function role reads exactly the secrets the policy names, decrypts only via Secrets Manager, nothing else', () => {
-    const statements = cfn.Resources.IamRoleLambdaExecution?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as any[];
-    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    assert.deepEqual(actions, ['kms:Decrypt', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue']);
+  it('the function role reads exactly the secrets the policy names, and decrypts only with their own keys, via Secrets Manager', () => {
+    const statements = statementsOf(cfn);
+    const actions = statements.flatMap(actionsOf).sort();
+    assert.deepEqual(actions, ['kms:Decrypt', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     for (const s of statements) assert.equal(s.Effect, 'Allow');
-    const read = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-    const names = [...loadPolicyFile(join(root, 'infra/policy.yaml')).keys.values()].map((k) => k.secretId);
-    assert.deepEqual(read.Resource.map((r: any) => r['Fn::Sub'] ?? r), names.map((n) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${n}-??????`));
-    const kms = statements.find((s) => [s.Action].flat().includes('kms:Decrypt'));
+    const read = statements.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    const names = [...loadPolicyFile(join(root, 'infra/policy.yaml')).keys.values()].flatMap((k) => (k.source === 'secretsmanager' ? [k.secretId] : []));
+    const arns = names.map((n) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${n}-??????`);
+    assert.deepEqual(read.Resource.map((r: any) => r['Fn::Sub'] ?? r), arns);
+    const kms = statements.find((s) => actionsOf(s).includes('kms:Decrypt'));
     assert.deepEqual(kms.Condition.StringEquals['kms:ViaService'], { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' });
-    assert.ok(!JSON.stringify(statements).includes('"*"'), 'no wildcard resource');
+    // Issue #12.3: not any key of the account, only the secrets' own (the aliases infra/key-secret.yml creates).
+    assert.deepEqual(kms.Condition['ForAnyValue:StringEquals']['kms:ResourceAliases'], names.map((n) => `alias/asc-token-vending/${n.replaceAll('/', '-')}`));
+    assert.deepEqual(kms.Condition.StringLike['kms:EncryptionContext:SecretARN'].map((r: any) => r['Fn::Sub']), arns);
+    // X-Ray's two write actions take no resource: the only wildcard.
+    for (const s of statements.filter((s) => !actionsOf(s).every((a) => a.startsWith('xray:')))) {
+      assert.ok(!JSON.stringify(s.Resource).includes('"*"'), `no wildcard resource: ${JSON.stringify(s)}`);
+    }
   });
 
-  it('the API has a resource policy, stage throttling and access logs; every log group has a retention', () => {
+  /** infra/serverless-vars.cjs on a policy text, as osls calls it with no parameters but allowedAccounts. */
+  async function derived(policyText: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'asc-policy-'));
+    const { default: derive } = await import(join(root, 'infra/serverless-vars.cjs'));
+    const known: Record<string, unknown> = { 'self:service': 'asc-token-vending', 'sls:stage': 'ci', 'self:provider.region': 'eu-west-1', 'self:provider.timeout': 10, "param:allowedAccounts, ''": '111122223333' };
+    // Other parameters resolve to the default written after the comma, as osls would with none given.
+    const resolveVariable = async (name: string) => (name in known ? known[name] : name.match(/, '(.*)'$/)?.[1]);
+    try {
+      process.env.BUILD_POLICY_FILE = join(dir, 'policy.yaml');
+      writeFileSync(process.env.BUILD_POLICY_FILE, policyText);
+      return await derive({ resolveVariable });
+    } finally {
+      delete process.env.BUILD_POLICY_FILE;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a key secret named by ARN gets the same alias-limited decrypt, and a key of no known kind refuses to package', async () => {
+    const byArn = await derived('version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
+    assert.deepEqual(byArn.secretKeyAliases, ['alias/asc-token-vending/team-asc-main']);
+    assert.deepEqual(byArn.secretArns, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    await assert.rejects(derived('version: 1\nkeys:\n  signer: { vaultPath: x }\nprofiles: {}\n'), /key "signer" .* has neither secretId nor kmsKeyId/);
+  });
+
+  it('KMS keys (#17): kms:Sign (ECDSA_SHA_256 over a digest) and the metadata on exactly the keys the policy names; no Secrets Manager grant without a secret', async () => {
+    const issuer = '57246542-96fe-1a63-e053-0824d011072a';
+    const d = await derived(
+      `version: 1\nkeys:\n` +
+        `  byId: { kmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, keyId: AAAAAAAAAA, issuerId: ${issuer} }\n` +
+        `  byArn: { kmsKeyId: "arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab", keyId: BBBBBBBBBB, individual: true }\n` +
+        `  byAlias: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: ${issuer} }\n` +
+        `  byAliasArn: { kmsKeyId: "arn:aws:kms:us-east-1:444455556666:alias/asc/other", keyId: DDDDDDDDDD, issuerId: ${issuer} }\n` +
+        `profiles: {}\n`,
+    );
+    const statements = d.roleStatements as any[];
+    assert.ok(!statements.some((s) => JSON.stringify(s).includes('secretsmanager')), 'no secret, no Secrets Manager grant');
+    assert.ok(!statements.some((s) => actionsOf(s).includes('kms:Decrypt')));
+    assert.deepEqual(statements.flatMap(actionsOf).sort(), ['kms:DescribeKey', 'kms:DescribeKey', 'kms:GetPublicKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:ListResourceTags', 'kms:Sign', 'kms:Sign']);
+    const signing = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
+    const keys = [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, 'arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab'];
+    assert.deepEqual(statements[0], { Effect: 'Allow', Action: 'kms:Sign', Resource: keys, Condition: { StringEquals: signing } });
+    assert.deepEqual(statements[1], { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'], Resource: keys });
+    // Aliases: the keys infra/kms-key.yml made for them, by the tag each carries from its creation (not
+    // kms:ResourceAliases, which lags an alias move by up to five minutes: a rotation would fail requests).
+    const aliasKeys = [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' }, 'arn:aws:kms:us-east-1:444455556666:key/*'];
+    const tagged = { 'aws:ResourceTag/asc-token-vending:alias': ['alias/asc/signer', 'alias/asc/other'] };
+    assert.deepEqual(statements[2], { Effect: 'Allow', Action: 'kms:Sign', Resource: aliasKeys, Condition: { StringEquals: { ...signing, ...tagged } } });
+    assert.deepEqual(statements[3], { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'], Resource: aliasKeys, Condition: { StringEquals: tagged } });
+    assert.ok(!JSON.stringify(statements).includes('ResourceAliases'));
+
+    const mixed = (await derived(`version: 1\nkeys:\n  main: { secretId: asc/main }\n  signer: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: ${issuer} }\nprofiles: {}\n`)).roleStatements as any[];
+    assert.deepEqual(mixed.flatMap(actionsOf).sort(), ['kms:Decrypt', 'kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:Sign', 'secretsmanager:GetSecretValue']);
+    assert.deepEqual(mixed.find((s) => actionsOf(s).includes('kms:Decrypt')).Condition['ForAnyValue:StringEquals']['kms:ResourceAliases'], ['alias/asc-token-vending/asc-main'], 'decrypt only with the secret\'s key');
+  });
+
+  it('the API has a resource policy, stage throttling and access logs; the audit log keeps a year, and log encryption is a parameter', () => {
     const api = cfn.Resources.ApiGatewayRestApi?.Properties;
     assert.deepEqual(api?.Policy.Statement[0].Principal, { AWS: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::111122223333:root' }] });
     const stage = cfn.Resources.ApiGatewayStage?.Properties;
     assert.ok(stage?.MethodSettings[0].ThrottlingRateLimit > 0 && stage.MethodSettings[0].ThrottlingBurstLimit > 0);
     assert.deepEqual(stage?.AccessLogSetting.DestinationArn, { 'Fn::GetAtt': ['ApiAccessLogGroup', 'Arn'] });
     const groups = ofType(cfn, 'AWS::Logs::LogGroup');
-    assert.ok(groups.length >= 2);
-    for (const [id, group] of groups) assert.ok(group.Properties.RetentionInDays > 0, id);
+    assert.deepEqual(groups.map(([id]) => id).sort(), ['ApiAccessLogGroup', 'ApiLogGroup']);
+    assert.equal(cfn.Resources.ApiLogGroup?.Properties.LogGroupName, '/aws/lambda/asc-token-vending-ci-api');
+    assert.equal(cfn.Resources.ApiLogGroup?.Properties.RetentionInDays, 365);
+    assert.equal(cfn.Resources.ApiAccessLogGroup?.Properties.RetentionInDays, 90);
+    for (const [id, group] of groups) assert.deepEqual(group.Properties.KmsKeyId, { 'Fn::If': ['EncryptLogs', { Ref: 'LogKmsKeyArn' }, { Ref: 'AWS::NoValue' }] }, id);
+    assert.equal(cfn.Parameters?.LogKmsKeyArn.Default, '');
   });
 
-  it('alarms on errors, throttles, key fetch failures and refusal spikes, to the alarm topic', () => {
+  it('API Gateway calls a published version through the live alias (rollback = move the alias)', () => {
+    const versions = ofType(cfn, 'AWS::Lambda::Version');
+    assert.equal(versions.length, 1);
+    const alias = cfn.Resources.ApiLambdaFunctionLiveAlias;
+    assert.equal(alias?.Type, 'AWS::Lambda::Alias');
+    assert.equal(alias?.Properties.Name, 'live');
+    assert.deepEqual(alias?.Properties.FunctionVersion, { 'Fn::GetAtt': [versions[0]![0], 'Version'] });
+    for (const [id, method] of ofType(cfn, 'AWS::ApiGateway::Method')) {
+      const uri = JSON.stringify(method.Properties.Integration.Uri);
+      assert.ok(uri.includes('{"Ref":"ApiLambdaFunctionLiveAlias"}'), `${id} integrates the alias: ${uri}`);
+      assert.ok(!uri.includes('"ApiLambdaFunction","Arn"'), `${id} does not integrate the unqualified function`);
+    }
+    const permissions = ofType(cfn, 'AWS::Lambda::Permission');
+    assert.deepEqual(permissions.map(([, p]) => p.Properties.FunctionName), [{ Ref: 'ApiLambdaFunctionLiveAlias' }]);
+  });
+
+  it('alarms on what callers feel, to the alarm topic', () => {
     const alarms = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    assert.deepEqual(alarms.map((a) => a.MetricName).sort(), ['Errors', 'KeyFetchFailures', 'Throttles', 'TokensRefused']);
-    for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [{ Ref: 'AlarmTopic' }]);
-    const custom = alarms.filter((a) => a.Namespace === 'AscTokenVending');
-    for (const alarm of custom) assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'asc-token-vending-ci-api' }]);
+    const watched = alarms.map((a) => a.MetricName ?? a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName).join('+'));
+    assert.deepEqual(watched.sort(), ['5XXError', 'Duration', 'Errors', 'KeyFetchFailures', 'Latency', 'Throttles', 'TokensRefused', 'TokensRefused+TokensRefused+TokensRefused']);
+    for (const alarm of alarms) {
+      assert.deepEqual(alarm.AlarmActions, [{ Ref: 'AlarmTopic' }], alarm.AlarmName);
+      assert.match(alarm.AlarmName, /^asc-token-vending-ci-[a-z0-9-]+$/);
+    }
+    const api = alarms.filter((a) => a.Namespace === 'AWS/ApiGateway');
+    for (const alarm of api) assert.deepEqual(alarm.Dimensions, [{ Name: 'ApiName', Value: 'asc-token-vending-ci' }, { Name: 'Stage', Value: 'ci' }]);
+    assert.equal(cfn.Resources.ApiGatewayRestApi?.Properties.Name, 'asc-token-vending-ci', 'the ApiName dimension is the API\'s name');
+    assert.equal(alarms.find((a) => a.MetricName === 'Latency')?.ExtendedStatistic, 'p99');
+    const duration = alarms.find((a) => a.MetricName === 'Duration');
+    const timeout = ofType(cfn, 'AWS::Lambda::Function')[0]![1].Properties.Timeout;
+    assert.equal(duration?.Threshold, timeout * 1000 * 0.8);
+    const handled = alarms.find((a) => a.Metrics)!;
+    assert.deepEqual(handled.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions[1].Value).sort(), ['internal', 'key_invalid', 'key_unavailable']);
+  });
+
+  it('the alarms and the dashboard watch metrics the function really emits (the bundle run with a failing and a bad key)', async () => {
+    const fake = await new FakeSecretsManager().start();
+    try {
+      const key = generateP256();
+      fake.create('asc/main', secretJson(key));
+      fake.create('asc/in-app-purchase', '{"keyId":"ABCDEFGHIJ","privateKey":"not a key"}');
+      const event = (profile: string) => withRequest('rest-v1-iam-auth.captured.powertools-ts.json', { method: 'POST', path: `/v1/tokens/${profile}`, userArn: profile === 'release' ? 'arn:aws:sts::111122223333:assumed-role/release-pipeline/run-1' : 'arn:aws:sts::111122223333:assumed-role/receipts-service/r-1' });
+      const script = `const { handler } = await import(${JSON.stringify(join(root, 'dist/handler.mjs'))});
+        for (const event of JSON.parse(process.argv[1])) await handler(event, { awsRequestId: 'x' });`;
+      const env = { ...process.env } as Record<string, string | undefined>;
+      for (const name of ['POLICY_FILE', 'KEY_SOURCE', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
+      const emit = async (faulty: boolean) => {
+        fake.persistentFault = faulty ? { kind: 'error5xx' } : undefined;
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, JSON.stringify([event('release'), event('storekit-server')])], {
+          env: { ...env, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint, AWS_LAMBDA_FUNCTION_NAME: 'asc-token-vending-ci-api', LOG_LEVEL: 'INFO' },
+        });
+        trackOutput(stdout);
+        return stdout.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+      };
+      const records = [...(await emit(false)), ...(await emit(true))];
+      // Every metric an alarm watches in the function's namespace, with its dimension names and values.
+      const watched = ofType(cfn, 'AWS::CloudWatch::Alarm').flatMap(([, a]) => (a.Properties.Metrics ? a.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric) : [a.Properties]));
+      const custom = watched.filter((m) => m.Namespace === 'AscTokenVending');
+      assert.ok(custom.length >= 5);
+      for (const metric of custom) {
+        const names = metric.Dimensions.map((d: any) => d.Name).sort();
+        const emitted = records.filter((r) => r._aws.CloudWatchMetrics.some((d: any) => d.Namespace === metric.Namespace && d.Metrics.some((m: any) => m.Name === metric.MetricName) && d.Dimensions.some((set: string[]) => [...set].sort().join() === names.join())));
+        assert.ok(emitted.length > 0, `nothing emits ${metric.MetricName} by ${names}`);
+        // Values: the service is the function's name; a reason is one the function emitted (internal cannot be
+        // provoked from outside, but is the code the same metric carries for an unexpected failure).
+        for (const dimension of metric.Dimensions) {
+          if (dimension.Name === 'service') assert.ok(emitted.every((r) => r.service === dimension.Value));
+          if (dimension.Name === 'reason' && dimension.Value !== 'internal') assert.ok(emitted.some((r) => r.reason === dimension.Value), `no ${metric.MetricName} with reason ${dimension.Value}`);
+        }
+      }
+      // The dashboard's searches name the same metrics and dimensions.
+      const body = JSON.parse(cfn.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub']);
+      const text = JSON.stringify(body);
+      for (const [metric, dimension] of [['TokensIssued', 'profile'], ['TokensRefused', 'reason']] as const) {
+        assert.ok(text.includes(`{AscTokenVending,${dimension},service} MetricName=\\"${metric}\\" service=\\"asc-token-vending-ci-api\\"`), metric);
+        assert.ok(records.some((r) => r[metric] !== undefined && r[dimension] !== undefined), `${metric} by ${dimension} is emitted`);
+      }
+      assert.ok(records.some((r) => r.KeyFetchLatency !== undefined && r.service === 'asc-token-vending-ci-api'));
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('the dashboard shows tokens, latency, key fetches, errors, the alarms and the latest refusals', () => {
+    const board = cfn.Resources.Dashboard;
+    assert.equal(board?.Type, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.parse(board!.Properties.DashboardBody['Fn::Sub']);
+    const titles = body.widgets.map((w: any) => w.properties.title);
+    assert.deepEqual(titles, ['Tokens issued, by profile', 'Tokens refused, by reason', 'Alarms', 'API latency (ms)', 'API requests and errors', 'Key fetches (Secrets Manager)', 'Function', 'Latest refusals (audit log)']);
+    const alarmNames = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName).sort();
+    const shown = body.widgets.find((w: any) => w.type === 'alarm').properties.alarms.map((arn: string) => arn.split(':alarm:')[1]).sort();
+    assert.deepEqual(shown, alarmNames);
+    for (const widget of body.widgets) if (widget.type !== 'alarm') assert.equal(widget.properties.region, 'eu-west-1');
+    assert.match(body.widgets.at(-1).properties.query, /^SOURCE '\/aws\/lambda\/asc-token-vending-ci-api' \| filter level = "AUDIT" and decision = "refused"/);
+  });
+
+  it('the alarm topic can be published to by CloudWatch: a customer-managed key whose policy allows it (not alias/aws/sns)', () => {
+    const topic = cfn.Resources.AlarmTopic?.Properties;
+    assert.notEqual(topic?.KmsMasterKeyId, 'alias/aws/sns');
+    assert.deepEqual(topic?.KmsMasterKeyId, { 'Fn::If': ['CreateAlarmTopicKey', { Ref: 'AlarmTopicKey' }, { 'Fn::If': ['EncryptAlarmTopic', { Ref: 'AlarmTopicKmsKey' }, { Ref: 'AWS::NoValue' }] }] });
+    assert.equal(cfn.Parameters?.AlarmTopicKmsKey.Default, 'create');
+    const key = cfn.Resources.AlarmTopicKey;
+    assert.equal(key?.Condition, 'CreateAlarmTopicKey');
+    const cloudwatch = key?.Properties.KeyPolicy.Statement.find((s: any) => s.Principal.Service === 'cloudwatch.amazonaws.com');
+    assert.deepEqual(cloudwatch.Action.sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    const publish = cfn.Resources.AlarmTopicPolicy?.Properties.PolicyDocument.Statement.find((s: any) => s.Effect === 'Allow');
+    assert.deepEqual([publish.Principal, publish.Action], [{ Service: 'cloudwatch.amazonaws.com' }, 'sns:Publish']);
+    const email = cfn.Resources.AlarmEmailSubscription;
+    assert.equal(email?.Condition, 'HasAlarmEmail');
+    assert.match(cfn.Parameters?.AlarmEmail.Description, /confirm/);
   });
 
   it('gateway errors are problem+json', () => {
@@ -96,33 +293,70 @@ describe('serverless.yml → CloudFormation', () => {
 
   it('needs no AWS to resolve: no ${aws:…} variables or unresolved placeholders', () => {
     const text = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
-    assert.doesNotMatch(text, /\$\{aws:|\$\{param:|\$\{self:|\$\{opt:/);
+    assert.doesNotMatch(text, /\$\{aws:|\$\{param:|\$\{self:|\$\{opt:|\$\{sls:/);
+  });
+
+  it('a custom domain gives callers a URL that survives the API being created again', async () => {
+    assert.equal(cfn.Resources.ApiDomainName?.Condition, 'HasCustomDomain');
+    const t = await variant(['customDomainName=tokens.example.com', 'certificateArn=arn:aws:acm:eu-west-1:111122223333:certificate/0b7c1a2d-1111-2222-3333-444455556666']);
+    assert.equal(t.Parameters?.CustomDomainName.Default, 'tokens.example.com');
+    assert.deepEqual(t.Resources.ApiDomainName?.Properties.EndpointConfiguration, { Types: ['REGIONAL'] });
+    assert.equal(t.Resources.ApiDomainName?.Properties.SecurityPolicy, 'TLS_1_2');
+    assert.deepEqual(t.Resources.ApiBasePathMapping?.Properties, { DomainName: { Ref: 'ApiDomainName' }, RestApiId: { Ref: 'ApiGatewayRestApi' }, Stage: 'ci' });
+    assert.deepEqual([t.Resources.ApiBasePathMapping?.DependsOn].flat(), ['ApiGatewayStage']);
+    assert.deepEqual(t.Outputs?.ApiBaseUrl.Value['Fn::If'][1], { 'Fn::Sub': 'https://${CustomDomainName}' });
+    const failure = await variant(['customDomainName=tokens.example.com']).catch((e) => e);
+    assert.match(`${failure.stdout}${failure.stderr}`, /needs --param="certificateArn=/);
+  });
+
+  it('optional: API Gateway\'s account logging role; tracing off', async () => {
+    assert.equal(cfn.Resources.ApiGatewayAccount, undefined);
+    const t = await variant(['apiGatewayCloudWatchRole=true', 'tracing=false']);
+    assert.deepEqual(t.Resources.ApiGatewayAccount?.Properties.CloudWatchRoleArn, { 'Fn::GetAtt': ['ApiGatewayCloudWatchRole', 'Arn'] });
+    assert.deepEqual(t.Resources.ApiGatewayStage?.DependsOn, ['ApiGatewayAccount']);
+    assert.equal(t.Resources.ApiGatewayStage?.Properties.TracingEnabled, false);
+    assert.equal(ofType(t, 'AWS::Lambda::Function')[0]![1].Properties.TracingConfig, undefined);
+    assert.ok(!statementsOf(t).flatMap(actionsOf).some((a) => a.startsWith('xray:')));
   });
 
   it('a VPC endpoint makes the API private and reachable only through it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asc-package-'));
-    try {
-      await osls(dir, 'vpcEndpointId=vpce-0123456789abcdef0', 'allowedOrgId=o-a1b2c3d4e5');
-      const api = template(dir).Resources.ApiGatewayRestApi?.Properties;
-      assert.deepEqual(api?.EndpointConfiguration, { Types: ['PRIVATE'], VpcEndpointIds: ['vpce-0123456789abcdef0'] });
-      const statements = api?.Policy.Statement;
-      assert.ok(statements.some((s: any) => s.Condition?.StringEquals?.['aws:PrincipalOrgID'] === 'o-a1b2c3d4e5'));
-      assert.ok(statements.some((s: any) => s.Effect === 'Deny' && s.Condition?.StringNotEquals?.['aws:SourceVpce'] === 'vpce-0123456789abcdef0'));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const api = (await variant(['vpcEndpointId=vpce-0123456789abcdef0', 'allowedOrgId=o-a1b2c3d4e5'])).Resources.ApiGatewayRestApi?.Properties;
+    assert.deepEqual(api?.EndpointConfiguration, { Types: ['PRIVATE'], VpcEndpointIds: ['vpce-0123456789abcdef0'] });
+    const statements = api?.Policy.Statement;
+    assert.ok(statements.some((s: any) => s.Condition?.StringEquals?.['aws:PrincipalOrgID'] === 'o-a1b2c3d4e5'));
+    assert.ok(statements.some((s: any) => s.Effect === 'Deny' && s.Condition?.StringNotEquals?.['aws:SourceVpce'] === 'vpce-0123456789abcdef0'));
   });
 
   it('refuses to package without allowed callers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asc-package-'));
     try {
-      const env = { ...process.env };
-      const failure = await run(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'other', '--package', dir], { cwd: root, env }).catch((e) => e);
+      const failure = await run(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'other', '--package', dir], { cwd: root }).catch((e) => e);
       assert.notEqual(failure.code ?? 0, 0);
       assert.match(`${failure.stdout}${failure.stderr}`, /allowedAccounts/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses to package a bundle built from another policy than the one the role is derived from (issue #13.3)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asc-package-'));
+    try {
+      const edited = join(dir, 'policy.yaml');
+      writeFileSync(edited, `${readFileSync(join(root, 'infra/policy.yaml'), 'utf8')}\n# edited after the build\n`);
+      const failure = await osls(join(dir, 'out'), [], { BUILD_POLICY_FILE: edited }).catch((e) => e);
+      assert.notEqual(failure.code ?? 0, 0, 'packaging a stale bundle must fail');
+      assert.match(`${failure.stdout}${failure.stderr}`, /dist\/handler\.mjs embeds another policy than .*policy\.yaml.*npm run deploy/s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm run package and npm run deploy build first; engines match what osls needs', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    assert.match(pkg.scripts.package, /^npm run build\b.*&& osls package\b/);
+    assert.match(pkg.scripts.deploy, /^npm run build\b.*&& osls deploy$/);
+    const osls = JSON.parse(readFileSync(join(root, 'node_modules/osls/package.json'), 'utf8'));
+    assert.equal(pkg.engines.node, osls.engines.node);
   });
 });
 
@@ -136,39 +370,283 @@ const intrinsics = (['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'N
   ];
 });
 const infra = (file: string): Template => parse(readFileSync(join(root, 'infra', file), 'utf8'), { customTags: intrinsics });
+/** A parameter's AllowedPattern as CloudFormation applies it: to the whole value. */
+const allows = (t: Template, parameter: string, value: string) => new RegExp(t.Parameters![parameter].AllowedPattern).test(value);
 
-describe('infra/ templates', () => {
-  it('the key secret and its KMS key are retained, rotated, and readable only by the named roles', () => {
-    const t = infra('key-secret.yml');
-    assert.equal(t.Resources.KeySecret?.DeletionPolicy, 'Retain');
-    assert.equal(t.Resources.KeyEncryptionKey?.DeletionPolicy, 'Retain');
+describe('infra/key-secret.yml', () => {
+  const t = infra('key-secret.yml');
+  const secretPolicy = t.Resources.KeySecretPolicy?.Properties.ResourcePolicy.Statement as any[];
+  const denied = (sid: string) => secretPolicy.find((s) => s.Sid === sid);
+
+  it('the key secret, its KMS key and its policy are retained; the key rotates', () => {
+    for (const id of ['KeySecret', 'KeyEncryptionKey', 'KeySecretPolicy']) {
+      assert.equal(t.Resources[id]?.DeletionPolicy, 'Retain', id);
+      assert.equal(t.Resources[id]?.UpdateReplacePolicy, 'Retain', id);
+    }
     assert.equal(t.Resources.KeyEncryptionKey?.Properties.EnableKeyRotation, true);
     assert.deepEqual(t.Resources.KeySecret?.Properties.KmsKeyId, { Ref: 'KeyEncryptionKey' });
-    const statements = t.Resources.KeySecretPolicy?.Properties.ResourcePolicy.Statement;
-    const read = statements.find((s: any) => s.Action === 'secretsmanager:GetSecretValue');
-    assert.equal(read.Effect, 'Deny');
-    assert.ok(read.Condition.ArnNotEquals['aws:PrincipalArn']);
     assert.equal(t.Resources.KeySecretPolicy?.Properties.BlockPublicPolicy, true);
   });
 
-  it('the GitHub OIDC role may invoke exactly one profile\'s path, for one repository', () => {
-    const t = infra('github-oidc-role.yml');
-    const role = t.Resources.CallerRole?.Properties;
-    const trust = role?.AssumeRolePolicyDocument.Statement[0];
+  it('only the function and ops roles read the key', () => {
+    const read = denied('OnlyTheFunctionAndOpsRead');
+    assert.equal(read.Effect, 'Deny');
+    assert.equal(read.Action, 'secretsmanager:GetSecretValue');
+    assert.ok(read.Condition.ArnNotLike['aws:PrincipalArn']);
+  });
+
+  // Issue #12.3: every Secrets Manager action, from the SDK's own list, is either denied to all but the ops role
+  // (it writes key material or its key, or copies it), denied to all but the named administrators (it changes
+  // the guard), or named here with the reason it needs no deny. A new SDK action fails this test until decided.
+  it('denies every action that writes key material or its KMS key to everyone but the ops role (issue #12.3)', () => {
+    const material = ['PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage', 'RotateSecret', 'CancelRotateSecret', 'ReplicateSecretToRegions', 'StopReplicationToReplica'];
+    const guard = ['PutResourcePolicy', 'DeleteResourcePolicy', 'DeleteSecret', 'RestoreSecret', 'RemoveRegionsFromReplication'];
+    const needsNoDeny: Record<string, string> = {
+      GetSecretValue: 'a read: denied to all but the readers and ops by OnlyTheFunctionAndOpsRead',
+      BatchGetSecretValue: 'authorised as GetSecretValue on each secret',
+      DescribeSecret: 'metadata only',
+      ListSecretVersionIds: 'metadata only',
+      GetResourcePolicy: 'reads the policy',
+      ValidateResourcePolicy: 'no resource',
+      ListSecrets: 'no resource',
+      GetRandomPassword: 'no resource',
+      CreateSecret: 'acts on a new secret, never this one',
+      TagResource: 'tags change no value and no key; CloudFormation tags the secret as the deployer',
+      UntagResource: 'as TagResource',
+    };
+    const operations = Object.keys(SecretsManager).filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$')).map((name) => name.slice(0, -'Command'.length)).sort();
+    assert.ok(operations.length >= 23, `the SDK lists ${operations.length} operations`);
+    for (const operation of operations) {
+      assert.ok(material.includes(operation) || guard.includes(operation) || operation in needsNoDeny, `Secrets Manager ${operation} is not classified: decide whether infra/key-secret.yml must deny it`);
+    }
+    const writes = denied('OnlyOpsWritesKeyMaterial');
+    assert.equal(writes.Effect, 'Deny');
+    assert.equal(writes.Principal, '*');
+    assert.deepEqual([...writes.Action].sort(), material.map((a) => `secretsmanager:${a}`).sort());
+    assert.deepEqual(writes.Condition, { ArnNotLike: { 'aws:PrincipalArn': { Ref: 'OpsRoleArn' } } });
+    const guards = denied('OnlyAdministratorsChangeProtection');
+    assert.equal(guards.Effect, 'Deny');
+    assert.deepEqual([...guards.Action].sort(), guard.map((a) => `secretsmanager:${a}`).sort());
+    assert.deepEqual(guards.Condition, { ArnNotLike: { 'aws:PrincipalArn': { Ref: 'AdministratorArns' } } });
+  });
+
+  it('an administrator with IAM permissions only can create the secret under its key (issue #13.2)', () => {
+    const statements = t.Resources.KeyEncryptionKey?.Properties.KeyPolicy.Statement as any[];
+    const create = statements.find((s) => s.Sid === 'AdministratorsCreateTheSecretThroughSecretsManager');
+    assert.deepEqual(create.Principal, { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
+    assert.ok(create.Action.includes('kms:GenerateDataKey*') && create.Action.includes('kms:Decrypt'));
+    assert.deepEqual(create.Condition.StringEquals['kms:ViaService'], { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' });
+    assert.deepEqual(create.Condition.StringLike['kms:EncryptionContext:SecretARN'], { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SecretName}-??????' });
+    assert.deepEqual(create.Condition.ArnLike['aws:PrincipalArn'], { Ref: 'AdministratorArns' });
+  });
+
+  it('no key policy statement names a role as its principal: a role created again keeps its access (issue #13.6)', () => {
+    const statements = t.Resources.KeyEncryptionKey?.Properties.KeyPolicy.Statement as any[];
+    for (const s of statements.filter((s) => s.Effect === 'Allow')) assert.deepEqual(s.Principal, { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, s.Sid);
+    const readers = statements.find((s) => s.Sid === 'ReadersDecryptThroughSecretsManager');
+    assert.deepEqual(readers.Condition.ArnLike['aws:PrincipalArn'], { Ref: 'ReaderRoleArns' });
+    assert.equal(readers.Action, 'kms:Decrypt');
+  });
+
+  it('the key\'s alias is the one the function role\'s kms:Decrypt is limited to, so secret names stay within alias characters', () => {
+    assert.deepEqual(t.Resources.KeyEncryptionKeyAlias?.Properties.AliasName, { 'Fn::Sub': ['alias/asc-token-vending/${Name}', { Name: { 'Fn::Join': ['-', { 'Fn::Split': ['/', { Ref: 'SecretName' }] }] } }] });
+    assert.ok(allows(t, 'SecretName', 'asc/main'));
+    for (const bad of ['asc/main+1', 'asc main', 'a@b', '/asc', 'asc/']) assert.ok(!allows(t, 'SecretName', bad), bad);
+  });
+});
+
+describe('infra/kms-key.yml (#17)', () => {
+  const t = infra('kms-key.yml');
+  const key = t.Resources.SigningKey?.Properties;
+  const statements = key?.KeyPolicy.Statement as any[];
+  const root = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
+  /** Which principals an Allow statement is for: its aws:PrincipalArn condition, or every IAM principal (root). */
+  const who = (s: any) => JSON.stringify(s.Condition?.ArnLike?.['aws:PrincipalArn'] ?? 'account');
+
+  it('an asymmetric P-256 signing key created without material, retained, its alias too', () => {
+    assert.equal(key?.KeySpec, 'ECC_NIST_P256');
+    assert.equal(key?.KeyUsage, 'SIGN_VERIFY');
+    assert.equal(key?.Origin, 'EXTERNAL');
+    assert.equal(key?.EnableKeyRotation, false, 'KMS rotates neither asymmetric keys nor imported material');
+    for (const id of ['SigningKey', 'SigningKeyAlias']) {
+      assert.equal(t.Resources[id]?.DeletionPolicy, 'Retain', id);
+      assert.equal(t.Resources[id]?.UpdateReplacePolicy, 'Retain', id);
+    }
+    assert.deepEqual(t.Resources.SigningKeyAlias?.Properties, { AliasName: { Ref: 'AliasName' }, TargetKeyId: { Ref: 'SigningKey' } });
+    assert.equal(t.Resources.SigningKeyAlias?.Condition, 'WithAlias');
+    assert.deepEqual(t.Outputs?.KeyArn, { Description: (t.Outputs?.KeyArn as any).Description, Value: { 'Fn::GetAtt': ['SigningKey', 'Arn'] } });
+    assert.ok(t.Outputs?.AliasName);
+  });
+
+  it('every key is tagged with its alias from creation: what the function role is granted on, whatever the alias names now', () => {
+    assert.deepEqual(key?.Tags, [{ Key: 'asc-token-vending:alias', Value: { Ref: 'AliasName' } }]);
+    for (const good of ['alias/asc/main', 'alias/asc-token_vending/Signer-2']) assert.ok(allows(t, 'AliasName', good), good);
+    for (const bad of ['asc/main', 'alias/', 'alias/a b', 'alias/asc/', 'alias//x', 'arn:aws:kms:eu-west-1:111122223333:alias/asc/main']) assert.ok(!allows(t, 'AliasName', bad), bad);
+  });
+
+  it('no Allow statement names a role as its principal: roles created again keep their access', () => {
+    for (const s of statements.filter((s) => s.Effect === 'Allow')) assert.deepEqual(s.Principal, root, s.Sid);
+  });
+
+  it('the function only signs (ECDSA_SHA_256 over a digest) and reads metadata; only ops imports, tags the Apple identity and moves the alias', () => {
+    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
+    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
+    const allowed = (principal: string) => statements.filter((s) => s.Effect === 'Allow' && who(s) === principal).flatMap(actionsOf).sort();
+    assert.deepEqual(allowed(functionRoles), ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:Sign']);
+    assert.deepEqual(allowed(ops), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
+    for (const s of statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:Sign'))) {
+      assert.deepEqual(actionsOf(s), ['kms:Sign'], `${s.Sid}: Sign alone, so its conditions bind`);
+      assert.deepEqual(s.Condition.StringEquals, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' }, s.Sid);
+    }
+    const opsTags = statements.find((s) => s.Sid === 'OpsTagsTheAppleIdentity');
+    assert.deepEqual(opsTags.Condition['ForAllValues:StringLike'], { 'kms:TagKeys': 'AscTokenVending:*' });
+    const adminTags = statements.find((s) => s.Sid === 'AccountAdministrationTagsItsOwnTags');
+    assert.deepEqual(adminTags.Condition, { 'ForAllValues:StringLike': { 'kms:TagKeys': 'asc-token-vending:*' } }, 'administrators never write the Apple identity tags');
+  });
+
+  // Every KMS operation, from the SDK's own list, is allowed to the principals named here and no one else, denied to
+  // everyone, or named with the reason it needs neither. A new SDK operation fails this test until decided.
+  it('classifies every KMS operation: nobody decrypts, nobody deletes the material, account administrators never sign or import', () => {
+    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
+    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
+    const account = JSON.stringify('account');
+    const allowedTo: Record<string, string[]> = {
+      Sign: [functionRoles, ops],
+      DescribeKey: [account, functionRoles, ops],
+      GetPublicKey: [account, functionRoles, ops],
+      ListResourceTags: [account, functionRoles, ops],
+      GetParametersForImport: [ops],
+      ImportKeyMaterial: [ops],
+      UpdateAlias: [ops],
+      TagResource: [account, ops],
+      UntagResource: [account, ops],
+      GetKeyPolicy: [account],
+      ListKeyPolicies: [account],
+      ListGrants: [account],
+      PutKeyPolicy: [account],
+      UpdateKeyDescription: [account],
+      EnableKey: [account],
+      DisableKey: [account],
+      CreateAlias: [account],
+      DeleteAlias: [account],
+      RevokeGrant: [account],
+      ScheduleKeyDeletion: [account],
+      CancelKeyDeletion: [account],
+    };
+    const deniedToAll = ['Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'DeleteImportedKeyMaterial'];
+    const needsNoGrant: Record<string, string> = {
+      CreateGrant: 'denied unless for an AWS resource (GrantsOnlyForAwsServices); nothing here needs a grant',
+      RetireGrant: 'acts on grants, of which there are none',
+      ListRetirableGrants: 'no key resource',
+      Verify: 'anyone can verify with the public key; the service verifies locally',
+      Encrypt: 'not an operation of a SIGN_VERIFY key',
+      GenerateMac: 'HMAC keys only',
+      VerifyMac: 'HMAC keys only',
+      DeriveSharedSecret: 'KEY_AGREEMENT keys only',
+      Decapsulate: 'KEY_ENCAPSULATION keys only',
+      Encapsulate: 'KEY_ENCAPSULATION keys only',
+      GenerateRandom: 'no key resource',
+      CreateKey: 'no key resource: the stack creates the key',
+      ListKeys: 'no key resource',
+      ListAliases: 'no key resource',
+      EnableKeyRotation: 'unsupported for asymmetric keys and imported material',
+      DisableKeyRotation: 'unsupported for asymmetric keys and imported material',
+      GetKeyRotationStatus: 'unsupported for asymmetric keys and imported material',
+      ListKeyRotations: 'unsupported for asymmetric keys and imported material',
+      RotateKeyOnDemand: 'unsupported for asymmetric keys and imported material',
+      GetKeyLastUsage: 'a read of usage: not needed',
+      ReplicateKey: 'the key is not multi-Region',
+      UpdatePrimaryRegion: 'the key is not multi-Region',
+      ConnectCustomKeyStore: 'custom key stores only',
+      CreateCustomKeyStore: 'custom key stores only',
+      DeleteCustomKeyStore: 'custom key stores only',
+      DescribeCustomKeyStores: 'custom key stores only',
+      DisconnectCustomKeyStore: 'custom key stores only',
+      UpdateCustomKeyStore: 'custom key stores only',
+    };
+    const operations = Object.keys(KMS).filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$')).map((name) => name.slice(0, -'Command'.length)).sort();
+    assert.ok(operations.length >= 50, `the SDK lists ${operations.length} operations`);
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    const holders = (operation: string) =>
+      allows
+        .filter((s) => actionsOf(s).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1)))))
+        .map(who)
+        .sort();
+    const deny = statements.find((s) => s.Sid === 'NoDecryptNoMaterialDeletion');
+    assert.equal(deny.Effect, 'Deny');
+    assert.equal(deny.Principal, '*');
+    assert.equal(deny.Condition, undefined, 'denied to everyone, without exception');
+    const isDenied = (operation: string) => actionsOf(deny).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1))));
+    for (const operation of operations) {
+      if (operation in allowedTo) assert.deepEqual(holders(operation), [...(allowedTo[operation] as string[])].sort(), `kms:${operation} is allowed to exactly these principals`);
+      else if (deniedToAll.includes(operation)) {
+        assert.ok(isDenied(operation), `kms:${operation} is denied to everyone`);
+        assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
+      } else {
+        assert.ok(operation in needsNoGrant, `KMS ${operation} is not classified: decide whether infra/kms-key.yml must allow or deny it`);
+        assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
+      }
+    }
+  });
+});
+
+describe('infra/github-oidc-role.yml and github-oidc-provider.yml', () => {
+  const t = infra('github-oidc-role.yml');
+  const role = t.Resources.CallerRole?.Properties;
+  const trust = role?.AssumeRolePolicyDocument.Statement[0];
+
+  it('the role may invoke exactly one profile\'s path, in the API\'s account (ApiAccountId, default: its own) (issue #13.5)', () => {
     assert.equal(trust.Condition.StringEquals['token.actions.githubusercontent.com:aud'], 'sts.amazonaws.com');
-    assert.deepEqual(trust.Condition.StringLike['token.actions.githubusercontent.com:sub'], { 'Fn::Sub': 'repo:${GitHubRepository}:${SubjectFilter}' });
     const statements = role?.Policies[0].PolicyDocument.Statement;
     assert.equal(statements.length, 1);
     assert.equal(statements[0].Action, 'execute-api:Invoke');
-    assert.deepEqual(statements[0].Resource.map((r: any) => r['Fn::Sub']), [
-      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/${Stage}/POST/v1/tokens/${Profile}',
-      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/${Stage}/GET/v1/profiles',
+    assert.deepEqual(statements[0].Resource.map((r: any) => r['Fn::Sub'][0]), [
+      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${Account}:${ApiId}/${Stage}/POST/v1/tokens/${Profile}',
+      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${Account}:${ApiId}/${Stage}/GET/v1/profiles',
     ]);
+    for (const resource of statements[0].Resource) assert.deepEqual(resource['Fn::Sub'][1], { Account: { 'Fn::If': ['OwnAccountApi', { Ref: 'AWS::AccountId' }, { Ref: 'ApiAccountId' }] } });
+    assert.equal(t.Parameters?.ApiAccountId.Default, '');
+    assert.ok(allows(t, 'ApiAccountId', '444455556666') && !allows(t, 'ApiAccountId', '*'));
+    // ApiId defaults to any API of that account and stage, so a redeploy that creates the API again keeps callers.
+    assert.equal(t.Parameters?.ApiId.Default, '*');
+    assert.ok(allows(t, 'ApiId', 'a1b2c3d4e5') && !allows(t, 'ApiId', 'a1b2c3d4e5/*'));
+    for (const bad of ['*', 'a*', 'ci/*']) assert.ok(!allows(t, 'Stage', bad), `Stage ${bad}`);
   });
 
-  it('the ops role manages key versions and cannot delete secrets or change policies', () => {
-    const t = infra('ops-role.yml');
-    const actions = t.Resources.OpsRole?.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
+  it('the account\'s OIDC provider lives in its own retained stack; the role only refers to it (issue #13.4)', () => {
+    assert.deepEqual(ofType(t, 'AWS::IAM::OIDCProvider'), []);
+    assert.deepEqual(trust.Principal.Federated['Fn::If'][1], { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com' });
+    const provider = infra('github-oidc-provider.yml').Resources.GitHubOidcProvider;
+    assert.equal(provider?.Type, 'AWS::IAM::OIDCProvider');
+    assert.equal(provider?.DeletionPolicy, 'Retain');
+    assert.equal(provider?.Properties.Url, 'https://token.actions.githubusercontent.com');
+  });
+
+  it('SubjectFilter admits one ref pattern or one environment, never a bare wildcard (issue #12.10)', () => {
+    for (const good of ['ref:refs/heads/main', 'ref:refs/tags/v*', 'ref:refs/heads/release/*', 'environment:production', 'environment:Production%3AV1']) assert.ok(allows(t, 'SubjectFilter', good), good);
+    for (const bad of ['*', 'ref:*', 'ref:refs/heads/*', 'ref:refs/*', 'pull_request', 'environment:*', 'environment:prod*', 'ref:refs/heads/main:job_workflow_ref:*', 'ref:refs/heads/ma?n', '', 'ref:refs/pull/1/merge']) {
+      assert.ok(!allows(t, 'SubjectFilter', bad), `SubjectFilter ${JSON.stringify(bad)} must be refused`);
+    }
+    assert.ok(allows(t, 'GitHubRepository', 'example/ios-app') && allows(t, 'GitHubRepository', 'example@123/ios-app@456'));
+    for (const bad of ['*', 'example/*', '*/ios-app', 'example/ios-app:ref:refs/heads/main']) assert.ok(!allows(t, 'GitHubRepository', bad), bad);
+  });
+
+  it('a pinned job_workflow_ref goes into the subject the role requires, without wildcards', () => {
+    assert.deepEqual(trust.Condition.StringLike['token.actions.githubusercontent.com:sub'], {
+      'Fn::If': ['PinnedWorkflow', { 'Fn::Sub': 'repo:${GitHubRepository}:${SubjectFilter}:job_workflow_ref:${JobWorkflowRef}' }, { 'Fn::Sub': 'repo:${GitHubRepository}:${SubjectFilter}' }],
+    });
+    assert.ok(allows(t, 'JobWorkflowRef', '') && allows(t, 'JobWorkflowRef', 'example/ios-app/.github/workflows/release.yml@refs/heads/main'));
+    for (const bad of ['*', 'example/ios-app/.github/workflows/*.yml@refs/heads/main', 'example/ios-app/.github/workflows/release.yml@*', 'example/ios-app/.github/workflows/release.yml']) assert.ok(!allows(t, 'JobWorkflowRef', bad), bad);
+  });
+});
+
+describe('infra/ops-role.yml', () => {
+  const t = infra('ops-role.yml');
+  const trust = t.Resources.OpsRole?.Properties.AssumeRolePolicyDocument.Statement[0];
+
+  it('manages key versions only, and cannot delete secrets or change policies', () => {
+    const statements = t.Resources.OpsRole?.Properties.Policies[0].PolicyDocument.Statement;
+    const actions = statements.flatMap(actionsOf);
     assert.deepEqual(actions.filter((a: string) => a.startsWith('secretsmanager:')).sort(), [
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
@@ -176,5 +654,36 @@ describe('infra/ templates', () => {
       'secretsmanager:UpdateSecretVersionStage',
     ]);
     assert.ok(!actions.some((a: string) => /Delete|Policy|\*$/.test(a.replace('GenerateDataKey*', ''))));
+    const kms = statements.find((s: any) => actionsOf(s).includes('kms:Encrypt'));
+    assert.deepEqual(kms.Condition['ForAnyValue:StringLike'], { 'kms:ResourceAliases': 'alias/asc-token-vending/*' });
+  });
+
+  it('imports into, tags and verifies only the KMS signing keys made for asc-token-vending, and moves only their aliases (#17)', () => {
+    const statements = t.Resources.OpsRole?.Properties.Policies[0].PolicyDocument.Statement;
+    const keys = statements.find((s: any) => s.Sid === 'KmsSigningKeys');
+    assert.deepEqual([...actionsOf(keys)].sort(), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
+    assert.deepEqual(keys.Condition, { Null: { 'aws:ResourceTag/asc-token-vending:alias': 'false' } });
+    assert.deepEqual(keys.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+    const aliases = statements.find((s: any) => s.Sid === 'KmsSigningKeyAliases');
+    assert.deepEqual(aliases.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${KmsAliasPrefix}*' });
+    assert.equal(aliases.Action, 'kms:UpdateAlias');
+    const kmsActions = statements.flatMap(actionsOf).filter((a: string) => a.startsWith('kms:'));
+    for (const never of ['kms:DeleteImportedKeyMaterial', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:CreateKey', 'kms:DisableKey']) assert.ok(!kmsActions.includes(never), never);
+  });
+
+  it('trusts one named role or user, by ARN, never an account or a wildcard (issue #12.10)', () => {
+    for (const good of ['arn:aws:iam::111122223333:role/AdminSSO', 'arn:aws:iam::111122223333:user/break-glass', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_KeyOps_*', 'arn:aws-us-gov:iam::111122223333:role/ops']) {
+      assert.ok(allows(t, 'TrustedPrincipalArn', good), good);
+    }
+    for (const bad of ['*', 'arn:aws:iam::111122223333:root', '111122223333', 'arn:aws:iam::*:role/AdminSSO', 'arn:aws:iam::111122223333:role/*', 'arn:aws:iam::111122223333:*', 'arn:aws:sts::111122223333:assumed-role/AdminSSO/me', 'arn:aws:iam::111122223333:role/a/*']) {
+      assert.ok(!allows(t, 'TrustedPrincipalArn', bad), `TrustedPrincipalArn ${bad} must be refused`);
+    }
+    assert.deepEqual(trust.Condition.ArnLike, { 'aws:PrincipalArn': { Ref: 'TrustedPrincipalArn' } });
+    assert.deepEqual(trust.Principal.AWS['Fn::Sub'][1], { Account: { 'Fn::Select': [4, { 'Fn::Split': [':', { Ref: 'TrustedPrincipalArn' }] }] } });
+  });
+
+  it('can require MFA for the assuming session', () => {
+    assert.deepEqual(t.Parameters?.RequireMfa.AllowedValues, ['true', 'false']);
+    assert.deepEqual(trust.Condition.Bool, { 'Fn::If': ['MfaRequired', { 'aws:MultiFactorAuthPresent': 'true' }, { Ref: 'AWS::NoValue' }] });
   });
 });

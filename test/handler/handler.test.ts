@@ -1,5 +1,5 @@
 /**
- * The Lambda handler, driven by the real events in ../shared/fixtures/aws-events (REST v1, HTTP API v2, function
+ * The Lambda handler, driven by the real events in test/fixtures/aws-events (REST v1, HTTP API v2, function
  * URL), with each test's request put into them.
  */
 import assert from 'node:assert/strict';

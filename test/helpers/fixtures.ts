@@ -1,21 +1,41 @@
-/** The real Lambda events in ../shared/fixtures/aws-events, with the request of a test put into them. */
+/**
+ * The real Lambda events in test/fixtures/aws-events (copied from ../shared, see its README), with the request of
+ * a test put into them. `../shared/fixtures/aws-events` beside the checkout (or under SHARED_DIR), when present, is
+ * an optional extra source of new fixtures: a file found only there is loaded from there, and `fixtureNames()`
+ * lists both places, so the test that knows every fixture notices a new one.
+ */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** `../shared` beside the checkout, as CI lays it out; SHARED_DIR points elsewhere. */
-export const FIXTURE_DIR = resolve(process.env.SHARED_DIR ?? resolve(here, '../../../shared'), 'fixtures/aws-events');
-if (!existsSync(FIXTURE_DIR)) {
-  throw new Error(`Lambda event fixtures not found at ${FIXTURE_DIR}: check out ../shared beside this repository, or set SHARED_DIR`);
+/** The fixtures committed with this repository. */
+export const FIXTURE_DIR = resolve(here, '../fixtures/aws-events');
+/** `../shared` beside the checkout, as CI lays it out; SHARED_DIR points elsewhere. Optional. */
+export const SHARED_FIXTURE_DIR = resolve(process.env.SHARED_DIR ?? resolve(here, '../../../shared'), 'fixtures/aws-events');
+
+const jsonIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []);
+
+/** Fixtures committed here. */
+export function repoFixtureNames(): string[] {
+  return jsonIn(FIXTURE_DIR);
 }
 
+/** Fixtures in ../shared (empty when it is absent). */
+export function sharedFixtureNames(): string[] {
+  return jsonIn(SHARED_FIXTURE_DIR);
+}
+
+/** Every fixture, committed or only in ../shared. */
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json'));
+  return [...new Set([...repoFixtureNames(), ...sharedFixtureNames()])];
 }
 
 export function loadFixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, name), 'utf8'));
+  const local = join(FIXTURE_DIR, name);
+  const file = existsSync(local) ? local : join(SHARED_FIXTURE_DIR, name);
+  if (!existsSync(file)) throw new Error(`Lambda event fixture ${name} is in neither ${FIXTURE_DIR} nor ${SHARED_FIXTURE_DIR}`);
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 export interface EventRequest {

@@ -1,0 +1,157 @@
+/**
+ * An App Store Connect API client: JSON:API requests under a base URL, a bearer token per call from an
+ * {@link AuthStrategy} (one forced refresh and retry after a 401), retries with back-off on 429, 5xx and network
+ * failures, and Apple's errors turned into {@link AscError}s. Not upload-specific: the upload and the notary flows
+ * are built on it.
+ */
+import { withAuth, pathAndQuery, type ApiCall, type AuthStrategy } from './auth.ts';
+import { apiBaseUrl, secureBaseUrl } from './endpoint.ts';
+import { AscError, type AppleError } from './errors.ts';
+
+export interface AppStoreConnectClientOptions {
+  auth: AuthStrategy;
+  /** Default `ASC_API_URL`, else `https://api.appstoreconnect.apple.com`; https only, except loopback. */
+  baseUrl?: string | URL;
+  /** Attempts per call on 429, 5xx and network failures (default 4). */
+  attempts?: number;
+  /** Per attempt (default 60 s). */
+  timeoutMs?: number;
+  /** Told about each retry, e.g. for progress output. */
+  onRetry?: (info: { call: string; attempt: number; reason: string; delayMs: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+  env?: Record<string, string | undefined>;
+}
+
+export interface RequestOptions {
+  /** A JSON body (sent as `application/json`). */
+  body?: unknown;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Failures in which the request surely never reached Apple, so even a POST may be sent again. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class AppStoreConnectClient {
+  readonly baseUrl: URL;
+  readonly #options: AppStoreConnectClientOptions;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  /** @throws TypeError for a base URL that is not https (or http on loopback). */
+  constructor(options: AppStoreConnectClientOptions) {
+    if (!options?.auth) throw new TypeError('AppStoreConnectClient needs { auth }: an AuthStrategy such as vendedTokenAuth(...)');
+    this.baseUrl = options.baseUrl === undefined ? apiBaseUrl(options.env ?? process.env) : secureBaseUrl(String(options.baseUrl), 'baseUrl');
+    this.#options = options;
+    this.#sleep = options.sleep ?? defaultSleep;
+  }
+
+  /**
+   * Send one call and return Apple's parsed JSON (undefined for an empty answer such as 204).
+   * @throws AscError `apple_refused` (4xx, after one forced token refresh for a 401), `apple_unavailable`
+   * (5xx/429/network after the last attempt), `bad_response` (a 2xx that is not JSON); whatever the auth
+   * strategy throws (TokenClientError for vended tokens).
+   */
+  async request<T = unknown>(call: ApiCall, options: RequestOptions = {}): Promise<T> {
+    const target = new URL(this.baseUrl.pathname.replace(/\/+$/, '') + pathAndQuery(call), this.baseUrl);
+    const label = `${call.method} ${call.path}`;
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const attempts = this.#options.attempts ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      let answer: Answer | undefined;
+      let failure: unknown;
+      try {
+        answer = await withAuth(this.#options.auth, call, (authorization) => this.#send(target, call.method, authorization, body));
+      } catch (error) {
+        if (!isNetworkFailure(error)) throw error;
+        failure = error;
+      }
+      if (answer !== undefined && answer.status < 400) return parseJson<T>(answer, label);
+      const retryable = answer === undefined ? call.method !== 'POST' || NOT_SENT.has(causeCode(failure)) : RETRYABLE_STATUS.has(answer.status) && (call.method !== 'POST' || answer.status === 429 || answer.status === 503);
+      if (!retryable || attempt >= attempts) {
+        if (answer === undefined) {
+          throw new AscError('apple_unavailable', `no answer from App Store Connect for ${label} (${causeCode(failure) || (failure as Error).name})`, {
+            status: 0,
+            cause: failure,
+            hint: `Check your network and ${this.baseUrl.origin === 'https://api.appstoreconnect.apple.com' ? 'Apple’s system status' : 'ASC_API_URL'}; then run it again.`,
+          });
+        }
+        throw appleFailure(answer, label);
+      }
+      const retryAfter = Number(answer?.headers.get('retry-after'));
+      const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 60) * 1000 : Math.min(500 * 2 ** attempt, 20_000);
+      const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
+      this.#options.onRetry?.({ call: label, attempt, reason: answer ? `HTTP ${answer.status}` : causeCode(failure) || 'network error', delayMs });
+      await this.#sleep(delayMs);
+    }
+  }
+
+  async #send(url: URL, method: string, authorization: string, body: string | undefined): Promise<Answer> {
+    const headers: Record<string, string> = { authorization, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(url, { method, headers, body: body ?? null, redirect: 'error', signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000) });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  }
+}
+
+function parseJson<T>(answer: Answer, label: string): T {
+  if (answer.text === '') return undefined as T;
+  try {
+    return JSON.parse(answer.text) as T;
+  } catch {
+    throw new AscError('bad_response', `App Store Connect answered ${label} with HTTP ${answer.status} but not JSON`, { status: answer.status });
+  }
+}
+
+/** Apple's JSON:API errors (`{"errors": [{status, code, title, detail}]}`) from a failed answer. */
+export function appleErrorsOf(text: string): AppleError[] {
+  try {
+    const errors = (JSON.parse(text) as { errors?: unknown }).errors;
+    if (!Array.isArray(errors)) return [];
+    return errors
+      .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+      .map((e) => {
+        const error: AppleError = { code: typeof e.code === 'string' ? e.code : 'UNKNOWN' };
+        for (const field of ['status', 'title', 'detail', 'id'] as const) if (typeof e[field] === 'string') error[field] = e[field] as string;
+        return error;
+      });
+  } catch {
+    return [];
+  }
+}
+
+const HINTS: Record<number, string> = {
+  401: 'Apple refused the token even after a fresh one: the key may be revoked, or its role may not include this call (check the key in App Store Connect → Users and Access → Integrations).',
+  403: 'The key’s App Store Connect role does not allow this call (uploading needs App Manager, Developer or Admin), or the token’s scope does not name it.',
+  404: 'Check the app or resource ID, and that the key belongs to the team that owns the app.',
+  409: 'Apple refused the request as it stands, often a duplicate: a build with this version and build number may exist already — raise CFBundleVersion (or pass --build).',
+  429: 'Apple rate-limited the key; the CLI retried with back-off. Try again in a few minutes.',
+};
+
+function appleFailure(answer: Answer, label: string): AscError {
+  const appleErrors = appleErrorsOf(answer.text);
+  const unavailable = answer.status >= 500 || answer.status === 429 || answer.status === 408;
+  const hint = HINTS[answer.status] ?? (unavailable ? 'App Store Connect is failing; the CLI retried with back-off. Try again later.' : undefined);
+  return new AscError(unavailable ? 'apple_unavailable' : 'apple_refused', `App Store Connect answered ${label} with HTTP ${answer.status}`, {
+    status: answer.status,
+    appleErrors,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+/** fetch's failures without an answer: a TypeError with a cause (refused, reset, DNS, TLS), or its timeout. */
+function isNetworkFailure(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return (name === 'TypeError' && (error as Error).cause !== undefined) || name === 'TimeoutError' || name === 'AbortError';
+}
+
+function causeCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } })?.cause;
+  return typeof cause?.code === 'string' ? cause.code : (error as Error)?.name === 'TimeoutError' ? 'timeout' : '';
+}

@@ -1,0 +1,5 @@
+/** Usage of the App Store Connect commands, apart from their code so that `asc-token --help` loads none of it. */
+export const UPLOAD_USAGE = `usage: asc-token upload FILE.ipa|FILE.pkg [--profile P] [--url URL] [--app-id ID | --bundle-id B]
+                        [--version V] [--build N] [--platform IOS|MAC_OS|TV_OS|VISION_OS]
+                        [--no-wait] [--timeout MIN] [--output text|json]`;
+export const EXEC_USAGE = 'usage: asc-token exec [--profile P] [--url URL] [--scope "GET /v1/apps"]... -- COMMAND [ARGS...]';

@@ -1,0 +1,97 @@
+/** Upload operations: checked before a byte is sent, then each sent as Apple gave it. */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AscError } from '../../src/asc/errors.ts';
+import { checkOperations, sendOperations, type UploadOperation } from '../../src/asc/transfer.ts';
+
+const op = (offset: number, length: number, url = 'https://upload.example.com/p?X-Amz-Signature=abc'): UploadOperation => ({ method: 'PUT', url, offset, length, requestHeaders: [] });
+
+describe('checkOperations', () => {
+  it('takes operations in any order that cover the file exactly once', () => {
+    assert.equal(checkOperations([op(5, 5), op(0, 5)], 10).length, 2);
+  });
+
+  it('refuses gaps, overlaps, ranges outside the file, plain http and malformed entries', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [[], /there are none/],
+      [undefined, /there are none/],
+      [[op(0, 4), op(5, 5)], /bytes 4–4 are in no operation/],
+      [[op(0, 6), op(5, 5)], /overlap at byte 5/],
+      [[op(0, 5)], /bytes 5–9 are in no operation/],
+      [[op(0, 11)], /outside the 10-byte file/],
+      [[op(-1, 11)], /outside/],
+      [[{ ...op(0, 10), length: 2.5 }], /outside/],
+      [[op(0, 10, 'http://upload.example.com/p')], /not an https URL \(http:\/\/upload\.example\.com\)/],
+      [[op(0, 10, 'not a url')], /no absolute URL/],
+      [[{ ...op(0, 10), method: 'put it' }], /no usable method/],
+      [[{ ...op(0, 10), requestHeaders: [{ name: 'x' }] }], /malformed request headers/],
+    ];
+    for (const [operations, message] of cases) {
+      assert.throws(() => checkOperations(operations, 10), (error: unknown) => error instanceof AscError && error.code === 'bad_response' && message.test(error.message), String(message));
+    }
+  });
+});
+
+describe('sendOperations', () => {
+  let dir: string;
+  let file: string;
+  const seen: Array<{ method: string; url: string; headers: Record<string, unknown>; body: Buffer }> = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+    res.writeHead(req.url?.includes('refuse') ? 400 : 200).end('<Error>internal detail</Error>');
+  });
+  let base = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'asc-transfer-'));
+    file = join(dir, 'f.bin');
+    writeFileSync(file, Buffer.from('0123456789abcdefghij'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends each range with its method and headers as given; the HTTP layer sets the framing', async () => {
+    seen.length = 0;
+    const operations: UploadOperation[] = [
+      { method: 'PUT', url: `${base}/a?sig=1`, offset: 0, length: 12, requestHeaders: [{ name: 'Content-Type', value: 'application/octet-stream' }, { name: 'x-amz-meta-part', value: 'one' }, { name: 'Content-Length', value: '999' }, { name: 'Host', value: 'evil.example.com' }] },
+      { method: 'POST', url: `${base}/b`, offset: 12, length: 8, requestHeaders: [] },
+    ];
+    const sent: number[] = [];
+    await sendOperations({ file, size: 20, operations, concurrency: 1, onBytes: (n) => sent.push(n) });
+    assert.deepEqual(seen.map((s) => [s.method, s.url, s.body.toString()]), [['PUT', '/a?sig=1', '0123456789ab'], ['POST', '/b', 'cdefghij']]);
+    assert.equal(seen[0]!.headers['content-type'], 'application/octet-stream');
+    assert.equal(seen[0]!.headers['x-amz-meta-part'], 'one');
+    assert.equal(seen[0]!.headers['content-length'], '12');
+    assert.match(String(seen[0]!.headers.host), /^127\.0\.0\.1:\d+$/);
+    assert.equal(seen[0]!.headers.authorization, undefined);
+    assert.equal(sent.at(-1), 20);
+  });
+
+  it('a 4xx is final: upload_refused, naming the part and host, never the URL’s query or the storage’s answer', async () => {
+    await assert.rejects(sendOperations({ file, size: 20, operations: [op(0, 20, `${base}/refuse?X-Amz-Signature=secret-signature`)] }), (error: unknown) => {
+      assert.ok(error instanceof AscError);
+      assert.equal(error.code, 'upload_refused');
+      assert.match(error.message, /^Apple's upload storage refused part 1 of 1 \(bytes 0–19\) to 127\.0\.0\.1:\d+ with HTTP 400$/);
+      assert.ok(!JSON.stringify({ m: error.message, h: error.hint }).includes('secret-signature'));
+      assert.ok(!error.message.includes('internal detail'));
+      return true;
+    });
+  });
+
+  it('a header Node cannot send is a bad_response, not a retry loop', async () => {
+    const operations = [{ ...op(0, 20, `${base}/x`), requestHeaders: [{ name: 'bad header', value: 'x' }] }];
+    await assert.rejects(sendOperations({ file, size: 20, operations, sleep: async () => assert.fail('no retry') }), (error: unknown) => error instanceof AscError && error.code === 'bad_response');
+  });
+});
