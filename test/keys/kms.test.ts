@@ -4,7 +4,7 @@
  * with node:crypto against the public key of the `.p8` that was imported.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { KeyObject, createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
 import { mintToken } from '../../src/core/mint.ts';
@@ -97,6 +97,15 @@ describe('KMS: signing', () => {
     const last = (await mint(keys)).token;
     const input = last.split('.').slice(0, 2).join('.');
     assert.equal(fake.calls.filter((c) => c.target === 'Sign').at(-1)?.body.Message, createHash('sha256').update(input).digest('base64'));
+  });
+
+  it('the loaded key is remote: nothing in it is private key material', async () => {
+    const { keys } = store();
+    const key = await keys.get('main');
+    assert.equal(key.kind, 'remote');
+    assert.ok(!('privateKey' in key));
+    for (const value of Object.values(key)) assert.ok(!(value instanceof KeyObject && value.type === 'private'), 'a private KeyObject in the signing key');
+    assert.deepEqual(Object.keys(key).sort(), ['issuerId', 'keyId', 'kind', 'name', 'sign', 'source']);
   });
 
   it('signs a long-lived token with 50 scope entries, whose signing input is over KMS\'s 4096-byte RAW limit', async () => {
