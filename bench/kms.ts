@@ -98,7 +98,7 @@ export async function kmsSection(root: string, timeToMarker: TimeToMarker): Prom
       `kms: warm latency per token, sequential (${rounds} rounds × 40, interleaved)`,
       `KMS p50 ${median(k.latencies).toFixed(2)} ms, p99 ${quantile(k.latencies, 0.99).toFixed(2)} ms vs Secrets Manager p50 ${median(s.latencies).toFixed(2)} ms, p99 ${quantile(s.latencies, 0.99).toFixed(2)} ms; ${k.errors + s.errors} errors`,
       `+${added.toFixed(2)} ms`,
-      'reported (loopback fake; in AWS add a Sign round trip, typically a few ms)',
+      'reported (loopback fake; in AWS add the round trip to KMS)',
     ]);
     rows.push([
       `kms: warm tokens/s, 16 concurrent (${rounds} rounds × 400 ms, interleaved)`,
