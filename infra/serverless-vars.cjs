@@ -152,9 +152,11 @@ function dashboard({ region, service, functionName, apiName, stage, alarmNames }
     },
     metricWidget(0, 6, 'API latency (ms)', [api('Latency', 'p50', 'p50'), api('Latency', 'p99', 'p99'), api('IntegrationLatency', 'p99', 'integration p99')]),
     metricWidget(8, 6, 'API requests and errors', [api('Count', 'Sum', 'requests'), api('4XXError', 'Sum', '4XX'), api('5XXError', 'Sum', '5XX')]),
-    metricWidget(16, 6, 'Key fetches (Secrets Manager)', [
+    metricWidget(16, 6, 'Key fetches and KMS signatures', [
       ['AscTokenVending', 'KeyFetchLatency', 'service', functionName, { stat: 'SampleCount', label: 'fetches' }],
       ['AscTokenVending', 'KeyFetchFailures', 'service', functionName, { stat: 'Sum', label: 'failures' }],
+      // Keys held by KMS: one Sign per token (src/keys/kms.ts); throttling here is the account's ECC request quota.
+      ['AscTokenVending', 'KeySignFailures', 'service', functionName, { stat: 'Sum', label: 'KMS Sign failures' }],
       ['AscTokenVending', 'KeyFetchLatency', 'service', functionName, { stat: 'p99', label: 'latency p99 (ms)', yAxis: 'right' }],
     ]),
     metricWidget(0, 12, 'Function', [

@@ -258,12 +258,14 @@ describe('serverless.yml → CloudFormation', () => {
     assert.equal(board?.Type, 'AWS::CloudWatch::Dashboard');
     const body = JSON.parse(board!.Properties.DashboardBody['Fn::Sub']);
     const titles = body.widgets.map((w: any) => w.properties.title);
-    assert.deepEqual(titles, ['Tokens issued, by profile', 'Tokens refused, by reason', 'Alarms', 'API latency (ms)', 'API requests and errors', 'Key fetches (Secrets Manager)', 'Function', 'Latest refusals (audit log)']);
+    assert.deepEqual(titles, ['Tokens issued, by profile', 'Tokens refused, by reason', 'Alarms', 'API latency (ms)', 'API requests and errors', 'Key fetches and KMS signatures', 'Function', 'Latest refusals (audit log)']);
     const alarmNames = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName).sort();
     const shown = body.widgets.find((w: any) => w.type === 'alarm').properties.alarms.map((arn: string) => arn.split(':alarm:')[1]).sort();
     assert.deepEqual(shown, alarmNames);
     for (const widget of body.widgets) if (widget.type !== 'alarm') assert.equal(widget.properties.region, 'eu-west-1');
     assert.match(body.widgets.at(-1).properties.query, /^SOURCE '\/aws\/lambda\/asc-token-vending-ci-api' \| filter level = "AUDIT" and decision = "refused"/);
+    const keys = body.widgets.find((w: any) => w.properties.title === 'Key fetches and KMS signatures').properties.metrics.map((m: any[]) => m[1]);
+    assert.deepEqual(keys, ['KeyFetchLatency', 'KeyFetchFailures', 'KeySignFailures', 'KeyFetchLatency'], 'KMS Sign failures (test/handler/kms.test.ts shows the function emits them) beside the key fetches');
   });
 
   it('the alarm topic can be published to by CloudWatch: a customer-managed key whose policy allows it (not alias/aws/sns)', () => {
