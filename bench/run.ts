@@ -17,6 +17,7 @@ import { FakeSecretsManager } from '../test/helpers/fake-secrets-manager.ts';
 import { withRequest } from '../test/helpers/fixtures.ts';
 import { npmStartArgs } from '../test/helpers/local-server.ts';
 import { generateP256, secretJson } from '../test/helpers/keys.ts';
+import { kmsSection } from './kms.ts';
 import { benchUpload } from './upload.ts';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
@@ -25,7 +26,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rows: Array<[string, string, string, string]> = [];
 // `npm run bench -- warm server` runs only those sections; with no arguments, all but the experiments `sdk` (what
 // the SDK client costs a cold start) and `ablation` (what the warm figure is made of), BENCHMARKS.md.
-const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'size', 'upload', 'sdk', 'ablation'];
+const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'size', 'upload', 'kms', 'sdk', 'ablation'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) {
   if (!SECTIONS.includes(name)) {
@@ -301,6 +302,10 @@ if (wanted('sdk')) {
 // 7. `asc-token upload` of 256 MiB to a loopback upload endpoint against `curl -T` of the same bytes to the same
 // endpoint, and the CLI's peak RSS (bench/upload.ts).
 if (wanted('upload')) rows.push(...(await benchUpload(root)));
+
+// 8. The KMS key source beside Secrets Manager's: warm latency and tokens/s, cold start, what the lazily loaded
+// KMS client costs deployments without KMS keys, and the loaded size (bench/kms.ts).
+if (wanted('kms')) rows.push(...(await kmsSection(root, timeToMarker)));
 
 await sm.stop();
 const header: [string, string, string, string] = ['measure', 'measured (side by side)', 'figure', 'bar'];
