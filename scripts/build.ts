@@ -5,7 +5,7 @@
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { common, esmRequire, lambda } from './build-options.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
@@ -29,11 +29,19 @@ try {
 }
 
 const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
+// Chunk names carry content hashes: clear the previous build's, so the artifact holds only what this one loads.
+rmSync(join(out, 'chunks'), { recursive: true, force: true });
 await Promise.all([
+  // The Lambda bundle is split at its dynamic imports: the KMS client (src/keys/kms-sdk.ts) is a chunk loaded only
+  // when the policy has a KMS key, and so are the SDK's own optional parts (event streams); the artifact is
+  // dist/handler.mjs with dist/chunks/ (BENCHMARKS.md has the sizes).
   build({
     ...lambda,
-    entryPoints: ['src/handler.ts'],
-    outfile: join(out, 'handler.mjs'),
+    entryPoints: { handler: 'src/handler.ts' },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     define: { ...lambda.define, __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
     footer: { js: `// asc-token-vending policy-sha256=${policySha256}` },
   }),
@@ -49,3 +57,6 @@ await Promise.all([
 for (const file of ['handler.mjs', 'cli.mjs', 'local.mjs', 'client.mjs', 'asc.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }
+const chunks = readdirSync(join(out, 'chunks')).filter((name) => name.endsWith('.mjs'));
+const chunkBytes = chunks.reduce((sum, name) => sum + statSync(join(out, 'chunks', name)).size, 0);
+process.stdout.write(`${join(out, 'chunks')}/  ${chunks.length} chunks of the handler, ${(chunkBytes / 1024).toFixed(1)} KiB\n`);
