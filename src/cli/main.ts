@@ -10,7 +10,7 @@ import { refuseKeyAsP8Argument } from './p8.ts';
 import { argumentRedactor } from './redact.ts';
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
 // The App Store Connect commands load their modules (zip and plist readers, the upload client) only when run.
-import { EXEC_USAGE, UPLOAD_USAGE } from './asc-usage.ts';
+import { EXEC_USAGE, NOTARIZE_USAGE, UPLOAD_USAGE } from './asc-usage.ts';
 
 export const USAGE = `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
 
@@ -20,16 +20,18 @@ ${MINT_USAGE}
 ${KEYS_USAGE}
 ${POLICY_USAGE}
 ${UPLOAD_USAGE}
+${NOTARIZE_USAGE}
 ${EXEC_USAGE}
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
-upload and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL (default Apple's).
+upload, notarize and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL and
+ASC_NOTARY_URL (default Apple's).
 Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable, 6 Apple refused or failed
 the job, 7 --timeout reached while Apple was still processing; exec exits with COMMAND's code.
 `;
 
-const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE, upload: UPLOAD_USAGE, exec: EXEC_USAGE };
+const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE, upload: UPLOAD_USAGE, notarize: NOTARIZE_USAGE, exec: EXEC_USAGE };
 
 export async function main(argv: string[], rawIo: CliIo, deps: RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string } = {}): Promise<number> {
   // Whatever a message quotes (ours, parseArgs', the AWS SDK's), no piece of an argument that looks like a key is
@@ -62,6 +64,8 @@ export async function main(argv: string[], rawIo: CliIo, deps: RemoteDeps & Keys
         return await policyCommand(args, io);
       case 'upload':
         return await (await import('./upload.ts')).uploadCommand(args, io, deps);
+      case 'notarize':
+        return await (await import('./notarize.ts')).notarizeCommand(args, io, deps);
       case 'exec':
         return await (await import('./exec.ts')).execCommand(args, io, deps);
       default:

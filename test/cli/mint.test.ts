@@ -104,7 +104,7 @@ describe('asc-token policy check', () => {
   it('accepts the shipped policy', async () => {
     const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml')]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /ok — 2 keys, 5 profiles\n {2}key main: Secrets Manager secret asc\/main\n {2}key iap: Secrets Manager secret asc\/in-app-purchase\n/);
+    assert.match(result.stdout, /ok — 2 keys, 6 profiles\n {2}key main: Secrets Manager secret asc\/main\n {2}key iap: Secrets Manager secret asc\/in-app-purchase\n/);
   });
   it('names each key\'s source: a secret or a KMS key', async () => {
     writeFileSync(
@@ -124,7 +124,7 @@ describe('asc-token policy check', () => {
     assert.equal(result.code, 0, result.stderr);
     const document = JSON.parse(result.stdout);
     assert.equal(document.version, 1);
-    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
+    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
   });
   it('lists every problem and exits non-zero', async () => {
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nkeys: {}\nprofiles: { a: { key: x } }\n');

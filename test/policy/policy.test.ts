@@ -23,7 +23,7 @@ function problems(document: unknown): string[] {
 describe('compilePolicy', () => {
   it('accepts the shipped example', () => {
     const policy = loadPolicyFile('infra/policy.yaml');
-    assert.deepEqual([...policy.profiles.keys()], ['testflight-readonly', 'testflight-upload', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
+    assert.deepEqual([...policy.profiles.keys()], ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
     assert.equal(policy.profiles.get('xcode-cloud-dashboard')?.longLived, true);
     assert.equal(policy.profiles.get('storekit-server')?.bundleId, 'com.example.app');
   });
