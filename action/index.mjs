@@ -2630,6 +2630,9 @@ var KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;
 // src/policy/policy.ts
 var PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 var PARTITION = "(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)";
+var KMS_KEY = "(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})";
+var KMS_ALIAS = "alias/[A-Za-z0-9/_-]{1,250}";
+var KMS_KEY_ID = new RegExp(`^(?:${KMS_KEY}|${KMS_ALIAS}|arn:${PARTITION}:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:(?:key/${KMS_KEY}|${KMS_ALIAS}))$`);
 var ACCOUNT_CALLER = new RegExp(`^account:(?:${PARTITION}:)?([0-9]{12})$`);
 var ORG_CALLER = new RegExp(`^org:(?:${PARTITION}:)?(o-[a-z0-9]{10,32})$`);
 var ARN_CALLER = new RegExp(`^arn:${PARTITION}:(iam|sts)::([0-9]{12}):(.+)$`);

@@ -16,9 +16,11 @@ import { lambda } from '../scripts/build-options.ts';
 import { FakeSecretsManager } from '../test/helpers/fake-secrets-manager.ts';
 import { withRequest } from '../test/helpers/fixtures.ts';
 import { generateP256, secretJson } from '../test/helpers/keys.ts';
+import { kmsSection } from './kms.ts';
 import { benchUpload } from './upload.ts';
 import { benchCli } from './cli.ts';
 import { startNpmStart } from './local-server.ts';
+import { benchNotarize } from './notarize.ts';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
 const handlerPath = join(root, 'dist/handler.mjs');
@@ -26,7 +28,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rows: Array<[string, string, string, string]> = [];
 // `npm run bench -- warm server` runs only those sections; with no arguments, all but the experiments `sdk` (what
 // the SDK client costs a cold start) and `ablation` (what the warm figure is made of), BENCHMARKS.md.
-const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'cli', 'size', 'upload', 'sdk', 'ablation'];
+const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'cli', 'size', 'upload', 'kms', 'notarize', 'sdk', 'ablation'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) {
   if (!SECTIONS.includes(name)) {
@@ -289,6 +291,14 @@ if (wanted('sdk')) {
 // 7. `asc-token upload` of 256 MiB to a loopback upload endpoint against `curl -T` of the same bytes to the same
 // endpoint, and the CLI's peak RSS (bench/upload.ts).
 if (wanted('upload')) rows.push(...(await benchUpload(root)));
+
+// 8. The KMS key source beside Secrets Manager's: warm latency and tokens/s, cold start, what the lazily loaded
+// KMS client costs deployments without KMS keys, and the loaded size (bench/kms.ts).
+if (wanted('kms')) rows.push(...(await kmsSection(root, timeToMarker)));
+
+// 9. `asc-token notarize`'s upload of 256 MiB to S3 (moto_server on loopback) against `aws s3 cp` of the same bytes
+// to the same bucket, the SDK's Upload alone, and the CLI's peak RSS (bench/notarize.ts).
+if (wanted('notarize')) rows.push(...(await benchNotarize(root)));
 
 await sm.stop();
 const header: [string, string, string, string] = ['measure', 'measured (side by side)', 'figure', 'bar'];

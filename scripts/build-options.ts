@@ -81,9 +81,9 @@ export const builtinsByRequire: Plugin = {
  * - `dist/cli.mjs`, the bin, is one file with what `asc-token token` and `profiles` run (CI runs them in every job:
  *   DESIGN §9). Every module the CLI imports dynamically (`import('./keys.ts')` in src/cli/main.ts, the credential
  *   chain in src/client/credentials.ts) stays out of it: `lazyModules` points the import at
- *   `chunks/<path>.mjs` and collects the module for the second build.
+ *   `lib/<path>.mjs` and collects the module for the second build.
  * - The libraries (`dist/client.mjs`, `dist/asc.mjs`) and those lazily loaded modules, with code splitting: what
- *   they share is in `dist/chunks/` once.
+ *   they share is in `dist/lib/` once (`dist/chunks/` is the Lambda bundle's).
  *
  * Why two: esbuild's code splitting follows a library's barrel files (`export * from …`) when it assigns code to
  * chunks, so in a split build the token path imported ~110 KB in 16 files of which it runs ~30 KB (the SDK's
@@ -104,7 +104,7 @@ const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
  * For the bin's build: each dynamic `import('./x.ts')` of a module under src/ becomes an import of
- * `./chunks/<its path under src, / as ->.mjs` (src/cli/keys.ts → chunks/cli-keys.mjs) beside dist/cli.mjs, and the
+ * `./lib/<its path under src, / as ->.mjs` (src/cli/keys.ts → lib/cli-keys.mjs) beside dist/cli.mjs, and the
  * module is added to `lazy` (entry name → file) for the split build, which writes that file.
  */
 export function lazyModules(lazy: Map<string, string>): Plugin {
@@ -116,7 +116,7 @@ export function lazyModules(lazy: Map<string, string>): Plugin {
         const file = resolvePath(args.resolveDir, args.path);
         const name = relativePath(SOURCE, file);
         if (name.startsWith('..') || !name.endsWith('.ts')) return { errors: [{ text: `${args.path}: only modules under src/ can be imported lazily by the CLI` }] };
-        const entry = `chunks/${name.slice(0, -3).replaceAll('/', '-')}`;
+        const entry = `lib/${name.slice(0, -3).replaceAll('/', '-')}`;
         lazy.set(entry, file);
         return { path: `./${entry}.mjs`, external: true };
       });

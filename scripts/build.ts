@@ -1,8 +1,9 @@
 /**
  * `npm run build`: validate the policy, then bundle with esbuild dist/handler.mjs (the Lambda artifact, policy
- * embedded), dist/local.mjs (`npm start`'s local server) and the package's files: dist/cli.mjs (the asc-token CLI),
- * dist/client.mjs (TokenClient) and dist/asc.mjs (the App Store Connect client and build upload), with their
- * shared and lazily loaded chunks in dist/chunks/ and the bundled libraries' licences in dist/THIRD-PARTY-LICENSES.txt.
+ * embedded, with its chunks in dist/chunks/), dist/local.mjs (`npm start`'s local server) and the package's files:
+ * dist/cli.mjs (the asc-token CLI), dist/client.mjs (TokenClient) and dist/asc.mjs (the App Store Connect client
+ * and build upload), with their shared and lazily loaded modules in dist/lib/ and the bundled libraries' licences in
+ * dist/THIRD-PARTY-LICENSES.txt.
  */
 import { build, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -30,9 +31,13 @@ try {
 }
 
 const out = resolve(process.env.BUILD_OUT_DIR ?? 'dist');
-// Chunk names carry a content hash: last build's chunks would linger beside this build's.
+// Chunk names carry content hashes: clear the previous build's, so each artifact holds only what this build loads.
 rmSync(join(out, 'chunks'), { recursive: true, force: true });
-/** The package's files (scripts/build-options.ts): the bin in one file, then the libraries and the lazy modules. */
+rmSync(join(out, 'lib'), { recursive: true, force: true });
+/**
+ * The package's files (scripts/build-options.ts): the bin in one file, then the libraries and the lazily loaded
+ * modules with their shared chunks in dist/lib/ (dist/chunks/ is the Lambda bundle's).
+ */
 async function buildPackage(): Promise<Metafile[]> {
   const lazy = new Map<string, string>();
   // src/cli.ts starts with the bin's #! line.
@@ -42,17 +47,23 @@ async function buildPackage(): Promise<Metafile[]> {
     entryPoints: { client: 'src/client/index.ts', asc: 'src/asc/index.ts', ...Object.fromEntries(lazy) },
     outdir: out,
     splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: 'lib/[name]-[hash]',
   });
   return [bin.metafile as Metafile, libraries.metafile as Metafile];
 }
 
 const [shipped] = await Promise.all([
   buildPackage(),
+  // The Lambda bundle is split at its dynamic imports: the KMS client (src/keys/kms-sdk.ts) is a chunk loaded only
+  // when the policy has a KMS key, and so are the SDK's own optional parts (event streams); the artifact is
+  // dist/handler.mjs with dist/chunks/ (BENCHMARKS.md has the sizes).
   build({
     ...lambda,
-    entryPoints: ['src/handler.ts'],
-    outfile: join(out, 'handler.mjs'),
+    entryPoints: { handler: 'src/handler.ts' },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     define: { ...lambda.define, __ASC_EMBEDDED_POLICY__: JSON.stringify(document) },
     footer: { js: `// asc-token-vending policy-sha256=${policySha256}` },
   }),
@@ -83,7 +94,7 @@ for (const p of notices) {
 }
 writeFileSync(
   join(out, 'THIRD-PARTY-LICENSES.txt'),
-  `The files of this package (cli.mjs, client.mjs, asc.mjs and chunks/) bundle these libraries:\n\n${notices.map((p) => `${p.name}@${p.version} (${p.license})`).join('\n')}\n\n${[...texts].map(([text, names]) => `==== ${names.join(', ')}\n\n${text}\n`).join('\n')}`,
+  `The files of this package (cli.mjs, client.mjs, asc.mjs and lib/) bundle these libraries:\n\n${notices.map((p) => `${p.name}@${p.version} (${p.license})`).join('\n')}\n\n${[...texts].map(([text, names]) => `==== ${names.join(', ')}\n\n${text}\n`).join('\n')}`,
 );
 for (const output of outputs) {
   if (readFileSync(output, 'utf8').includes('NodeVersionSupportWarning')) {
@@ -95,5 +106,8 @@ for (const output of outputs) {
 for (const file of ['handler.mjs', 'local.mjs', 'cli.mjs', 'client.mjs', 'asc.mjs'].map((name) => join(out, name))) {
   process.stdout.write(`${file}  ${(statSync(file).size / 1024).toFixed(1)} KiB\n`);
 }
-const chunks = outputs.filter((file) => dirname(file).endsWith('chunks'));
-process.stdout.write(`${join(out, 'chunks/')}  ${chunks.length} chunks, ${(chunks.reduce((sum, file) => sum + statSync(file).size, 0) / 1024).toFixed(1)} KiB (${relative(process.cwd(), out) || '.'}/THIRD-PARTY-LICENSES.txt: ${notices.length} libraries)\n`);
+const libs = outputs.filter((file) => dirname(file).endsWith('lib'));
+process.stdout.write(`${join(out, 'lib/')}  ${libs.length} modules and chunks of the package, ${(libs.reduce((sum, file) => sum + statSync(file).size, 0) / 1024).toFixed(1)} KiB (${relative(process.cwd(), out) || '.'}/THIRD-PARTY-LICENSES.txt: ${notices.length} libraries)\n`);
+const chunks = readdirSync(join(out, 'chunks')).filter((name) => name.endsWith('.mjs'));
+const chunkBytes = chunks.reduce((sum, name) => sum + statSync(join(out, 'chunks', name)).size, 0);
+process.stdout.write(`${join(out, 'chunks')}/  ${chunks.length} chunks of the handler, ${(chunkBytes / 1024).toFixed(1)} KiB\n`);

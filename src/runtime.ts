@@ -7,7 +7,11 @@ import { loadConfig, type Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import type { ApiRequest } from './http/event.ts';
 import type { ApiResponse } from './http/response.ts';
+import type { KMSClientConfig } from '@aws-sdk/client-kms';
+import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { KmsKeyFetcher } from './keys/kms.ts';
 import { LocalKeyFetcher } from './keys/local.ts';
+import { RoutingKeyFetcher } from './keys/routes.ts';
 import { SecretsManagerKeyFetcher } from './keys/secrets-manager.ts';
 import { KeyStore, type KeyFetcher } from './keys/store.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from './log.ts';
@@ -36,7 +40,10 @@ export interface RuntimeOptions {
   sink?: LogSink;
   /** Where EMF metric lines go (default: with the logs). The local server drops them unless LOG_LEVEL=DEBUG. */
   metricsSink?: LogSink;
+  /** One fetcher for every key (tests); the default follows KEY_SOURCE and each key's source in the policy. */
   fetcher?: KeyFetcher;
+  /** AWS client settings per key source (tests, special endpoints); production takes them from the environment. */
+  clientConfig?: { secretsManager?: SecretsManagerClientConfig; kms?: KMSClientConfig };
   now?: () => number;
 }
 
@@ -47,6 +54,37 @@ export function resolvePolicy(config: Config): Policy {
   return loadPolicyFile(resolve('infra/policy.yaml'));
 }
 
+/**
+ * The key sources: `KEY_SOURCE=local` keeps every key (KMS entries too) in `.local/keys/NAME.json`, offline;
+ * `KEY_SOURCE=secretsmanager` means the policy's AWS sources, each key from its own: Secrets Manager for a `secretId`,
+ * KMS for a `kmsKeyId` (the KMS client is loaded only when the policy has such a key).
+ */
+function createFetcher(config: Config, policy: Policy, options: RuntimeOptions, metrics: Metrics): KeyFetcher {
+  if (config.keySource === 'local') return new LocalKeyFetcher(options.localKeyDirectory ?? resolve('.local/keys'));
+  const keys = [...policy.keys.values()];
+  const routes = new Map<string, KeyFetcher>();
+  const secrets = new Map(keys.flatMap((k) => (k.source === 'secretsmanager' ? [[k.name, k.secretId] as const] : [])));
+  if (secrets.size > 0) {
+    const sm = new SecretsManagerKeyFetcher({ secretIds: secrets, ...(options.clientConfig?.secretsManager ? { clientConfig: options.clientConfig.secretsManager } : {}) });
+    for (const name of secrets.keys()) routes.set(name, sm);
+  }
+  const kmsKeys = new Map(keys.flatMap((k) => (k.source === 'kms' ? [[k.name, { kmsKeyId: k.kmsKeyId, identity: { keyId: k.keyId, issuerId: k.issuerId } }] as const] : [])));
+  if (kmsKeys.size > 0) {
+    const kms = new KmsKeyFetcher({
+      keys: kmsKeys,
+      ...(options.clientConfig?.kms ? { clientConfig: options.clientConfig.kms } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      onSign: ({ ok, durationMs }) => {
+        metrics.timing('KeySignLatency', durationMs, { source: 'kms' });
+        if (!ok) metrics.count('KeySignFailures', { source: 'kms' });
+      },
+    });
+    for (const name of kmsKeys.keys()) routes.set(name, kms);
+  }
+  const fetchers = new Set(routes.values());
+  return fetchers.size === 1 ? ([...fetchers][0] as KeyFetcher) : new RoutingKeyFetcher(routes);
+}
+
 /** @throws ConfigError or PolicyError: the caller decides how to report them. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const config = loadConfig(options.env ?? process.env, options.defaults);
@@ -54,24 +92,21 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const sink = options.sink ?? stdoutSink;
   const logger = createLogger({ level: config.logLevel, sink });
   const metrics = createEmfMetrics({ sink: options.metricsSink ?? sink });
-  const fetcher =
-    options.fetcher ??
-    (config.keySource === 'local'
-      ? new LocalKeyFetcher(options.localKeyDirectory ?? resolve('.local/keys'))
-      : new SecretsManagerKeyFetcher({ secretIds: new Map([...policy.keys.values()].map((k) => [k.name, k.secretId])) }));
+  const fetcher = options.fetcher ?? createFetcher(config, policy, options, metrics);
   const keys = new KeyStore({
     fetcher,
     names: [...policy.keys.keys()],
     ttlSeconds: config.keyCacheTtlSeconds,
     staleGraceSeconds: config.keyStaleGraceSeconds,
     ...(options.now ? { now: options.now } : {}),
-    onFetch: ({ name, ok, durationMs, error, servedStale }) => {
-      metrics.timing('KeyFetchLatency', durationMs, { source: fetcher.kind });
+    onFetch: ({ name, source, ok, durationMs, error, servedStale, warnings }) => {
+      metrics.timing('KeyFetchLatency', durationMs, { source });
       if (!ok) {
-        metrics.count('KeyFetchFailures', { source: fetcher.kind });
-        logger.error('key fetch failed', { key: name, servedStale, error });
+        metrics.count('KeyFetchFailures', { source });
+        logger.error('key fetch failed', { key: name, source, servedStale, error });
       } else {
-        logger.info('key loaded', { key: name, source: fetcher.kind, durationMs });
+        logger.info('key loaded', { key: name, source, durationMs });
+        for (const warning of warnings ?? []) logger.warn('key needs attention', { key: name, source, warning });
       }
     },
   });

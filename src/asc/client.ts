@@ -18,6 +18,16 @@ export interface AppStoreConnectClientOptions {
   timeoutMs?: number;
   /** Told about each retry, e.g. for progress output. */
   onRetry?: (info: { call: string; attempt: number; reason: string; delayMs: number }) => void;
+  /**
+   * The path Apple serves these calls under, put before each call's path in what the auth strategy is told (and
+   * so in a per-call token's scope) and in messages: `/notary/v2` for the Notary API, whose base URL ends in it.
+   * Default none: App Store Connect's calls are `/v1/...` under a bare origin.
+   */
+  scopePrefix?: string;
+  /** Who answers, in messages (default `App Store Connect`). */
+  serviceName?: string;
+  /** The setting that moves the base URL, named in the hint when nothing answers (default `ASC_API_URL`). */
+  urlSetting?: string;
   sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string | undefined>;
 }
@@ -60,29 +70,31 @@ export class AppStoreConnectClient {
    */
   async request<T = unknown>(call: ApiCall, options: RequestOptions = {}): Promise<T> {
     const target = new URL(this.baseUrl.pathname.replace(/\/+$/, '') + pathAndQuery(call), this.baseUrl);
-    const label = `${call.method} ${call.path}`;
+    const named = this.#named(call);
+    const label = `${named.method} ${named.path}`;
+    const service = this.#options.serviceName ?? 'App Store Connect';
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attempts = this.#options.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
       let answer: Answer | undefined;
       let failure: unknown;
       try {
-        answer = await withAuth(this.#options.auth, call, (authorization) => this.#send(target, call.method, authorization, body));
+        answer = await withAuth(this.#options.auth, named, (authorization) => this.#send(target, call.method, authorization, body));
       } catch (error) {
         if (!isNetworkFailure(error)) throw error;
         failure = error;
       }
-      if (answer !== undefined && answer.status < 400) return parseJson<T>(answer, label);
+      if (answer !== undefined && answer.status < 400) return parseJson<T>(answer, label, service);
       const retryable = answer === undefined ? call.method !== 'POST' || NOT_SENT.has(causeCode(failure)) : RETRYABLE_STATUS.has(answer.status) && (call.method !== 'POST' || answer.status === 429 || answer.status === 503);
       if (!retryable || attempt >= attempts) {
         if (answer === undefined) {
-          throw new AscError('apple_unavailable', `no answer from App Store Connect for ${label} (${causeCode(failure) || (failure as Error).name})`, {
+          throw new AscError('apple_unavailable', `no answer from ${service} for ${label} (${causeCode(failure) || (failure as Error).name})`, {
             status: 0,
             cause: failure,
-            hint: `Check your network and ${this.baseUrl.origin === 'https://api.appstoreconnect.apple.com' ? 'Apple’s system status' : 'ASC_API_URL'}; then run it again.`,
+            hint: `Check your network and ${isAppleHost(this.baseUrl) ? 'Apple’s system status' : (this.#options.urlSetting ?? 'ASC_API_URL')}; then run it again.`,
           });
         }
-        throw appleFailure(answer, label);
+        throw appleFailure(answer, label, service);
       }
       const retryAfter = Number(answer?.headers.get('retry-after'));
       const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 60) * 1000 : Math.min(500 * 2 ** attempt, 20_000);
@@ -90,6 +102,21 @@ export class AppStoreConnectClient {
       this.#options.onRetry?.({ call: label, attempt, reason: answer ? `HTTP ${answer.status}` : causeCode(failure) || 'network error', delayMs });
       await this.#sleep(delayMs);
     }
+  }
+
+  /**
+   * Ask the auth strategy for this call's token now (it caches it for the call itself), so that a token service
+   * that refuses, or credentials that are missing, fail before a long local step such as hashing a large file.
+   * @throws whatever the strategy throws (TokenClientError for vended tokens).
+   */
+  async prepare(call: ApiCall): Promise<void> {
+    await this.#options.auth.getToken(this.#named(call));
+  }
+
+  /** The call as Apple names it: its path under {@link AppStoreConnectClientOptions.scopePrefix}. */
+  #named(call: ApiCall): ApiCall {
+    const prefix = this.#options.scopePrefix;
+    return prefix ? { ...call, path: `${prefix}${call.path}` } : call;
   }
 
   async #send(url: URL, method: string, authorization: string, body: string | undefined): Promise<Answer> {
@@ -100,12 +127,17 @@ export class AppStoreConnectClient {
   }
 }
 
-function parseJson<T>(answer: Answer, label: string): T {
+/** Apple's own hosts (the default API and notary URLs), where "check Apple's system status" is the advice. */
+function isAppleHost(url: URL): boolean {
+  return url.protocol === 'https:' && (url.hostname === 'api.appstoreconnect.apple.com' || url.hostname === 'appstoreconnect.apple.com');
+}
+
+function parseJson<T>(answer: Answer, label: string, service: string): T {
   if (answer.text === '') return undefined as T;
   try {
     return JSON.parse(answer.text) as T;
   } catch {
-    throw new AscError('bad_response', `App Store Connect answered ${label} with HTTP ${answer.status} but not JSON`, { status: answer.status });
+    throw new AscError('bad_response', `${service} answered ${label} with HTTP ${answer.status} but not JSON`, { status: answer.status });
   }
 }
 
@@ -134,11 +166,11 @@ const HINTS: Record<number, string> = {
   429: 'Apple rate-limited the key; the CLI retried with back-off. Try again in a few minutes.',
 };
 
-function appleFailure(answer: Answer, label: string): AscError {
+function appleFailure(answer: Answer, label: string, service: string): AscError {
   const appleErrors = appleErrorsOf(answer.text);
   const unavailable = answer.status >= 500 || answer.status === 429 || answer.status === 408;
   const hint = HINTS[answer.status] ?? (unavailable ? 'App Store Connect is failing; the CLI retried with back-off. Try again later.' : undefined);
-  return new AscError(unavailable ? 'apple_unavailable' : 'apple_refused', `App Store Connect answered ${label} with HTTP ${answer.status}`, {
+  return new AscError(unavailable ? 'apple_unavailable' : 'apple_refused', `${service} answered ${label} with HTTP ${answer.status}`, {
     status: answer.status,
     appleErrors,
     ...(hint ? { hint } : {}),

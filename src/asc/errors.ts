@@ -15,6 +15,10 @@ export type AscErrorCode =
   | 'upload_refused'
   /** Apple finished processing with `FAILED`: its reasons are in `appleErrors`. */
   | 'build_failed'
+  /** Apple's notary service finished with `Invalid` or `Rejected`: the developer log's issues ride along. */
+  | 'notarization_failed'
+  /** The notarization upload to Apple's S3 bucket failed after the AWS SDK's retries. */
+  | 'upload_failed'
   /** 5xx, 429 or no answer after the last retry. */
   | 'apple_unavailable'
   /** Apple answered something this client cannot use (not JSON:API, missing fields, upload operations that do not cover the file). */

@@ -1,6 +1,7 @@
 /**
  * `asc-token-vending/asc`: the App Store Connect side — an API client whose credentials are a strategy (vended
- * tokens from the service, or a local key), and the jobs CI still needed a `.p8` for, starting with build uploads.
+ * tokens from the service, or a local key), and the jobs CI still needed a `.p8` for: build uploads and
+ * notarization.
  */
 export { AppStoreConnectClient, appleErrorsOf, type AppStoreConnectClientOptions, type RequestOptions } from './client.ts';
 export { scopeOf, pathAndQuery, pathSegment, withAuth, type ApiCall, type ApiMethod, type AuthStrategy, type TokenOptions } from './auth.ts';
@@ -13,3 +14,23 @@ export { Progress, mib, type ProgressOptions, type TransferProgress, type WaitPr
 export { readIpaInfo, plistFields, PLATFORMS, type BundleInfo, type Platform } from './ipa.ts';
 export { checkOperations, sendOperations, sha256File, type TransferOptions, type UploadOperation } from './transfer.ts';
 export { uploadBuild, BuildUploadError, type BuildUploadState, type UploadBuildOptions, type UploadBuildResult, type UploadEvent } from './upload.ts';
+export {
+  notarize,
+  notaryClient,
+  getSubmission,
+  getSubmissionLog,
+  checkNotaryFile,
+  describeIssues,
+  parseDeveloperLog,
+  NotarizationError,
+  NOTARY_PATH,
+  NOTARY_STATUSES,
+  type NotarizeEvent,
+  type NotarizeOptions,
+  type NotarizeResult,
+  type NotaryIssue,
+  type NotaryLog,
+  type NotaryStatus,
+  type NotarySubmission,
+} from './notary.ts';
+export { uploadToNotaryBucket, notaryS3Endpoint, NOTARY_S3_REGION, type NotaryUploadOptions, type NotaryUploadTarget } from './notary-upload.ts';

@@ -25,7 +25,7 @@ export interface LocalKeyAuthOptions {
 /** @throws KeyParseError when the key is not a P-256 PKCS#8 key; TokenVendingError from minting (a ttl Apple refuses). */
 export function localKeyAuth(options: LocalKeyAuthOptions): AuthStrategy {
   const privateKey = typeof options.privateKey === 'string' ? parsePrivateKey(options.privateKey) : options.privateKey;
-  const key = { name: 'local', keyId: options.keyId, issuerId: options.issuerId, privateKey };
+  const key = { kind: 'local' as const, name: 'local', keyId: options.keyId, issuerId: options.issuerId, privateKey };
   const now = options.now ?? Date.now;
   const cache = new Map<string, { token: string; refreshAt: number }>();
   return {

@@ -3,3 +3,5 @@ export const UPLOAD_USAGE = `usage: asc-token upload FILE.ipa|FILE.pkg [--profil
                         [--version V] [--build N] [--platform IOS|MAC_OS|TV_OS|VISION_OS]
                         [--no-wait] [--timeout MIN] [--output text|json]`;
 export const EXEC_USAGE = 'usage: asc-token exec [--profile P] [--url URL] [--scope "GET /v1/apps"]... -- COMMAND [ARGS...]';
+export const NOTARIZE_USAGE = `usage: asc-token notarize FILE.zip|FILE.dmg|FILE.pkg [--profile P] [--url URL] [--no-wait] [--timeout MIN] [--output text|json]
+       asc-token notarize --status ID | --log ID [--profile P] [--url URL] [--output text|json]`;

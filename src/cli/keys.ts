@@ -16,22 +16,31 @@ import { mintToken } from '../core/mint.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { parseSecret, type SigningKey } from '../core/secret.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
+import { askApple } from './apple.ts';
+import { kmsKeysCommand, type KmsDeps } from './kms.ts';
 import { readP8 } from './p8.ts';
 
 export const KEYS_USAGE = `usage: asc-token keys import --secret-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--promote]
        asc-token keys verify --secret-id ID [--stage pending|current] [--apple-url URL]
        asc-token keys promote --secret-id ID [--force]
-       asc-token keys show --secret-id ID`;
+       asc-token keys show --secret-id ID
+       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--valid-to DATE]
+       asc-token keys verify --kms-key-id ID [--apple-url URL]
+       asc-token keys show --kms-key-id ID`;
 
-export interface KeysDeps {
+export interface KeysDeps extends KmsDeps {
   secretsManager?: SecretsManagerClient;
 }
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
-const APPLE_URL = 'https://api.appstoreconnect.apple.com';
 
 export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}): Promise<number> {
   const [sub, ...rest] = args;
+  const kms = rest.some((arg) => arg === '--kms-key-id' || arg.startsWith('--kms-key-id='));
+  if (kms && rest.some((arg) => arg === '--secret-id' || arg.startsWith('--secret-id='))) {
+    throw new UsageError('--secret-id and --kms-key-id exclude each other: a key is in a Secrets Manager secret or in KMS');
+  }
+  if (kms) return kmsKeysCommand(sub, rest, io, deps);
   const client = () => deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 });
   try {
     switch (sub) {
@@ -143,28 +152,9 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     throw error;
   }
   const minted = await mintToken(key, { api: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
-  const base = (values['apple-url'] ?? APPLE_URL).replace(/\/$/, '');
-  let response: Response;
-  try {
-    response = await fetch(`${base}/v1/apps?limit=1`, { headers: { authorization: `Bearer ${minted.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-  } catch (error) {
-    throw new CliError('unavailable', `cannot reach ${base} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name})`, EXIT.unavailable);
-  }
-  const about = `key ${key.keyId} (${stage}, version ${value.VersionId})`;
-  if (response.ok) {
-    io.stdout(`ok: App Store Connect accepted ${about}: GET /v1/apps answered ${response.status}\n`);
-    if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
-    return EXIT.ok;
-  }
-  const body = (await response.json().catch(() => ({}))) as { errors?: Array<{ status?: string; code?: string; title?: string; detail?: string }> };
-  const first = body.errors?.[0];
-  const apple = first ? `${first.code ?? first.status}: ${first.title ?? ''}${first.detail ? ` — ${first.detail}` : ''}` : `HTTP ${response.status}`;
-  throw new CliError(
-    'apple_refused',
-    `App Store Connect refused ${about}: ${apple}`,
-    response.status === 401 || response.status === 403 ? EXIT.refused : response.status >= 500 ? EXIT.unavailable : EXIT.other,
-    response.status === 401 ? 'check that the key ID and issuer ID match the key in App Store Connect (Users and Access → Integrations) and that it is not revoked' : undefined,
-  );
+  await askApple(minted.token, `key ${key.keyId} (${stage}, version ${value.VersionId})`, values['apple-url'], io);
+  if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
+  return EXIT.ok;
 }
 
 async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {

@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: () => import('./keys.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })),
   policy: () => import('./policy.ts').then((m) => ({ usage: m.POLICY_USAGE, run: m.policyCommand })),
   upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
+  notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
   exec: () => import('./exec.ts').then((m) => ({ usage: m.EXEC_USAGE, run: m.execCommand })),
 };
 
@@ -45,7 +46,8 @@ ${commands.map((command) => command.usage).join('\n')}
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
-upload and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL (default Apple's).
+upload, notarize and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL and
+ASC_NOTARY_URL (default Apple's).
 Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable, 6 Apple refused or failed
 the job, 7 --timeout reached while Apple was still processing; exec exits with COMMAND's code.
 `;

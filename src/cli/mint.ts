@@ -45,7 +45,7 @@ export async function mintCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const scope = values.scope === undefined ? null : parseRequestedScope(values.scope);
     const minted = await mintToken(
-      { name: basename(file), keyId, issuerId, privateKey },
+      { kind: 'local', name: basename(file), keyId, issuerId, privateKey },
       { api, scope, ttl, bundleId: values['bundle-id'] },
       { now: io.now() },
     );

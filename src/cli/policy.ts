@@ -21,6 +21,13 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
       return EXIT.ok;
     }
     io.stdout(`${file}: ok — ${policy.keys.size} key${policy.keys.size === 1 ? '' : 's'}, ${policy.profiles.size} profile${policy.profiles.size === 1 ? '' : 's'}\n`);
+    for (const key of policy.keys.values()) {
+      io.stdout(
+        key.source === 'kms'
+          ? `  key ${key.name}: KMS key ${key.kmsKeyId} — key ${key.keyId}, ${key.issuerId === undefined ? 'individual key' : `issuer ${key.issuerId}`} (the KMS key's AscTokenVending tags win when set)\n`
+          : `  key ${key.name}: Secrets Manager secret ${key.secretId}\n`,
+      );
+    }
     for (const profile of policy.profiles.values()) {
       const scope = profile.scope === 'any' ? 'any' : `${profile.scope.length} entr${profile.scope.length === 1 ? 'y' : 'ies'}`;
       io.stdout(`  ${profile.name}: ${profile.api}, key ${profile.key.name}, scope ${scope}, ttl ${profile.ttl.default}/${profile.ttl.max}s${profile.longLived ? ' (long-lived)' : ''}, ${profile.callers.length} caller pattern${profile.callers.length === 1 ? '' : 's'}\n`);

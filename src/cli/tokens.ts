@@ -83,10 +83,12 @@ function exitFor(error: AscError): number {
     case 'app_not_found':
     case 'upload_refused':
     case 'build_failed':
+    case 'notarization_failed':
       return EXIT.appleRefused;
     case 'timeout':
       return EXIT.timeout;
     case 'apple_unavailable':
+    case 'upload_failed':
       return EXIT.unavailable;
     default:
       return EXIT.other;

@@ -1,6 +1,7 @@
 /**
- * `KEY_SOURCE=local`: keys in `.local/keys/NAME.json`, each in the secret's format (DESIGN §3). For the local
- * server only; the Lambda handler always reads Secrets Manager.
+ * `KEY_SOURCE=local`: every key in `.local/keys/NAME.json`, each in the secret's format (DESIGN §3), KMS entries of
+ * the policy too, so that `npm start` stays offline. For the local server only; the Lambda handler reads the
+ * policy's AWS sources (Secrets Manager, KMS).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
 /**
- * `KEY_SOURCE=secretsmanager`: each policy key's secret, read with VersionStage AWSCURRENT (DESIGN §3). The SDK
+ * `KEY_SOURCE=secretsmanager`, for the policy's `secretId` keys: each key's secret, read with VersionStage
+ * AWSCURRENT (DESIGN §3). (Its `kmsKeyId` keys are src/keys/kms.ts's.) The SDK
  * honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Timeouts are short and retries bounded so a slow or hanging
  * Secrets Manager costs a request a few seconds at most; the key store then serves a cached key or a 503.
  */

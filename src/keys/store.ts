@@ -12,13 +12,20 @@ export interface FetchedKey {
   key: SigningKey;
   /** The backend's version of the secret; the same version is not parsed twice. */
   versionId: string | undefined;
+  /** Things an operator should fix that do not stop the key from signing (logged once per load). */
+  warnings?: string[];
 }
 
-/** A backend: Secrets Manager in AWS, files under `.local/keys/` locally. */
+/** A backend: Secrets Manager or KMS in AWS, files under `.local/keys/` locally. */
 export interface KeyFetcher {
+  /** The source's name for metrics and health (`secretsmanager`, `kms`, `local`; a mix: `secretsmanager+kms`). */
   readonly kind: string;
   /** `previous` is the key currently cached, so a backend can skip re-importing an unchanged version. */
   fetch(name: string, previous: FetchedKey | undefined): Promise<FetchedKey>;
+  /** The source of one key, where a fetcher routes keys to several (default: `kind`). */
+  sourceOf?(name: string): string;
+  /** What the source last learnt about a key, for health (never material): e.g. `{ kms: { keyState, … } }`. */
+  details?(name: string): Record<string, unknown> | undefined;
 }
 
 /** While a stale key is served because the source fails, how often the source is tried again. */
@@ -34,11 +41,13 @@ export interface KeyStoreOptions {
   failureBackoffSeconds?: number;
   now?: () => number;
   /** Observability hooks: called after every backend call. */
-  onFetch?: (event: { name: string; ok: boolean; durationMs: number; error?: unknown; servedStale: boolean }) => void;
+  onFetch?: (event: { name: string; source: string; ok: boolean; durationMs: number; error?: unknown; servedStale: boolean; warnings?: string[] }) => void;
 }
 
 export interface KeyHealth {
   name: string;
+  /** Where the key is held: `secretsmanager`, `kms` or `local`. */
+  source: string;
   keyId: string | null;
   loadedAt: string | null;
   /** Seconds since the key was loaded. */
@@ -47,6 +56,10 @@ export interface KeyHealth {
   stale: boolean;
   status: 'ok' | 'stale' | 'unavailable' | 'invalid' | 'not_loaded';
   error?: string;
+  /** What an operator should fix that does not stop the key from signing (a KMS key's tags differing from the policy). */
+  warnings?: string[];
+  /** A KMS key: what DescribeKey said at the last load (never material). */
+  kms?: unknown;
 }
 
 interface Entry {
@@ -68,6 +81,11 @@ export class KeyStore {
 
   get kind(): string {
     return this.#options.fetcher.kind;
+  }
+
+  /** Where the key named `name` is held. */
+  sourceOf(name: string): string {
+    return this.#options.fetcher.sourceOf?.(name) ?? this.#options.fetcher.kind;
   }
 
   /**
@@ -105,7 +123,7 @@ export class KeyStore {
       entry.loadedAt = this.#options.now();
       entry.failedAt = undefined;
       entry.error = undefined;
-      this.#options.onFetch?.({ name, ok: true, durationMs: this.#options.now() - started, servedStale: false });
+      this.#options.onFetch?.({ name, source: this.sourceOf(name), ok: true, durationMs: this.#options.now() - started, servedStale: false, ...(fetched.warnings?.length ? { warnings: fetched.warnings } : {}) });
       return fetched.key;
     } catch (cause) {
       const now = this.#options.now();
@@ -113,7 +131,7 @@ export class KeyStore {
       entry.failedAt = now;
       entry.error = error;
       const usable = this.#usable(entry, now);
-      this.#options.onFetch?.({ name, ok: false, durationMs: now - started, error: cause, servedStale: Boolean(usable) });
+      this.#options.onFetch?.({ name, source: this.sourceOf(name), ok: false, durationMs: now - started, error: cause, servedStale: Boolean(usable) });
       if (usable && entry.fetched) return entry.fetched.key;
       throw error;
     }
@@ -147,6 +165,7 @@ export class KeyStore {
       const stale = age !== null && age >= this.#options.ttlSeconds;
       const health: KeyHealth = {
         name,
+        source: this.sourceOf(name),
         keyId: entry.fetched?.key.keyId ?? null,
         loadedAt: entry.loadedAt === undefined ? null : new Date(entry.loadedAt).toISOString(),
         age,
@@ -154,7 +173,8 @@ export class KeyStore {
         status: entry.fetched ? (stale ? 'stale' : 'ok') : entry.error ? (entry.error.code === 'key_invalid' ? 'invalid' : 'unavailable') : 'not_loaded',
       };
       if (entry.error) health.error = entry.error.code === 'key_invalid' ? entry.error.detail : entry.error.code;
-      return health;
+      if (entry.fetched?.warnings?.length) health.warnings = entry.fetched.warnings;
+      return { ...health, ...this.#options.fetcher.details?.(name) };
     });
   }
 }

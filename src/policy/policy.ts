@@ -2,15 +2,37 @@
  * The policy (DESIGN §4): which keys exist and who may get which token. Parsed and validated once — every
  * problem listed, unknown fields refused — then compiled to matchers so that `authorize()` is a pure function.
  */
-import { API_RULES, BUNDLE_ID_PATTERN, LONG_LIVED_MAX_TTL, isApiKind, type ApiKind } from '../core/apple.ts';
+import { API_RULES, BUNDLE_ID_PATTERN, ISSUER_ID_PATTERN, KEY_ID_PATTERN, LONG_LIVED_MAX_TTL, isApiKind, type ApiKind } from '../core/apple.ts';
 import { isLongLivedEligible } from '../core/long-lived.ts';
 import type { CallerIdentity } from '../core/principal.ts';
 import { parseScopeEntry, type ScopeEntry } from '../core/scope.ts';
 
-export interface PolicyKey {
+/** A key whose `.p8` is in a Secrets Manager secret (DESIGN §3): the secret's JSON names its key and issuer IDs. */
+export interface SecretsManagerPolicyKey {
   name: string;
+  source: 'secretsmanager';
+  /** Secret name or ARN. */
   secretId: string;
+  kmsKeyId?: never;
 }
+
+/**
+ * A key imported into AWS KMS (DESIGN §12): the private key never leaves KMS, so the policy says who it is.
+ * `keyId`/`issuerId` are the token's `kid`/`iss` unless the KMS key carries the tags `asc-token keys import` writes
+ * (src/keys/kms.ts), which win so that moving an alias to a newly imported key needs no deploy.
+ */
+export interface KmsPolicyKey {
+  name: string;
+  source: 'kms';
+  /** Key ID, key ARN, alias name (`alias/…`) or alias ARN. */
+  kmsKeyId: string;
+  keyId: string;
+  /** `undefined`: an individual key (`individual: true`). */
+  issuerId: string | undefined;
+  secretId?: never;
+}
+
+export type PolicyKey = SecretsManagerPolicyKey | KmsPolicyKey;
 
 export interface CallerMatcher {
   /** The pattern as written in the policy. */
@@ -57,6 +79,13 @@ const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SECRET_ID = /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+)$/;
 const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)';
+/** A KMS key ID: a UUID, or `mrk-` and 32 hex digits for a multi-Region key. */
+const KMS_KEY = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
+/** An alias name after `alias/` (KMS allows 256 characters in all). */
+const KMS_ALIAS = 'alias/[A-Za-z0-9/_-]{1,250}';
+const KMS_KEY_ID = new RegExp(`^(?:${KMS_KEY}|${KMS_ALIAS}|arn:${PARTITION}:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:(?:key/${KMS_KEY}|${KMS_ALIAS}))$`);
+/** AWS managed keys' aliases: symmetric keys KMS made, never an imported signing key. */
+const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
 /** `account:ID` (partition `aws`) or `account:PARTITION:ID`; the same for `org:`. */
 const ACCOUNT_CALLER = new RegExp(`^account:(?:${PARTITION}:)?([0-9]{12})$`);
 const ORG_CALLER = new RegExp(`^org:(?:${PARTITION}:)?(o-[a-z0-9]{10,32})$`);
@@ -74,7 +103,10 @@ const STS_RESOURCE = new RegExp(`^federated-user/${NAME_PATTERN}$`);
 const DEFAULT_PARTITION = 'aws';
 
 const TOP_FIELDS = new Set(['version', 'keys', 'profiles']);
-const KEY_FIELDS = new Set(['secretId']);
+const KEY_FIELDS = new Set(['secretId', 'kmsKeyId', 'keyId', 'issuerId', 'individual']);
+/** Fields only a kmsKeyId entry takes: a secret carries them in its JSON. */
+const KMS_ONLY_FIELDS = ['keyId', 'issuerId', 'individual'] as const;
+const KEY_SHAPES = '{ secretId: NAME_OR_ARN } or { kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true }';
 const PROFILE_FIELDS = new Set(['key', 'api', 'scope', 'ttl', 'bundleId', 'callers', 'description']);
 const TTL_FIELDS = new Set(['default', 'max']);
 
@@ -94,21 +126,11 @@ export function compilePolicy(document: unknown, source = 'policy'): Policy {
 
   const keys = new Map<string, PolicyKey>();
   if (!isObject(document.keys) || Object.keys(document.keys).length === 0) {
-    problem('keys', 'must map at least one key name to { secretId }');
+    problem('keys', `must map at least one key name to ${KEY_SHAPES}`);
   } else {
     for (const [name, value] of Object.entries(document.keys)) {
-      const path = `keys.${name}`;
-      if (!KEY_NAME.test(name)) problem(path, 'key names are letters, digits, "-" and "_" (at most 64)');
-      if (!isObject(value)) {
-        problem(path, 'must be { secretId: NAME_OR_ARN }');
-        continue;
-      }
-      for (const field of Object.keys(value)) if (!KEY_FIELDS.has(field)) problem(`${path}.${field}`, 'unknown field (expected secretId)');
-      if (typeof value.secretId !== 'string' || !SECRET_ID.test(value.secretId)) {
-        problem(`${path}.secretId`, 'must be a Secrets Manager secret name or ARN');
-        continue;
-      }
-      keys.set(name, { name, secretId: value.secretId });
+      const key = compileKey(name, value, problem);
+      if (key) keys.set(name, key);
     }
   }
 
@@ -123,6 +145,60 @@ export function compilePolicy(document: unknown, source = 'policy'): Policy {
   }
   if (problems.length > 0) throw new PolicyError(source, problems);
   return { version: 1, keys, profiles };
+}
+
+/** One `keys` entry: a Secrets Manager secret or a KMS key, never both; every problem reported. */
+function compileKey(name: string, value: unknown, problem: (path: string, text: string) => void): PolicyKey | undefined {
+  const path = `keys.${name}`;
+  if (!KEY_NAME.test(name)) problem(path, 'key names are letters, digits, "-" and "_" (at most 64)');
+  if (!isObject(value)) {
+    problem(path, `must be ${KEY_SHAPES}`);
+    return undefined;
+  }
+  for (const field of Object.keys(value)) {
+    if (!KEY_FIELDS.has(field)) problem(`${path}.${field}`, 'unknown field (expected secretId, or kmsKeyId with keyId and issuerId or individual)');
+  }
+  if (value.secretId !== undefined && value.kmsKeyId !== undefined) {
+    problem(path, 'secretId and kmsKeyId exclude each other: a key is kept either in a Secrets Manager secret or in KMS');
+    return undefined;
+  }
+  if (value.kmsKeyId === undefined) {
+    let valid = true;
+    for (const field of KMS_ONLY_FIELDS) {
+      if (value[field] !== undefined) {
+        problem(`${path}.${field}`, 'only kmsKeyId entries take keyId, issuerId and individual (a secret holds them in its JSON)');
+        valid = false;
+      }
+    }
+    if (typeof value.secretId !== 'string' || !SECRET_ID.test(value.secretId)) {
+      problem(`${path}.secretId`, value.secretId === undefined ? `is missing: write ${KEY_SHAPES}` : 'must be a Secrets Manager secret name or ARN');
+      return undefined;
+    }
+    return valid ? { name, source: 'secretsmanager', secretId: value.secretId } : undefined;
+  }
+
+  let valid = true;
+  const invalid = (field: string, text: string) => {
+    problem(field ? `${path}.${field}` : path, text);
+    valid = false;
+  };
+  const { kmsKeyId, keyId, issuerId, individual } = value;
+  if (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId)) {
+    invalid('kmsKeyId', 'must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
+  } else if (AWS_MANAGED_ALIAS.test(kmsKeyId)) {
+    invalid('kmsKeyId', 'alias/aws/… names a key AWS manages for a service, which cannot hold an imported signing key');
+  }
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) {
+    invalid('keyId', 'must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)');
+  }
+  if (issuerId !== undefined && (typeof issuerId !== 'string' || !ISSUER_ID_PATTERN.test(issuerId))) {
+    invalid('issuerId', 'must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
+  }
+  if (individual !== undefined && individual !== true) invalid('individual', 'must be true (an individual key), or left out for a team key with issuerId');
+  if (issuerId !== undefined && individual !== undefined) invalid('', 'issuerId and individual exclude each other: a team key has an issuer, an individual key has none');
+  if (issuerId === undefined && individual === undefined) invalid('', 'a kmsKeyId entry needs issuerId (a team key) or individual: true');
+  if (!valid) return undefined;
+  return { name, source: 'kms', kmsKeyId: kmsKeyId as string, keyId: keyId as string, issuerId: issuerId as string | undefined };
 }
 
 function compileProfile(

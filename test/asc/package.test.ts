@@ -41,7 +41,7 @@ describe('asc-token-vending/asc', () => {
         join(dir, 'consumer.ts'),
         [
           "import { TokenClient } from 'asc-token-vending/client';",
-          "import { AppStoreConnectClient, AscError, uploadBuild, vendedTokenAuth, type UploadBuildResult } from 'asc-token-vending/asc';",
+          "import { AppStoreConnectClient, AscError, NotarizationError, notarize, notaryClient, uploadBuild, vendedTokenAuth, type NotarizeResult, type UploadBuildResult } from 'asc-token-vending/asc';",
           "const auth = vendedTokenAuth({ tokens: new TokenClient({ url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod' }), profile: 'testflight-upload' });",
           'const client = new AppStoreConnectClient({ auth });',
           "const result: UploadBuildResult = await uploadBuild({ client, file: 'App.ipa', timeoutMs: 30 * 60_000, onEvent: (e) => console.log(e.type) });",
@@ -49,6 +49,9 @@ describe('asc-token-vending/asc', () => {
           '// @ts-expect-error platform is one of Apple\'s names',
           "await uploadBuild({ client, file: 'App.ipa', platform: 'IPHONE' });",
           'console.log(result.id, result.state);',
+          "const notarized: NotarizeResult = await notarize({ client: notaryClient({ auth }), file: 'App.zip', timeoutMs: 60 * 60_000 });",
+          "export const issues = (e: unknown) => (e instanceof NotarizationError ? e.result.issues.map((i) => `${i.path}: ${i.message}`) : []);",
+          "console.log(notarized.id, notarized.status === 'Accepted');",
         ].join('\n'),
       );
       writeFileSync(

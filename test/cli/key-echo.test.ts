@@ -1,10 +1,12 @@
 /**
  * Finding #12.1: a key passed where a path or an ID belongs must never come back in a message. Every shape people
- * paste a key in, in every argument position, through `main` (the whole matrix) and through the built CLI process
- * (the real entry point). Every output is also registered with the suite-wide leak check.
+ * paste a key in, in every argument position (the Secrets Manager and the KMS key commands alike), through `main`
+ * (the whole matrix) and through the built CLI process (the real entry point). Every output is also registered with
+ * the suite-wide leak check.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +41,12 @@ const SHAPES: Record<string, string> = {
 };
 
 let sm: SecretsManagerClient;
+let kms: KMSClient;
 let closed: string;
 before(async () => {
   closed = await closedUrl();
   sm = new SecretsManagerClient({ endpoint: closed, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 });
+  kms = new KMSClient({ endpoint: closed, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 });
 });
 
 /** Every place an argument can go, with X standing for the pasted key. */
@@ -58,6 +62,14 @@ const POSITIONS: Array<[string, (x: string) => string[]]> = [
   ['keys import --p8 X', (x) => ['keys', 'import', '--secret-id', 'asc/main', '--p8', x, '--issuer-id', ISSUER]],
   ['keys import --secret-id X', (x) => ['keys', 'import', '--secret-id', x, '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER]],
   ['keys show --secret-id X', (x) => ['keys', 'show', '--secret-id', x]],
+  ['keys import --kms-key-id K --p8 X', (x) => ['keys', 'import', '--kms-key-id', 'alias/asc/main', '--p8', x, '--issuer-id', ISSUER]],
+  ['keys import --kms-key-id K --p8=X', (x) => ['keys', 'import', '--kms-key-id', 'alias/asc/main', `--p8=${x}`, '--issuer-id', ISSUER]],
+  ['keys import --kms-key-id X', (x) => ['keys', 'import', '--kms-key-id', x, '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER]],
+  ['keys import --kms-key-id K --valid-to X', (x) => ['keys', 'import', '--kms-key-id', 'alias/asc/main', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--valid-to', x]],
+  ['keys import --kms-key-id K --key-id X', (x) => ['keys', 'import', '--kms-key-id', 'alias/asc/main', '--p8', 'AuthKey_ABCDE12345.p8', '--key-id', x, '--individual']],
+  ['keys verify --kms-key-id X', (x) => ['keys', 'verify', '--kms-key-id', x]],
+  ['keys verify --kms-key-id K --apple-url X', (x) => ['keys', 'verify', '--kms-key-id', 'alias/asc/main', '--apple-url', x]],
+  ['keys show --kms-key-id X', (x) => ['keys', 'show', '--kms-key-id', x]],
   ['keys X', (x) => ['keys', x]],
   ['X (as the command)', (x) => [x]],
   ['token X (as the profile)', (x) => ['token', x, '--url', closed]],
@@ -67,7 +79,7 @@ const POSITIONS: Array<[string, (x: string) => string[]]> = [
 
 async function cli(argv: string[]) {
   let out = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, cwd: dir, now: Date.now }, { secretsManager: sm, credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }), sleep: async () => {} });
+  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, cwd: dir, now: Date.now }, { secretsManager: sm, kms, credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }), sleep: async () => {} });
   trackOutput(out);
   return { code, out };
 }
@@ -109,7 +121,7 @@ describe('the built CLI process', () => {
       ['PEM', 'base64 of the .p8 file', 'PEM, escaped newlines'].map(async (shape) => {
         const result = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), ...args(SHAPES[shape] as string)], {
           cwd: dir,
-          env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_SECRETS_MANAGER: closed, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' },
+          env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_SECRETS_MANAGER: closed, AWS_ENDPOINT_URL_KMS: closed, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' },
         }).then(
           () => assert.fail(`${position} / ${shape} succeeded`),
           (error: { code: number; stdout: string; stderr: string }) => error,

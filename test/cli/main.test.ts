@@ -1,6 +1,6 @@
 /**
  * The CLI's entry as built (dist/cli.mjs): --version, help, and the split between the one-file CI path (`token`,
- * `profiles`) and the commands loaded from dist/chunks/ when they run, whose errors main.ts must still recognise
+ * `profiles`) and the commands loaded from dist/lib/ when they run, whose errors main.ts must still recognise
  * (they carry their own copy of io.ts's classes).
  */
 import assert from 'node:assert/strict';
@@ -36,6 +36,7 @@ const COMMAND_USAGES = [
   'asc-token keys import',
   'asc-token policy check',
   'asc-token upload FILE.ipa',
+  'asc-token notarize FILE.zip',
   'asc-token exec',
 ];
 
@@ -67,7 +68,7 @@ describe('asc-token (dist/cli.mjs)', () => {
     assert.match(token.stdout, /^usage: asc-token token PROFILE/);
   });
 
-  it('recognises the usage errors and coded errors of a command loaded from dist/chunks/', async () => {
+  it('recognises the usage errors and coded errors of a command loaded from dist/lib/', async () => {
     const usage = await cli(['keys', 'show']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /^asc-token: --secret-id ID is required.*\nusage: asc-token keys import/);
@@ -82,15 +83,15 @@ describe('asc-token (dist/cli.mjs)', () => {
     assert.equal(result.stderr, 'asc-token: unknown command "tokens"\nrun asc-token --help\n');
   });
 
-  it('token and profiles run from dist/cli.mjs alone; every other command is a file in dist/chunks/ imported when it runs', () => {
+  it('token and profiles run from dist/cli.mjs alone; every other command is a file in dist/lib/ imported when it runs', () => {
     const text = readFileSync(cliFile, 'utf8');
     // Static imports are of node's built-ins only (loaded with require: scripts/build-options.ts, builtinsByRequire).
     assert.deepEqual(text.match(/(?:^|[;\s])import\s*(?:[\w{][^;]*?from\s*)?["'][^"']+["']/gm)?.map((s) => s.trim()), ["import { createRequire as __createRequire } from 'node:module'"]);
-    const lazy = [...text.matchAll(/import\("(\.\/chunks\/[^"]+)"\)/g)].map((m) => m[1] as string);
-    assert.deepEqual(lazy.sort(), ['./chunks/cli-exec.mjs', './chunks/cli-keys.mjs', './chunks/cli-mint.mjs', './chunks/cli-policy.mjs', './chunks/cli-upload.mjs', './chunks/client-credential-chain.mjs']);
+    const lazy = [...text.matchAll(/import\("(\.\/lib\/[^"]+)"\)/g)].map((m) => m[1] as string);
+    assert.deepEqual(lazy.sort(), ['./lib/cli-exec.mjs', './lib/cli-keys.mjs', './lib/cli-mint.mjs', './lib/cli-notarize.mjs', './lib/cli-policy.mjs', './lib/cli-upload.mjs', './lib/client-credential-chain.mjs']);
     for (const path of lazy) assert.ok(existsSync(join(root, 'dist', path)), path);
-    // The Secrets Manager client, the credential chain, the zip reader: none of it in the CI path.
-    for (const absent of ['SecretsManager', 'sso_start_url', '169.254.169.254', 'yauzl', 'NodeVersionSupportWarning']) assert.ok(!text.includes(absent), absent);
+    // The Secrets Manager, KMS and S3 clients, the credential chain, the zip reader: none of it in the CI path.
+    for (const absent of ['SecretsManager', 'TrentService', 'PutObject', 'sso_start_url', '169.254.169.254', 'yauzl', 'NodeVersionSupportWarning']) assert.ok(!text.includes(absent), absent);
   });
 
   it('says nothing of the AWS SDK’s Node version support (its NodeVersionSupportWarning on Node < 22): the SDK is bundled, users cannot act on it', async () => {

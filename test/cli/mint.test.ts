@@ -104,14 +104,27 @@ describe('asc-token policy check', () => {
   it('accepts the shipped policy', async () => {
     const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml')]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /ok — 2 keys, 5 profiles/);
+    assert.match(result.stdout, /ok — 2 keys, 6 profiles\n {2}key main: Secrets Manager secret asc\/main\n {2}key iap: Secrets Manager secret asc\/in-app-purchase\n/);
+  });
+  it('names each key\'s source: a secret or a KMS key', async () => {
+    writeFileSync(
+      join(dir, 'kms.yaml'),
+      'version: 1\nkeys:\n  main: { secretId: asc/main }\n  signer: { kmsKeyId: alias/asc/signer, keyId: ABCDE12345, individual: true }\n  team: { kmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, keyId: ZZZZZ99999, issuerId: 57246542-96fe-1a63-e053-0824d011072a }\nprofiles: { a: { key: signer, scope: any, callers: [account:111122223333] } }\n',
+    );
+    const result = await cli(['policy', 'check', 'kms.yaml']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /ok — 3 keys, 1 profile\n/);
+    assert.match(result.stdout, /\n {2}key main: Secrets Manager secret asc\/main\n/);
+    assert.match(result.stdout, /\n {2}key signer: KMS key alias\/asc\/signer — key ABCDE12345, individual key \(the KMS key's AscTokenVending tags win when set\)\n/);
+    assert.match(result.stdout, /\n {2}key team: KMS key 1234abcd-12ab-34cd-56ef-1234567890ab — key ZZZZZ99999, issuer 57246542-96fe-1a63-e053-0824d011072a /);
+    assert.match(result.stdout, /\n {2}a: app-store-connect, key signer, scope any/);
   });
   it('--json prints the validated policy as JSON, for a Lambda POLICY_FILE', async () => {
     const result = await cli(['policy', 'check', join(root, 'infra/policy.yaml'), '--json']);
     assert.equal(result.code, 0, result.stderr);
     const document = JSON.parse(result.stdout);
     assert.equal(document.version, 1);
-    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
+    assert.deepEqual(Object.keys(document.profiles), ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
   });
   it('lists every problem and exits non-zero', async () => {
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nkeys: {}\nprofiles: { a: { key: x } }\n');

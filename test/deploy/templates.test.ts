@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import * as KMS from '@aws-sdk/client-kms';
 import * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { loadPolicyFile } from '../../src/policy/load.ts';
@@ -73,7 +74,10 @@ describe('serverless.yml → CloudFormation', () => {
     assert.equal(cfn.Resources.ApiGatewayStage?.Properties.TracingEnabled, true);
     const listing = await run('unzip', ['-Z1', join(out, 'asc-token-vending.zip')]).catch(() => undefined);
     if (listing === undefined) return t.skip('unzip is not installed: the artifact listing was not checked');
-    assert.deepEqual(listing.stdout.trim().split('\n'), ['dist/handler.mjs']);
+    // The bundle and the chunks it loads on demand (the KMS client, the SDK's event streams), nothing else.
+    const chunks = readdirSync(join(root, 'dist/chunks')).filter((f) => f.endsWith('.mjs')).map((f) => `dist/chunks/${f}`);
+    assert.ok(chunks.some((f) => /\/kms-sdk-[A-Z0-9]+\.mjs$/.test(f)), 'the KMS client is a chunk');
+    assert.deepEqual(listing.stdout.trim().split('\n').sort(), ['dist/handler.mjs', ...chunks].sort());
   });
 
   it('the function role reads exactly the secrets the policy names, and decrypts only with their own keys, via Secrets Manager', () => {
@@ -82,7 +86,7 @@ describe('serverless.yml → CloudFormation', () => {
     assert.deepEqual(actions, ['kms:Decrypt', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     for (const s of statements) assert.equal(s.Effect, 'Allow');
     const read = statements.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-    const names = [...loadPolicyFile(join(root, 'infra/policy.yaml')).keys.values()].map((k) => k.secretId);
+    const names = [...loadPolicyFile(join(root, 'infra/policy.yaml')).keys.values()].flatMap((k) => (k.source === 'secretsmanager' ? [k.secretId] : []));
     const arns = names.map((n) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${n}-??????`);
     assert.deepEqual(read.Resource.map((r: any) => r['Fn::Sub'] ?? r), arns);
     const kms = statements.find((s) => actionsOf(s).includes('kms:Decrypt'));
@@ -96,7 +100,8 @@ describe('serverless.yml → CloudFormation', () => {
     }
   });
 
-  it('a key secret named by ARN gets the same alias-limited decrypt, and a key without a secret refuses to package', async () => {
+  /** infra/serverless-vars.cjs on a policy text, as osls calls it with no parameters but allowedAccounts. */
+  async function derived(policyText: string) {
     const dir = mkdtempSync(join(tmpdir(), 'asc-policy-'));
     const { default: derive } = await import(join(root, 'infra/serverless-vars.cjs'));
     const known: Record<string, unknown> = { 'self:service': 'asc-token-vending', 'sls:stage': 'ci', 'self:provider.region': 'eu-west-1', 'self:provider.timeout': 10, "param:allowedAccounts, ''": '111122223333' };
@@ -104,16 +109,50 @@ describe('serverless.yml → CloudFormation', () => {
     const resolveVariable = async (name: string) => (name in known ? known[name] : name.match(/, '(.*)'$/)?.[1]);
     try {
       process.env.BUILD_POLICY_FILE = join(dir, 'policy.yaml');
-      writeFileSync(process.env.BUILD_POLICY_FILE, 'version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
-      const derived = await derive({ resolveVariable });
-      assert.deepEqual(derived.secretKeyAliases, ['alias/asc-token-vending/team-asc-main']);
-      assert.deepEqual(derived.secretArns, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
-      writeFileSync(process.env.BUILD_POLICY_FILE, 'version: 1\nkeys:\n  signer: { kmsKeyId: alias/asc/main }\nprofiles: {}\n');
-      await assert.rejects(derive({ resolveVariable }), /key "signer" .* has no secretId/);
+      writeFileSync(process.env.BUILD_POLICY_FILE, policyText);
+      return await derive({ resolveVariable });
     } finally {
       delete process.env.BUILD_POLICY_FILE;
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('a key secret named by ARN gets the same alias-limited decrypt, and a key of no known kind refuses to package', async () => {
+    const byArn = await derived('version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
+    assert.deepEqual(byArn.secretKeyAliases, ['alias/asc-token-vending/team-asc-main']);
+    assert.deepEqual(byArn.secretArns, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    await assert.rejects(derived('version: 1\nkeys:\n  signer: { vaultPath: x }\nprofiles: {}\n'), /key "signer" .* has neither secretId nor kmsKeyId/);
+  });
+
+  it('KMS keys (#17): kms:Sign (ECDSA_SHA_256 over a digest) and the metadata on exactly the keys the policy names; no Secrets Manager grant without a secret', async () => {
+    const issuer = '57246542-96fe-1a63-e053-0824d011072a';
+    const d = await derived(
+      `version: 1\nkeys:\n` +
+        `  byId: { kmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, keyId: AAAAAAAAAA, issuerId: ${issuer} }\n` +
+        `  byArn: { kmsKeyId: "arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab", keyId: BBBBBBBBBB, individual: true }\n` +
+        `  byAlias: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: ${issuer} }\n` +
+        `  byAliasArn: { kmsKeyId: "arn:aws:kms:us-east-1:444455556666:alias/asc/other", keyId: DDDDDDDDDD, issuerId: ${issuer} }\n` +
+        `profiles: {}\n`,
+    );
+    const statements = d.roleStatements as any[];
+    assert.ok(!statements.some((s) => JSON.stringify(s).includes('secretsmanager')), 'no secret, no Secrets Manager grant');
+    assert.ok(!statements.some((s) => actionsOf(s).includes('kms:Decrypt')));
+    assert.deepEqual(statements.flatMap(actionsOf).sort(), ['kms:DescribeKey', 'kms:DescribeKey', 'kms:GetPublicKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:ListResourceTags', 'kms:Sign', 'kms:Sign']);
+    const signing = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
+    const keys = [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, 'arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab'];
+    assert.deepEqual(statements[0], { Effect: 'Allow', Action: 'kms:Sign', Resource: keys, Condition: { StringEquals: signing } });
+    assert.deepEqual(statements[1], { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'], Resource: keys });
+    // Aliases: the keys infra/kms-key.yml made for them, by the tag each carries from its creation (not
+    // kms:ResourceAliases, which lags an alias move by up to five minutes: a rotation would fail requests).
+    const aliasKeys = [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' }, 'arn:aws:kms:us-east-1:444455556666:key/*'];
+    const tagged = { 'aws:ResourceTag/asc-token-vending:alias': ['alias/asc/signer', 'alias/asc/other'] };
+    assert.deepEqual(statements[2], { Effect: 'Allow', Action: 'kms:Sign', Resource: aliasKeys, Condition: { StringEquals: { ...signing, ...tagged } } });
+    assert.deepEqual(statements[3], { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'], Resource: aliasKeys, Condition: { StringEquals: tagged } });
+    assert.ok(!JSON.stringify(statements).includes('ResourceAliases'));
+
+    const mixed = (await derived(`version: 1\nkeys:\n  main: { secretId: asc/main }\n  signer: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: ${issuer} }\nprofiles: {}\n`)).roleStatements as any[];
+    assert.deepEqual(mixed.flatMap(actionsOf).sort(), ['kms:Decrypt', 'kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:Sign', 'secretsmanager:GetSecretValue']);
+    assert.deepEqual(mixed.find((s) => actionsOf(s).includes('kms:Decrypt')).Condition['ForAnyValue:StringEquals']['kms:ResourceAliases'], ['alias/asc-token-vending/asc-main'], 'decrypt only with the secret\'s key');
   });
 
   it('the API has a resource policy, stage throttling and access logs; the audit log keeps a year, and log encryption is a parameter', () => {
@@ -219,12 +258,14 @@ describe('serverless.yml → CloudFormation', () => {
     assert.equal(board?.Type, 'AWS::CloudWatch::Dashboard');
     const body = JSON.parse(board!.Properties.DashboardBody['Fn::Sub']);
     const titles = body.widgets.map((w: any) => w.properties.title);
-    assert.deepEqual(titles, ['Tokens issued, by profile', 'Tokens refused, by reason', 'Alarms', 'API latency (ms)', 'API requests and errors', 'Key fetches (Secrets Manager)', 'Function', 'Latest refusals (audit log)']);
+    assert.deepEqual(titles, ['Tokens issued, by profile', 'Tokens refused, by reason', 'Alarms', 'API latency (ms)', 'API requests and errors', 'Key fetches and KMS signatures', 'Function', 'Latest refusals (audit log)']);
     const alarmNames = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName).sort();
     const shown = body.widgets.find((w: any) => w.type === 'alarm').properties.alarms.map((arn: string) => arn.split(':alarm:')[1]).sort();
     assert.deepEqual(shown, alarmNames);
     for (const widget of body.widgets) if (widget.type !== 'alarm') assert.equal(widget.properties.region, 'eu-west-1');
     assert.match(body.widgets.at(-1).properties.query, /^SOURCE '\/aws\/lambda\/asc-token-vending-ci-api' \| filter level = "AUDIT" and decision = "refused"/);
+    const keys = body.widgets.find((w: any) => w.properties.title === 'Key fetches and KMS signatures').properties.metrics.map((m: any[]) => m[1]);
+    assert.deepEqual(keys, ['KeyFetchLatency', 'KeyFetchFailures', 'KeySignFailures', 'KeyFetchLatency'], 'KMS Sign failures (test/handler/kms.test.ts shows the function emits them) beside the key fetches');
   });
 
   it('the alarm topic can be published to by CloudWatch: a customer-managed key whose policy allows it (not alias/aws/sns)', () => {
@@ -418,6 +459,141 @@ describe('infra/key-secret.yml', () => {
   });
 });
 
+describe('infra/kms-key.yml (#17)', () => {
+  const t = infra('kms-key.yml');
+  const key = t.Resources.SigningKey?.Properties;
+  const statements = key?.KeyPolicy.Statement as any[];
+  const root = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
+  /** Which principals an Allow statement is for: its aws:PrincipalArn condition, or every IAM principal (root). */
+  const who = (s: any) => JSON.stringify(s.Condition?.ArnLike?.['aws:PrincipalArn'] ?? 'account');
+
+  it('an asymmetric P-256 signing key created without material, retained, its alias too', () => {
+    assert.equal(key?.KeySpec, 'ECC_NIST_P256');
+    assert.equal(key?.KeyUsage, 'SIGN_VERIFY');
+    assert.equal(key?.Origin, 'EXTERNAL');
+    assert.equal(key?.EnableKeyRotation, false, 'KMS rotates neither asymmetric keys nor imported material');
+    for (const id of ['SigningKey', 'SigningKeyAlias']) {
+      assert.equal(t.Resources[id]?.DeletionPolicy, 'Retain', id);
+      assert.equal(t.Resources[id]?.UpdateReplacePolicy, 'Retain', id);
+    }
+    assert.deepEqual(t.Resources.SigningKeyAlias?.Properties, { AliasName: { Ref: 'AliasName' }, TargetKeyId: { Ref: 'SigningKey' } });
+    assert.equal(t.Resources.SigningKeyAlias?.Condition, 'WithAlias');
+    assert.deepEqual(t.Outputs?.KeyArn, { Description: (t.Outputs?.KeyArn as any).Description, Value: { 'Fn::GetAtt': ['SigningKey', 'Arn'] } });
+    assert.ok(t.Outputs?.AliasName);
+  });
+
+  it('every key is tagged with its alias from creation: what the function role is granted on, whatever the alias names now', () => {
+    assert.deepEqual(key?.Tags, [{ Key: 'asc-token-vending:alias', Value: { Ref: 'AliasName' } }]);
+    for (const good of ['alias/asc/main', 'alias/asc-token_vending/Signer-2']) assert.ok(allows(t, 'AliasName', good), good);
+    for (const bad of ['asc/main', 'alias/', 'alias/a b', 'alias/asc/', 'alias//x', 'arn:aws:kms:eu-west-1:111122223333:alias/asc/main']) assert.ok(!allows(t, 'AliasName', bad), bad);
+  });
+
+  it('no Allow statement names a role as its principal: roles created again keep their access', () => {
+    for (const s of statements.filter((s) => s.Effect === 'Allow')) assert.deepEqual(s.Principal, root, s.Sid);
+  });
+
+  it('the function only signs (ECDSA_SHA_256 over a digest) and reads metadata; only ops imports, tags the Apple identity and moves the alias', () => {
+    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
+    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
+    const allowed = (principal: string) => statements.filter((s) => s.Effect === 'Allow' && who(s) === principal).flatMap(actionsOf).sort();
+    assert.deepEqual(allowed(functionRoles), ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:Sign']);
+    assert.deepEqual(allowed(ops), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
+    for (const s of statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:Sign'))) {
+      assert.deepEqual(actionsOf(s), ['kms:Sign'], `${s.Sid}: Sign alone, so its conditions bind`);
+      assert.deepEqual(s.Condition.StringEquals, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' }, s.Sid);
+    }
+    const opsTags = statements.find((s) => s.Sid === 'OpsTagsTheAppleIdentity');
+    assert.deepEqual(opsTags.Condition['ForAllValues:StringLike'], { 'kms:TagKeys': 'AscTokenVending:*' });
+    const adminTags = statements.find((s) => s.Sid === 'AccountAdministrationTagsItsOwnTags');
+    assert.deepEqual(adminTags.Condition, { 'ForAllValues:StringLike': { 'kms:TagKeys': 'asc-token-vending:*' } }, 'administrators never write the Apple identity tags');
+  });
+
+  // Every KMS operation, from the SDK's own list, is allowed to the principals named here and no one else, denied to
+  // everyone, or named with the reason it needs neither. A new SDK operation fails this test until decided.
+  it('classifies every KMS operation: nobody decrypts, nobody deletes the material, account administrators never sign or import', () => {
+    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
+    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
+    const account = JSON.stringify('account');
+    const allowedTo: Record<string, string[]> = {
+      Sign: [functionRoles, ops],
+      DescribeKey: [account, functionRoles, ops],
+      GetPublicKey: [account, functionRoles, ops],
+      ListResourceTags: [account, functionRoles, ops],
+      GetParametersForImport: [ops],
+      ImportKeyMaterial: [ops],
+      UpdateAlias: [ops],
+      TagResource: [account, ops],
+      UntagResource: [account, ops],
+      GetKeyPolicy: [account],
+      ListKeyPolicies: [account],
+      ListGrants: [account],
+      PutKeyPolicy: [account],
+      UpdateKeyDescription: [account],
+      EnableKey: [account],
+      DisableKey: [account],
+      CreateAlias: [account],
+      DeleteAlias: [account],
+      RevokeGrant: [account],
+      ScheduleKeyDeletion: [account],
+      CancelKeyDeletion: [account],
+    };
+    const deniedToAll = ['Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'DeleteImportedKeyMaterial'];
+    const needsNoGrant: Record<string, string> = {
+      CreateGrant: 'denied unless for an AWS resource (GrantsOnlyForAwsServices); nothing here needs a grant',
+      RetireGrant: 'acts on grants, of which there are none',
+      ListRetirableGrants: 'no key resource',
+      Verify: 'anyone can verify with the public key; the service verifies locally',
+      Encrypt: 'not an operation of a SIGN_VERIFY key',
+      GenerateMac: 'HMAC keys only',
+      VerifyMac: 'HMAC keys only',
+      DeriveSharedSecret: 'KEY_AGREEMENT keys only',
+      Decapsulate: 'KEY_ENCAPSULATION keys only',
+      Encapsulate: 'KEY_ENCAPSULATION keys only',
+      GenerateRandom: 'no key resource',
+      CreateKey: 'no key resource: the stack creates the key',
+      ListKeys: 'no key resource',
+      ListAliases: 'no key resource',
+      EnableKeyRotation: 'unsupported for asymmetric keys and imported material',
+      DisableKeyRotation: 'unsupported for asymmetric keys and imported material',
+      GetKeyRotationStatus: 'unsupported for asymmetric keys and imported material',
+      ListKeyRotations: 'unsupported for asymmetric keys and imported material',
+      RotateKeyOnDemand: 'unsupported for asymmetric keys and imported material',
+      GetKeyLastUsage: 'a read of usage: not needed',
+      ReplicateKey: 'the key is not multi-Region',
+      UpdatePrimaryRegion: 'the key is not multi-Region',
+      ConnectCustomKeyStore: 'custom key stores only',
+      CreateCustomKeyStore: 'custom key stores only',
+      DeleteCustomKeyStore: 'custom key stores only',
+      DescribeCustomKeyStores: 'custom key stores only',
+      DisconnectCustomKeyStore: 'custom key stores only',
+      UpdateCustomKeyStore: 'custom key stores only',
+    };
+    const operations = Object.keys(KMS).filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$')).map((name) => name.slice(0, -'Command'.length)).sort();
+    assert.ok(operations.length >= 50, `the SDK lists ${operations.length} operations`);
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    const holders = (operation: string) =>
+      allows
+        .filter((s) => actionsOf(s).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1)))))
+        .map(who)
+        .sort();
+    const deny = statements.find((s) => s.Sid === 'NoDecryptNoMaterialDeletion');
+    assert.equal(deny.Effect, 'Deny');
+    assert.equal(deny.Principal, '*');
+    assert.equal(deny.Condition, undefined, 'denied to everyone, without exception');
+    const isDenied = (operation: string) => actionsOf(deny).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1))));
+    for (const operation of operations) {
+      if (operation in allowedTo) assert.deepEqual(holders(operation), [...(allowedTo[operation] as string[])].sort(), `kms:${operation} is allowed to exactly these principals`);
+      else if (deniedToAll.includes(operation)) {
+        assert.ok(isDenied(operation), `kms:${operation} is denied to everyone`);
+        assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
+      } else {
+        assert.ok(operation in needsNoGrant, `KMS ${operation} is not classified: decide whether infra/kms-key.yml must allow or deny it`);
+        assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
+      }
+    }
+  });
+});
+
 describe('infra/github-oidc-role.yml and github-oidc-provider.yml', () => {
   const t = infra('github-oidc-role.yml');
   const role = t.Resources.CallerRole?.Properties;
@@ -484,6 +660,19 @@ describe('infra/ops-role.yml', () => {
     assert.ok(!actions.some((a: string) => /Delete|Policy|\*$/.test(a.replace('GenerateDataKey*', ''))));
     const kms = statements.find((s: any) => actionsOf(s).includes('kms:Encrypt'));
     assert.deepEqual(kms.Condition['ForAnyValue:StringLike'], { 'kms:ResourceAliases': 'alias/asc-token-vending/*' });
+  });
+
+  it('imports into, tags and verifies only the KMS signing keys made for asc-token-vending, and moves only their aliases (#17)', () => {
+    const statements = t.Resources.OpsRole?.Properties.Policies[0].PolicyDocument.Statement;
+    const keys = statements.find((s: any) => s.Sid === 'KmsSigningKeys');
+    assert.deepEqual([...actionsOf(keys)].sort(), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
+    assert.deepEqual(keys.Condition, { Null: { 'aws:ResourceTag/asc-token-vending:alias': 'false' } });
+    assert.deepEqual(keys.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+    const aliases = statements.find((s: any) => s.Sid === 'KmsSigningKeyAliases');
+    assert.deepEqual(aliases.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${KmsAliasPrefix}*' });
+    assert.equal(aliases.Action, 'kms:UpdateAlias');
+    const kmsActions = statements.flatMap(actionsOf).filter((a: string) => a.startsWith('kms:'));
+    for (const never of ['kms:DeleteImportedKeyMaterial', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:CreateKey', 'kms:DisableKey']) assert.ok(!kmsActions.includes(never), never);
   });
 
   it('trusts one named role or user, by ARN, never an account or a wildcard (issue #12.10)', () => {

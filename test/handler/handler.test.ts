@@ -210,7 +210,7 @@ describe('a signature that fails', () => {
     // catches the day a real wait (a timer, I/O) goes between starting the signature and awaiting it without one
     // (checked: adding a 5 ms timer and removing the handler turns this test red).
     const { privateKey } = generateKeyPairSync('ed25519');
-    const unsignable: KeyFetcher = { kind: 'test', fetch: async (name) => ({ key: { name, keyId: 'ED25519KEY', issuerId: '57246542-96fe-1a63-e053-0824d011072a', privateKey }, versionId: '1' }) };
+    const unsignable: KeyFetcher = { kind: 'test', fetch: async (name) => ({ key: { kind: 'local', name, keyId: 'ED25519KEY', issuerId: '57246542-96fe-1a63-e053-0824d011072a', privateKey }, versionId: '1' }) };
     const failing = createService({ runtime: { fetcher: unsignable } });
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);

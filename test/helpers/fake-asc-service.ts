@@ -1,7 +1,8 @@
 /**
  * The token service as the upload and exec tests use it: the real handler behind the local server (SigV4, as in
  * production), on a clock the test can move, with the `testflight-upload` profile exactly as infra/policy.yaml
- * ships it (so the tests prove the shipped patterns are enough), an unscoped profile and a short-lived one.
+ * ships it (so the tests prove the shipped patterns are enough), `notarize` as shipped, an unscoped profile and a
+ * short-lived one.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +22,13 @@ export const DEV_ENV = { AWS_ACCESS_KEY_ID: DEV.accessKeyId, AWS_SECRET_ACCESS_K
 export function shippedUploadScope(): string[] {
   const policy = parse(readFileSync(join(root, 'infra/policy.yaml'), 'utf8')) as { profiles: Record<string, { scope: string[] }> };
   return policy.profiles['testflight-upload']!.scope;
+}
+
+/** infra/policy.yaml's notarize profile: its scope (`any`) and ttl. */
+export function shippedNotarizeProfile(): { scope: unknown; ttl: unknown } {
+  const policy = parse(readFileSync(join(root, 'infra/policy.yaml'), 'utf8')) as { profiles: Record<string, { scope: unknown; ttl: unknown }> };
+  const { scope, ttl } = policy.profiles.notarize!;
+  return { scope, ttl };
 }
 
 export interface TokenService {
@@ -44,6 +52,11 @@ profiles:
     key: main
     scope: ${JSON.stringify(shippedUploadScope())}
     ttl: { default: 600, max: 1200 }
+    callers: [${caller}]
+  notarize:
+    key: main
+    scope: ${JSON.stringify(shippedNotarizeProfile().scope)}
+    ttl: ${JSON.stringify(shippedNotarizeProfile().ttl)}
     callers: [${caller}]
   flat:
     key: main

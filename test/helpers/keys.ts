@@ -1,6 +1,6 @@
 /** Keys are generated at test time: no key material is ever committed. */
 import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import { parseSecret, type SigningKey } from '../../src/core/secret.ts';
+import { parseSecret, type LocalSigningKey } from '../../src/core/secret.ts';
 import { trackKey, trackToken } from './leaks.ts';
 
 export interface TestKey {
@@ -25,7 +25,7 @@ export function secretJson(key: TestKey, fields: { keyId?: string; issuerId?: st
   return JSON.stringify(value);
 }
 
-export function signingKey(key: TestKey, fields: { keyId?: string; issuerId?: string | null; name?: string } = {}): SigningKey {
+export function signingKey(key: TestKey, fields: { keyId?: string; issuerId?: string | null; name?: string } = {}): LocalSigningKey {
   return parseSecret(fields.name ?? 'main', secretJson(key, fields));
 }
 

@@ -58,7 +58,8 @@ describe('the packed package, installed with --omit=dev', () => {
     for (const file of ['package.json', 'README.md', 'LICENSE', 'SECURITY.md', 'dist/cli.mjs', 'dist/client.mjs', 'dist/asc.mjs', 'dist/THIRD-PARTY-LICENSES.txt', 'dist/types/client/index.d.ts', 'dist/types/asc/index.d.ts', 'integrations/fastlane/asc_token_vending.rb']) {
       assert.ok(files.includes(file), `the tarball lacks ${file}`);
     }
-    assert.ok(files.some((f) => f.startsWith('dist/chunks/cli-keys.mjs')));
+    assert.ok(files.includes('dist/lib/cli-keys.mjs'));
+    assert.ok(!files.some((f) => f.startsWith('dist/chunks/')), 'the Lambda bundle\'s chunks');
     for (const file of files) assert.doesNotMatch(file, /^(src|test|bench|scripts|infra|action)\/|^dist\/(handler|local)\.mjs$|\.ts$(?<!\.d\.ts)/, `the tarball ships ${file}`);
   });
 

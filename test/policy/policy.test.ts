@@ -23,7 +23,7 @@ function problems(document: unknown): string[] {
 describe('compilePolicy', () => {
   it('accepts the shipped example', () => {
     const policy = loadPolicyFile('infra/policy.yaml');
-    assert.deepEqual([...policy.profiles.keys()], ['testflight-readonly', 'testflight-upload', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
+    assert.deepEqual([...policy.profiles.keys()], ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
     assert.equal(policy.profiles.get('xcode-cloud-dashboard')?.longLived, true);
     assert.equal(policy.profiles.get('storekit-server')?.bundleId, 'com.example.app');
   });
@@ -104,15 +104,111 @@ describe('compilePolicy, field by field', () => {
     assert.throws(() => compilePolicy({ ...base(), version: 2, extra: 1 }, 'x.yaml'), (e: unknown) => e instanceof PolicyError && e.message.startsWith('x.yaml: the policy has 2 problems:\n  - '));
   });
 
+  const SHAPES = '{ secretId: NAME_OR_ARN } or { kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true }';
   it('keys: a mapping of names to { secretId } with a secret name or ARN', () => {
-    assert.deepEqual(problems(withKeys({})), ['keys: must map at least one key name to { secretId }', 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: 'asc/main' })), ['keys.main: must be { secretId: NAME_OR_ARN }', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({})), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys([])), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: 'asc/main' })), [`keys.main: must be ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: {} })), [`keys.main.secretId: is missing: write ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
     for (const secretId of [42, 'asc main', 'asc/main\n', ' asc/main', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:', 'arn:aws:s3:::bucket']) {
       assert.deepEqual(problems(withKeys({ main: { secretId } }))[0], 'keys.main.secretId: must be a Secrets Manager secret name or ARN', String(secretId));
     }
     for (const secretId of ['asc/main', 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:asc/main-AbCdEf', 'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:a']) {
-      assert.deepEqual(compilePolicy(withKeys({ main: { secretId } })).keys.get('main'), { name: 'main', secretId });
+      assert.deepEqual(compilePolicy(withKeys({ main: { secretId } })).keys.get('main'), { name: 'main', source: 'secretsmanager', secretId });
     }
+  });
+
+  const KMS_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+  const ISSUER = '57246542-96fe-1a63-e053-0824d011072a';
+  const kms = (fields: Record<string, unknown>) => withKeys({ main: { kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: ISSUER, ...fields } });
+
+  it('keys: a KMS key by key ID, key ARN, alias or alias ARN, with the Apple key ID and issuer or individual', () => {
+    const accepted = [
+      KMS_ID,
+      'mrk-1234abcd12ab34cd56ef1234567890ab',
+      `arn:aws:kms:eu-west-1:111122223333:key/${KMS_ID}`,
+      'arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      'alias/asc/main',
+      'alias/asc-token_vending/MAIN-2',
+      `alias/${'a'.repeat(250)}`,
+      'arn:aws-cn:kms:cn-north-1:111122223333:alias/asc/main',
+    ];
+    for (const kmsKeyId of accepted) {
+      assert.deepEqual(compilePolicy(kms({ kmsKeyId })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId, keyId: '2X9R4HXF34', issuerId: ISSUER }, kmsKeyId);
+    }
+    assert.deepEqual(compilePolicy(kms({ issuerId: undefined, individual: true })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: undefined });
+    const mixed = compilePolicy(withKeys({ main: { secretId: 'asc/main' }, signer: { kmsKeyId: KMS_ID, keyId: 'ABCDE12345', individual: true } }));
+    assert.deepEqual([...mixed.keys.values()].map((k) => k.source), ['secretsmanager', 'kms']);
+  });
+
+  it('keys: every problem of a KMS entry, each named', () => {
+    const refusedIds = [
+      42,
+      '',
+      'alias/',
+      'alias/a b',
+      `alias/${'a'.repeat(251)}`,
+      'alias',
+      'key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      '1234ABCD-12AB-34CD-56EF-1234567890AB',
+      '1234abcd-12ab-34cd-56ef-1234567890a',
+      ` ${KMS_ID}`,
+      `${KMS_ID}\n`,
+      'mrk-1234',
+      `arn:aws:kms:eu-west-1:11112222333:key/${KMS_ID}`,
+      `arn:aws:kms:eu-west-1:111122223333:key/alias/x`,
+      `arn:aws:kms::111122223333:key/${KMS_ID}`,
+      `arn:aws:kms:eu-west-1:111122223333:${KMS_ID}`,
+      `arn:aws:secretsmanager:eu-west-1:111122223333:key/${KMS_ID}`,
+      `arn:aws-xx:kms:eu-west-1:111122223333:key/${KMS_ID}`,
+      `xarn:aws:kms:eu-west-1:111122223333:key/${KMS_ID}`,
+    ];
+    for (const kmsKeyId of refusedIds) {
+      assert.deepEqual(problems(kms({ kmsKeyId })), ['keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN', 'profiles.ci.key: names no key under keys: "main"'], String(kmsKeyId));
+    }
+    for (const kmsKeyId of ['alias/aws/secretsmanager', 'arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda']) {
+      assert.deepEqual(problems(kms({ kmsKeyId }))[0], 'keys.main.kmsKeyId: alias/aws/… names a key AWS manages for a service, which cannot hold an imported signing key', kmsKeyId);
+    }
+    // A one-element list stringifies to its element: only a string is an ID.
+    assert.deepEqual(problems(kms({ kmsKeyId: ['alias/asc/main'] }))[0], 'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
+    assert.match(problems(kms({ keyId: ['2X9R4HXF34'] }))[0] ?? '', /^keys\.main\.keyId: must be the 10-character key ID/);
+    assert.deepEqual(problems(kms({ issuerId: [ISSUER] }))[0], 'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
+    assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/awsome' })).keys.get('main')?.kmsKeyId, 'alias/awsome');
+    assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/team/aws/x' })).keys.get('main')?.kmsKeyId, 'alias/team/aws/x');
+    for (const keyId of [undefined, 42, '2x9r4hxf34', '2X9R4HXF3', '2X9R4HXF345', ' 2X9R4HXF34']) {
+      assert.deepEqual(problems(kms({ keyId }))[0], 'keys.main.keyId: must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)', String(keyId));
+    }
+    for (const issuerId of [42, '', 'not-an-issuer', `${ISSUER}x`, `x${ISSUER}`]) {
+      assert.deepEqual(problems(kms({ issuerId }))[0], 'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)', String(issuerId));
+    }
+    for (const individual of [false, 'true', 1, null]) {
+      assert.deepEqual(problems(kms({ issuerId: undefined, individual })), ['keys.main.individual: must be true (an individual key), or left out for a team key with issuerId', 'profiles.ci.key: names no key under keys: "main"'], String(individual));
+    }
+    assert.deepEqual(problems(kms({ individual: true })), ['keys.main: issuerId and individual exclude each other: a team key has an issuer, an individual key has none', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(kms({ issuerId: undefined })), ['keys.main: a kmsKeyId entry needs issuerId (a team key) or individual: true', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(kms({ kmsKeyId: 'nope', keyId: 'nope', issuerId: 'nope', colour: 'red' })), [
+      'keys.main.colour: unknown field (expected secretId, or kmsKeyId with keyId and issuerId or individual)',
+      'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN',
+      'keys.main.keyId: must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)',
+      'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)',
+      'profiles.ci.key: names no key under keys: "main"',
+    ]);
+  });
+
+  it('keys: secretId and kmsKeyId exclude each other; the Apple identity belongs to KMS entries only', () => {
+    assert.deepEqual(problems(kms({ secretId: 'asc/main' })), ['keys.main: secretId and kmsKeyId exclude each other: a key is kept either in a Secrets Manager secret or in KMS', 'profiles.ci.key: names no key under keys: "main"']);
+    const only = 'only kmsKeyId entries take keyId, issuerId and individual (a secret holds them in its JSON)';
+    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', keyId: '2X9R4HXF34' } })), [`keys.main.keyId: ${only}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', issuerId: ISSUER, individual: true } })), [`keys.main.issuerId: ${only}`, `keys.main.individual: ${only}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: { secretId: 42, individual: false } })), [`keys.main.individual: ${only}`, 'keys.main.secretId: must be a Secrets Manager secret name or ARN', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: { keyId: '2X9R4HXF34', issuerId: ISSUER } })), [`keys.main.keyId: ${only}`, `keys.main.issuerId: ${only}`, `keys.main.secretId: is missing: write ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+  });
+
+  it('keys: names are letters, digits, "-" and "_", at most 64', () => {
+    for (const name of ['bad name', '-x', 'a'.repeat(65), 'x.y']) {
+      assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main' }, [name]: { secretId: 'asc/x' } })), [`keys.${name}: key names are letters, digits, "-" and "_" (at most 64)`], name);
+    }
+    assert.equal(compilePolicy(withKeys({ main: { secretId: 'asc/main' }, ['a'.repeat(64)]: { secretId: 'asc/x' }, A_b_1: { secretId: 'x' } })).keys.size, 3);
   });
 
   it('profiles: at least one, each a mapping with a valid name', () => {
