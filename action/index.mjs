@@ -1,6 +1,17 @@
 // Built by `npm run build:action` from src/action/ (esbuild); do not edit. See action.yml.
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
+}) : x)(function(x) {
+  if (typeof require !== "undefined") return require.apply(this, arguments);
+  throw Error('Dynamic require of "' + x + '" is not supported');
+});
 var __esm = (fn, res, err) => function __init() {
   if (err) throw err[0];
   try {
@@ -9,6 +20,43 @@ var __esm = (fn, res, err) => function __init() {
     throw err = [e], e;
   }
 };
+var __commonJS = (cb, mod) => function __require2() {
+  try {
+    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+  } catch (e) {
+    throw mod = 0, e;
+  }
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// builtin:node:crypto
+var require_node_crypto = __commonJS({
+  "builtin:node:crypto"(exports, module) {
+    module.exports = __require("node:crypto");
+  }
+});
+
+// builtin:node:fs
+var require_node_fs = __commonJS({
+  "builtin:node:fs"(exports, module) {
+    module.exports = __require("node:fs");
+  }
+});
 
 // node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
 var isArrayBuffer;
@@ -609,12 +657,26 @@ var init_types = __esm({
   }
 });
 
+// builtin:node:os
+var require_node_os = __commonJS({
+  "builtin:node:os"(exports, module) {
+    module.exports = __require("node:os");
+  }
+});
+
+// builtin:node:path
+var require_node_path = __commonJS({
+  "builtin:node:path"(exports, module) {
+    module.exports = __require("node:path");
+  }
+});
+
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
-import { homedir } from "node:os";
-import { sep } from "node:path";
-var homeDirCache, getHomeDirCacheKey, getHomeDir;
+var import_node_os, import_node_path, homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
+    import_node_os = __toESM(require_node_os());
+    import_node_path = __toESM(require_node_path());
     homeDirCache = {};
     getHomeDirCacheKey = () => {
       if (process && process.geteuid) {
@@ -623,7 +685,7 @@ var init_getHomeDir = __esm({
       return "DEFAULT";
     };
     getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path.sep}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -635,7 +697,7 @@ var init_getHomeDir = __esm({
       }
       const homeDirCacheKey = getHomeDirCacheKey();
       if (!homeDirCache[homeDirCacheKey]) {
-        homeDirCache[homeDirCacheKey] = homedir();
+        homeDirCache[homeDirCacheKey] = (0, import_node_os.homedir)();
       }
       return homeDirCache[homeDirCacheKey];
     };
@@ -649,6 +711,13 @@ var init_getProfileName = __esm({
     ENV_PROFILE = "AWS_PROFILE";
     DEFAULT_PROFILE = "default";
     getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
+  }
+});
+
+// builtin:node:fs/promises
+var require_promises = __commonJS({
+  "builtin:node:fs/promises"(exports, module) {
+    module.exports = __require("node:fs/promises");
   }
 });
 
@@ -684,24 +753,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-import { join } from "node:path";
-var ENV_CONFIG_PATH, getConfigFilepath;
+var import_node_path2, ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
+    import_node_path2 = __toESM(require_node_path());
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path2.join)(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-import { join as join2 } from "node:path";
-var ENV_CREDENTIALS_PATH, getCredentialsFilepath;
+var import_node_path3, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
+    import_node_path3 = __toESM(require_node_path());
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join2(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path3.join)(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -762,10 +831,10 @@ var init_parseIni = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
-import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile;
+var import_promises, filePromises, fileIntercept, readFile;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
+    import_promises = __toESM(require_promises());
     filePromises = {};
     fileIntercept = {};
     readFile = (path, options) => {
@@ -773,7 +842,7 @@ var init_readFile = __esm({
         return fileIntercept[path];
       }
       if (!filePromises[path] || options?.ignoreCache) {
-        filePromises[path] = fsReadFile(path, "utf8");
+        filePromises[path] = (0, import_promises.readFile)(path, "utf8");
       }
       return filePromises[path];
     };
@@ -781,10 +850,10 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-import { join as join3 } from "node:path";
-var swallowError, loadSharedConfigFiles;
+var import_node_path4, swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
+    import_node_path4 = __toESM(require_node_path());
     init_getConfigData();
     init_getConfigFilepath();
     init_getCredentialsFilepath();
@@ -798,11 +867,11 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join3(homeDir, filepath.slice(2));
+        resolvedFilepath = (0, import_node_path4.join)(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join3(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = (0, import_node_path4.join)(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile(resolvedConfigFilepath, {
@@ -1349,10 +1418,10 @@ var init_writeKey = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/index.js
-import { getRandomValues } from "node:crypto";
-var Uint8ArrayBlobAdapter, _getRandomValues, v4;
+var import_node_crypto, Uint8ArrayBlobAdapter, _getRandomValues, v4;
 var init_serde = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
+    import_node_crypto = __toESM(require_node_crypto());
     init_fromBase64();
     init_toBase64();
     init_Uint8ArrayBlobAdapter();
@@ -1366,14 +1435,21 @@ var init_serde = __esm({
     init_writeKey();
     Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
     };
-    _getRandomValues = getRandomValues;
+    _getRandomValues = import_node_crypto.getRandomValues;
     v4 = bindV4(_getRandomValues);
   }
 });
 
+// builtin:node:module
+var require_node_module = __commonJS({
+  "builtin:node:module"(exports, module) {
+    module.exports = __require("node:module");
+  }
+});
+
 // src/action/main.ts
-import { randomUUID } from "node:crypto";
-import { appendFileSync } from "node:fs";
+var import_node_crypto4 = __toESM(require_node_crypto(), 1);
+var import_node_fs2 = __toESM(require_node_fs(), 1);
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
 function setCredentialFeature(credentials, feature, value) {
@@ -1802,8 +1878,11 @@ var fromEnv2 = (init) => async () => {
   throw new CredentialsProviderError("Unable to find environment variable credentials.", { logger: init?.logger });
 };
 
+// src/client/http.ts
+var import_node_module = __toESM(require_node_module(), 1);
+
 // src/sigv4.ts
-import { createHash, createHmac } from "node:crypto";
+var import_node_crypto2 = __toESM(require_node_crypto(), 1);
 
 // node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 init_serde();
@@ -2351,7 +2430,7 @@ var SignatureV4 = class extends SignatureV4Base {
 var NodeSha256 = class {
   #hash;
   constructor(secret) {
-    this.#hash = secret === void 0 ? createHash("sha256") : createHmac("sha256", toBytes(secret));
+    this.#hash = secret === void 0 ? (0, import_node_crypto2.createHash)("sha256") : (0, import_node_crypto2.createHmac)("sha256", toBytes(secret));
   }
   update(data) {
     this.#hash.update(toBytes(data));
@@ -2395,6 +2474,7 @@ function checkServiceUrl(url) {
 }
 
 // src/client/version.ts
+var import_node_fs = __toESM(require_node_fs(), 1);
 var VERSION = true ? "0.1.0" : JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 function userAgent(caller) {
   return `asc-token/${VERSION} (${caller})`;
@@ -2428,22 +2508,59 @@ async function signedRequest(request2) {
     body: request2.body
   });
   const outgoing = { ...signed.headers };
-  delete outgoing.host;
   outgoing["user-agent"] = request2.userAgent ?? userAgent("cli");
-  const response = await fetch(url, {
-    method: request2.method,
-    headers: outgoing,
-    body: request2.body ?? null,
-    signal: AbortSignal.timeout(request2.timeoutMs ?? 1e4)
-  });
-  const text = await response.text();
+  const answer = await send(url, request2.method, outgoing, request2.body, request2.timeoutMs ?? 1e4);
   let json;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(answer.text);
   } catch {
     json = void 0;
   }
-  return { status: response.status, headers: response.headers, json, text };
+  let answerHeaders;
+  return {
+    status: answer.status,
+    // Built on first use: the Headers class is part of node's fetch (undici), which a CLI run should not load.
+    get headers() {
+      return answerHeaders ??= new Headers(Object.entries(answer.headers).flatMap(([name, value]) => value === void 0 ? [] : [[name, String(value)]]));
+    },
+    json,
+    text: answer.text
+  };
+}
+var MAX_ANSWER_BYTES = 1024 * 1024;
+var RequestFailure = class extends Error {
+  name = "RequestFailure";
+  code;
+  constructor(code, cause) {
+    super(code, { cause });
+    this.code = code;
+  }
+};
+var load = (0, import_node_module.createRequire)(import.meta.url);
+async function send(url, method, headers, body, timeoutMs) {
+  const { request: request2 } = load(url.protocol === "https:" ? "node:https" : "node:http");
+  return new Promise((resolve, reject) => {
+    const fail = (error) => reject(error instanceof RequestFailure ? error : new RequestFailure(error?.code ?? error?.name ?? "error", error));
+    const outgoing = request2(url, { method, headers: body === void 0 ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (response) => {
+      const chunks = [];
+      let size = 0;
+      response.on("data", (chunk) => {
+        if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on("error", fail);
+      response.on("end", () => {
+        clearTimeout(deadline);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8", 0, MAX_ANSWER_BYTES) });
+      });
+    });
+    const deadline = setTimeout(() => outgoing.destroy(new RequestFailure("ETIMEDOUT")), timeoutMs);
+    outgoing.on("error", (error) => {
+      clearTimeout(deadline);
+      fail(error);
+    });
+    outgoing.end(body);
+  });
 }
 var NetworkError = class extends Error {
   name = "NetworkError";
@@ -2463,9 +2580,7 @@ async function signedRequestWithRetry(request2, options = {}) {
     const retryable = response === void 0 || response.status === 429 || response.status >= 500;
     if (!retryable || attempt >= attempts) {
       if (response) return response;
-      const detail = failure?.cause;
-      const cause = detail?.code ?? detail?.message ?? failure?.name ?? "error";
-      throw new NetworkError(`cannot reach ${request2.baseUrl} (${cause})`, { cause: failure });
+      throw new NetworkError(`cannot reach ${request2.baseUrl} (${failure.code})`, { cause: failure });
     }
     const retryAfter = Number(response?.headers.get("retry-after"));
     const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1e3 : 200 * 2 ** attempt;
@@ -2473,8 +2588,7 @@ async function signedRequestWithRetry(request2, options = {}) {
   }
 }
 function isNetworkFailure(error) {
-  const name = error?.name;
-  return name === "TypeError" || name === "TimeoutError" || name === "AbortError";
+  return error instanceof RequestFailure;
 }
 
 // src/client/refusal.ts
@@ -2508,7 +2622,7 @@ function refusalHint(detail, command) {
 }
 
 // src/client/validate.ts
-import { hash } from "node:crypto";
+var import_node_crypto3 = __toESM(require_node_crypto(), 1);
 
 // src/core/apple.ts
 var KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;
@@ -2559,7 +2673,7 @@ function checkTokenResponse(value) {
   const expiresAt = instant("expiresAt");
   const refreshAfter = instant("refreshAfter");
   if (typeof v.expiresIn !== "number" || !Number.isInteger(v.expiresIn)) bad("expiresIn", "a whole number of seconds");
-  if (typeof v.tokenSha256 !== "string" || v.tokenSha256 !== hash("sha256", token, "hex")) bad("tokenSha256", "the token's SHA-256");
+  if (typeof v.tokenSha256 !== "string" || v.tokenSha256 !== (0, import_node_crypto3.hash)("sha256", token, "hex")) bad("tokenSha256", "the token's SHA-256");
   return {
     token,
     tokenType: "Bearer",
@@ -2633,14 +2747,14 @@ function environmentCredentials() {
 function fileCommand(file, values) {
   let text = "";
   for (const [name, value] of values) {
-    const delimiter = `ghadelimiter_${randomUUID()}`;
+    const delimiter = `ghadelimiter_${(0, import_node_crypto4.randomUUID)()}`;
     if (name.includes(delimiter) || value.includes(delimiter)) throw new ActionError("a value collided with its delimiter");
     text += `${name}<<${delimiter}
 ${value}
 ${delimiter}
 `;
   }
-  appendFileSync(file, text);
+  (0, import_node_fs2.appendFileSync)(file, text);
 }
 async function request(req, io) {
   const body = {};

@@ -15,10 +15,11 @@ import { createSigner } from '../src/sigv4.ts';
 import { lambda } from '../scripts/build-options.ts';
 import { FakeSecretsManager } from '../test/helpers/fake-secrets-manager.ts';
 import { withRequest } from '../test/helpers/fixtures.ts';
-import { npmStartArgs } from '../test/helpers/local-server.ts';
 import { generateP256, secretJson } from '../test/helpers/keys.ts';
 import { kmsSection } from './kms.ts';
 import { benchUpload } from './upload.ts';
+import { benchCli } from './cli.ts';
+import { startNpmStart } from './local-server.ts';
 import { benchNotarize } from './notarize.ts';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
@@ -27,7 +28,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rows: Array<[string, string, string, string]> = [];
 // `npm run bench -- warm server` runs only those sections; with no arguments, all but the experiments `sdk` (what
 // the SDK client costs a cold start) and `ablation` (what the warm figure is made of), BENCHMARKS.md.
-const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'size', 'upload', 'kms', 'notarize', 'sdk', 'ablation'];
+const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'cli', 'size', 'upload', 'kms', 'notarize', 'sdk', 'ablation'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) {
   if (!SECTIONS.includes(name)) {
@@ -215,24 +216,8 @@ if (wanted('fetch')) {
 // 4. The local HTTP server under load from a separate process; peak RSS of the server. The server is what
 // `npm start` runs (dist/local.mjs with its node flags), one process, so VmHWM is the server's own.
 if (wanted('server')) {
-  const dir = mkdtempSync(join(tmpdir(), 'asc-bench-'));
-  // The server's output (banner, then one audit record per token) goes to a file, as it would to a terminal or a
-  // log file; a pipe back into this process would make the server wait on our reading.
-  const output = join(dir, 'server.log');
-  const server = spawn(process.execPath, npmStartArgs(root), {
-    cwd: dir,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', openSync(output, 'w'), 'inherit'],
-  });
-  let url = '';
-  for (let waited = 0; !url && waited < 30_000; waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
-    const banner = readFileSync(output, 'utf8');
-    const match = /local server: (http:\/\/127\.0\.0\.1:\d+)/.exec(banner);
-    if (match && banner.includes('Ctrl-C')) url = match[1] as string;
-  }
-  if (!url) throw new Error(`the local server did not start: ${readFileSync(output, 'utf8')}`);
-  const credentials = JSON.parse(readFileSync(join(dir, '.local/credentials.json'), 'utf8'))[0];
+  const local = await startNpmStart(root);
+  const { url, credentials } = local;
   const target = new URL('/v1/tokens/dev', url);
   const signed = await createSigner({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, 'us-east-1').sign({
     method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: {}, headers: { host: target.host, 'content-type': 'application/json' }, body: '{"ttl":600}',
@@ -247,15 +232,18 @@ if (wanted('server')) {
     });
   await runLoad(1); // warm-up
   const result = await runLoad(5);
-  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const status = readFileSync(`/proc/${local.pid}/status`, 'utf8');
   const peakMb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  server.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  local.stop();
   const perSecond = result.requests / result.seconds;
   const met = perSecond >= 3000 && result.p99 <= 15 && result.errors === 0;
   rows.push(['local HTTP server (16 connections, 5 s)', `${perSecond.toFixed(0)} tokens/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors`, `${perSecond.toFixed(0)}/s`, met ? 'met (≥ 3,000/s, p99 ≤ 15 ms, 0 errors)' : 'NOT met (≥ 3,000/s, p99 ≤ 15 ms, 0 errors)']);
   rows.push(['peak RSS of the local server under that load', `${peakMb.toFixed(1)} MB`, `${peakMb.toFixed(1)} MB`, peakMb <= 96 ? 'met (≤ 96 MB)' : 'NOT met (≤ 96 MB)']);
 }
+
+// 4b. The CLI in CI: `asc-token token` in a fresh process against the local server, beside `node -e 0` and
+// `curl --aws-sigv4` (bench/cli.ts).
+if (wanted('cli')) rows.push(...(await benchCli(root)));
 
 // 5. Bundle size.
 if (wanted('size')) {

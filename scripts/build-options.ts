@@ -4,6 +4,8 @@
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const source = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
@@ -36,10 +38,96 @@ export const lambdaStandIns: Plugin = {
   },
 };
 
+/**
+ * The AWS SDK warns on Node < 22 (`NodeVersionSupportWarning`: its releases after January 2027 will need 22).
+ * The package bundles the SDK at the versions it was tested with, so its users cannot act on that warning and
+ * must not see it: in the package's bundles the check is a no-op. The build fails if the text is still there
+ * (scripts/build.ts), so an SDK that moves the check cannot bring it back silently.
+ */
+export const quietNodeVersionWarning: Plugin = {
+  name: 'quiet-node-version-warning',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]emitWarningIfUnsupportedVersion\.js$/ }, () => ({
+      contents: 'export const state = { warningEmitted: true };\nexport const emitWarningIfUnsupportedVersion = () => {};\n',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Node's built-in modules are loaded with `require` (the bundle's own, from the banner), not `import`: an ES import
+ * of a built-in reads every export to build the module's namespace, getters included, and on Node 22 and 24
+ * `node:http`'s getters load undici (its WebSocket) — ~35 ms of every start of a program that imports node:http
+ * (`npx node@24 -e` a file with `import 'node:http'`: 75 ms, with `require`: 41 ms; `node -e 0`: 31 ms), and
+ * node:crypto's and node:fs's load WebCrypto and fs/promises. esbuild then treats each built-in as a CommonJS
+ * module and reads a property only where the code uses it.
+ */
+export const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      // A dynamic import() of a built-in stays one: in a split build, esbuild would give it only a default export.
+      if (!isBuiltin(name) || args.namespace === 'builtin' || args.kind === 'dynamic-import') return undefined;
+      return { path: name, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * The package's files, in two builds (scripts/build.ts):
+ *
+ * - `dist/cli.mjs`, the bin, is one file with what `asc-token token` and `profiles` run (CI runs them in every job:
+ *   DESIGN §9). Every module the CLI imports dynamically (`import('./keys.ts')` in src/cli/main.ts, the credential
+ *   chain in src/client/credentials.ts) stays out of it: `lazyModules` points the import at
+ *   `lib/<path>.mjs` and collects the module for the second build.
+ * - The libraries (`dist/client.mjs`, `dist/asc.mjs`) and those lazily loaded modules, with code splitting: what
+ *   they share is in `dist/lib/` once (`dist/chunks/` is the Lambda bundle's).
+ *
+ * Why two: esbuild's code splitting follows a library's barrel files (`export * from …`) when it assigns code to
+ * chunks, so in a split build the token path imported ~110 KB in 16 files of which it runs ~30 KB (the SDK's
+ * protocol code behind `@smithy/signature-v4`'s imports); one tree-shaken file starts ~10 ms faster (BENCHMARKS.md).
+ * Everything is bundled: the package has no run-time dependencies.
+ */
+export const packageOptions: BuildOptions = {
+  ...common,
+  // The SDK's ES module builds tree-shake; its CommonJS builds do not.
+  mainFields: ['module', 'main'],
+  outExtension: { '.js': '.mjs' },
+  metafile: true,
+  legalComments: 'none',
+  plugins: [quietNodeVersionWarning, builtinsByRequire],
+};
+
+const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));
+
+/**
+ * For the bin's build: each dynamic `import('./x.ts')` of a module under src/ becomes an import of
+ * `./lib/<its path under src, / as ->.mjs` (src/cli/keys.ts → lib/cli-keys.mjs) beside dist/cli.mjs, and the
+ * module is added to `lazy` (entry name → file) for the split build, which writes that file.
+ */
+export function lazyModules(lazy: Map<string, string>): Plugin {
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const file = resolvePath(args.resolveDir, args.path);
+        const name = relativePath(SOURCE, file);
+        if (name.startsWith('..') || !name.endsWith('.ts')) return { errors: [{ text: `${args.path}: only modules under src/ can be imported lazily by the CLI` }] };
+        const entry = `lib/${name.slice(0, -3).replaceAll('/', '-')}`;
+        lazy.set(entry, file);
+        return { path: `./${entry}.mjs`, external: true };
+      });
+    },
+  };
+}
+
 /** The Lambda bundle's options on top of `common`. */
 export const lambda: BuildOptions = {
   ...common,
   // The SDK's ES module builds tree-shake; its CommonJS builds (esbuild's default for node) do not.
   mainFields: ['module', 'main'],
-  plugins: [lambdaStandIns],
+  plugins: [lambdaStandIns, builtinsByRequire],
 };

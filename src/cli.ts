@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** Entry of `dist/cli.mjs` and the package's `asc-token` bin. */
 import { main } from './cli/main.ts';
 

@@ -52,7 +52,9 @@ let s3Modules: Promise<{ S3Client: typeof import('@aws-sdk/client-s3').S3Client;
 /**
  * The AWS SDK's S3 client and lib-storage, loaded on first use rather than at the top: they are most of this
  * module's weight, and `--status`, `--log` and the rest of asc-token-vending/asc never need them. `notarize` starts
- * loading them while it hashes the file.
+ * loading them while it hashes the file. Internal: the package's declarations leave it out (tsconfig.types.json,
+ * stripInternal), as its type names the SDK's packages, which are bundled, not installed.
+ * @internal
  */
 export function loadS3(): NonNullable<typeof s3Modules> {
   return (s3Modules ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ S3Client: s3.S3Client, Upload: storage.Upload })));

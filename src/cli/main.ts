@@ -3,25 +3,46 @@
  * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
  */
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
-import { KEYS_USAGE, keysCommand, type KeysDeps } from './keys.ts';
-import { MINT_USAGE, mintCommand } from './mint.ts';
-import { POLICY_USAGE, policyCommand } from './policy.ts';
+import type { KeysDeps } from './keys.ts';
 import { refuseKeyAsP8Argument } from './p8.ts';
 import { argumentRedactor } from './redact.ts';
+// The CI path, in dist/cli.mjs itself; every other command is a dynamic import (below).
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
-// The App Store Connect commands load their modules (zip and plist readers, the upload client) only when run.
-import { EXEC_USAGE, NOTARIZE_USAGE, UPLOAD_USAGE } from './asc-usage.ts';
+import { VERSION } from '../client/version.ts';
 
-export const USAGE = `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
+type Deps = RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string };
+interface Command {
+  usage: string;
+  run: (args: string[], io: CliIo, deps: Deps) => Promise<number>;
+}
 
-${TOKEN_USAGE}
-${PROFILES_USAGE}
-${MINT_USAGE}
-${KEYS_USAGE}
-${POLICY_USAGE}
-${UPLOAD_USAGE}
-${NOTARIZE_USAGE}
-${EXEC_USAGE}
+/**
+ * The commands. `token` and `profiles` (what CI runs in every job) are imported statically and built into
+ * dist/cli.mjs itself; every other command is a dynamic import, built into a file of its own (with chunks shared
+ * with the libraries) and loaded only when it runs or for --help, so `asc-token token` pays for none of them: not
+ * the Secrets Manager client of `keys`, not the zip and plist readers of `upload` (DESIGN §9: a fresh
+ * `asc-token token` within 1.5 × a bare `node -e 0`; scripts/build-options.ts). A new command is one line here,
+ * `name: () => import('./name.ts').then((m) => ({ usage: m.NAME_USAGE, run: m.nameCommand }))`, and nothing else
+ * imports its module statically.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  token: async () => ({ usage: TOKEN_USAGE, run: tokenCommand }),
+  profiles: async () => ({ usage: PROFILES_USAGE, run: profilesCommand }),
+  mint: () => import('./mint.ts').then((m) => ({ usage: m.MINT_USAGE, run: m.mintCommand })),
+  keys: () => import('./keys.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })),
+  policy: () => import('./policy.ts').then((m) => ({ usage: m.POLICY_USAGE, run: m.policyCommand })),
+  upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
+  notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
+  exec: () => import('./exec.ts').then((m) => ({ usage: m.EXEC_USAGE, run: m.execCommand })),
+};
+
+/** The whole usage text: every command's (loading them all, which only help does). */
+export async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
+
+${commands.map((command) => command.usage).join('\n')}
+       asc-token --version
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
@@ -30,57 +51,53 @@ ASC_NOTARY_URL (default Apple's).
 Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable, 6 Apple refused or failed
 the job, 7 --timeout reached while Apple was still processing; exec exits with COMMAND's code.
 `;
+}
 
-const USAGES: Record<string, string> = { token: TOKEN_USAGE, profiles: PROFILES_USAGE, mint: MINT_USAGE, keys: KEYS_USAGE, policy: POLICY_USAGE, upload: UPLOAD_USAGE, notarize: NOTARIZE_USAGE, exec: EXEC_USAGE };
-
-export async function main(argv: string[], rawIo: CliIo, deps: RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string } = {}): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promise<number> {
   // Whatever a message quotes (ours, parseArgs', the AWS SDK's), no piece of an argument that looks like a key is
   // ever printed (redact.ts).
   const redact = argumentRedactor(argv);
   const io: CliIo = { ...rawIo, stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text)) };
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    (command === undefined ? io.stderr : io.stdout)(USAGE);
+    (command === undefined ? io.stderr : io.stdout)(await usage());
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (command === '--version' || command === '-V') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   // exec's own arguments end at `--`; what follows is COMMAND's, --help included.
   const own = command === 'exec' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
   if (own.includes('--help') || own.includes('-h')) {
-    io.stdout(`${USAGES[command] ?? USAGE}\n`);
+    io.stdout(`${load ? (await load()).usage : await usage()}\n`);
     return EXIT.ok;
   }
+  let commandUsage: string | undefined;
   try {
+    if (load === undefined) throw new UsageError(`unknown command "${command}"`);
+    const { usage: text, run } = await load();
+    commandUsage = text;
     refuseKeyAsP8Argument(own);
-    switch (command) {
-      case 'token':
-        return await tokenCommand(args, io, deps);
-      case 'profiles':
-        return await profilesCommand(args, io, deps);
-      case 'mint':
-        return await mintCommand(args, io);
-      case 'keys':
-        return await keysCommand(args, io, deps);
-      case 'policy':
-        return await policyCommand(args, io);
-      case 'upload':
-        return await (await import('./upload.ts')).uploadCommand(args, io, deps);
-      case 'notarize':
-        return await (await import('./notarize.ts')).notarizeCommand(args, io, deps);
-      case 'exec':
-        return await (await import('./exec.ts')).execCommand(args, io, deps);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    return await run(args, io, deps);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`asc-token: ${(error as Error).message}\n${USAGES[command] ?? 'run asc-token --help'}\n`);
+    // By name, not instanceof: a lazily loaded command is built apart from this file (scripts/build-options.ts), with
+    // its own copy of io.ts's classes.
+    if (named(error, 'UsageError') || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`asc-token: ${(error as Error).message}\n${commandUsage ?? 'run asc-token --help'}\n`);
       return EXIT.usage;
     }
-    if (error instanceof CliError) {
+    if (named<CliError>(error, 'CliError')) {
       io.stderr(`asc-token: ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
       return error.exitCode;
     }
     io.stderr(`asc-token: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.other;
   }
+}
+
+/** `UsageError` and `CliError` (src/cli/io.ts) name themselves; class names do not survive minification. */
+function named<T extends Error = Error>(error: unknown, name: 'UsageError' | 'CliError'): error is T {
+  return error instanceof Error && error.name === name;
 }

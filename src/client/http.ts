@@ -1,9 +1,21 @@
 /**
  * Calling the service: SigV4-signed HTTP with the caller's AWS credentials. Shared by the CLI and TokenClient.
  */
-import { createSigner, type Credentials } from '../sigv4.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
+import { createSigner } from '../sigv4.ts';
 import { checkServiceUrl } from './url.ts';
 import { userAgent } from './version.ts';
+
+/**
+ * AWS credentials to sign with (the shape of src/sigv4.ts's, declared here so that the package's declarations do not
+ * refer to the signer's library, which is bundled, not installed).
+ */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
 
 export type CredentialProvider = () => Promise<Credentials>;
 
@@ -59,23 +71,76 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
     body: request.body,
   });
   const outgoing = { ...signed.headers };
-  delete outgoing.host;
   // Not signed (SigV4 leaves user-agent out), so a proxy may add to it without breaking the signature.
   outgoing['user-agent'] = request.userAgent ?? userAgent('cli');
-  const response = await fetch(url, {
-    method: request.method,
-    headers: outgoing,
-    body: request.body ?? null,
-    signal: AbortSignal.timeout(request.timeoutMs ?? 10_000),
-  });
-  const text = await response.text();
+  const answer = await send(url, request.method, outgoing, request.body, request.timeoutMs ?? 10_000);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(answer.text);
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, json, text };
+  let answerHeaders: Headers | undefined;
+  return {
+    status: answer.status,
+    // Built on first use: the Headers class is part of node's fetch (undici), which a CLI run should not load.
+    get headers() {
+      return (answerHeaders ??= new Headers(Object.entries(answer.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]]))));
+    },
+    json,
+    text: answer.text,
+  };
+}
+
+/** The most of an answer that is read; the service's answers are a few KB. Beyond it the text is cut off (no JSON). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** A request that got no (whole) answer: refused, reset, DNS, TLS, or the deadline. */
+class RequestFailure extends Error {
+  override readonly name = 'RequestFailure';
+  readonly code: string;
+  constructor(code: string, cause?: unknown) {
+    super(code, { cause });
+    this.code = code;
+  }
+}
+
+/**
+ * node:http or node:https, whichever the URL needs, loaded when first used and with `require`: an ES `import` of
+ * node:http reads all its exports, and on Node 22 and 24 one of them loads undici (scripts/build-options.ts,
+ * builtinsByRequire).
+ */
+const load = createRequire(import.meta.url);
+
+/**
+ * One HTTP exchange with node:http / node:https. Not fetch: node's fetch (undici) costs a fresh process ~40 ms to
+ * load and ~100 ms at exit (its HTTP parser is WebAssembly compiled on a background thread the exit waits for),
+ * which is most of what `asc-token token` costs (BENCHMARKS.md). Keep-alive comes from node's global agents.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  const { request } = load(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http');
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown) => reject(error instanceof RequestFailure ? error : new RequestFailure((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error', error));
+    const outgoing = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES) });
+      });
+    });
+    const deadline = setTimeout(() => outgoing.destroy(new RequestFailure('ETIMEDOUT')), timeoutMs);
+    outgoing.on('error', (error) => {
+      clearTimeout(deadline);
+      fail(error);
+    });
+    outgoing.end(body);
+  });
 }
 
 export interface RetryOptions {
@@ -109,9 +174,7 @@ export async function signedRequestWithRetry(request: SignedRequest, options: Re
     const retryable = response === undefined || response.status === 429 || response.status >= 500;
     if (!retryable || attempt >= attempts) {
       if (response) return response;
-      const detail = (failure as { cause?: { code?: string; message?: string } })?.cause;
-      const cause = detail?.code ?? detail?.message ?? (failure as Error)?.name ?? 'error';
-      throw new NetworkError(`cannot reach ${request.baseUrl} (${cause})`, { cause: failure });
+      throw new NetworkError(`cannot reach ${request.baseUrl} (${(failure as RequestFailure).code})`, { cause: failure });
     }
     const retryAfter = Number(response?.headers.get('retry-after'));
     const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 200 * 2 ** attempt;
@@ -120,6 +183,5 @@ export async function signedRequestWithRetry(request: SignedRequest, options: Re
 }
 
 function isNetworkFailure(error: unknown): boolean {
-  const name = (error as Error)?.name;
-  return name === 'TypeError' || name === 'TimeoutError' || name === 'AbortError';
+  return error instanceof RequestFailure;
 }

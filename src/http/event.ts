@@ -5,7 +5,19 @@
  * `requestContext.identity`; v2 and function URLs lower-case headers, put the caller under
  * `requestContext.authorizer.iam`, and may include a named stage in `rawPath`.
  */
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, Context, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 import { normalisePrincipal, type CallerIdentity, type CognitoIdentity } from '../core/principal.ts';
+
+/**
+ * What the function is invoked with, in the ecosystem's types (@types/aws-lambda): an API Gateway REST API event
+ * (payload v1), an HTTP API event (v2) or a function URL event, the last two with IAM authorization. The types say
+ * what AWS documents; `fromLambdaEvent` reads every field as untrusted all the same (a console test, a hand-made
+ * invoke, a future payload version: test/handler/security.test.ts, the fuzz tests).
+ */
+export type LambdaEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer | LambdaFunctionURLEventWithIAMAuthorizer;
+
+/** What the handler reads of the invocation's context. */
+export type LambdaContext = Pick<Context, 'awsRequestId'>;
 
 export interface ApiRequest {
   method: string;
@@ -35,7 +47,8 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function fromLambdaEvent(event: unknown, context?: { awsRequestId?: string }): ApiRequest {
+export function fromLambdaEvent(event: LambdaEvent, context?: LambdaContext): ApiRequest {
+  // Read as untrusted: obj() and str() take whatever is there, whatever the types say.
   const e = obj(event);
   const rc = obj(e.requestContext);
   const http = obj(rc.http);

@@ -3,13 +3,15 @@
  * SigV4 signature like API Gateway's `AWS_IAM` auth, then handed to the handler as a REST API (payload v1) proxy
  * event carrying the signer's principal, exactly as API Gateway would.
  */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TokenVendingError } from '../core/errors.ts';
 import { problem, type ApiResponse } from '../http/response.ts';
 import { verifySigV4, type LocalCredential } from './verify.ts';
 
-export type LambdaHandler = (event: unknown, context: { awsRequestId: string }) => Promise<ApiResponse>;
+/** The function as the local server calls it: with API Gateway's REST API (payload v1) event. */
+export type LambdaHandler = (event: APIGatewayProxyEvent, context: { awsRequestId: string }) => Promise<ApiResponse>;
 
 export interface LocalServerOptions {
   handler: LambdaHandler;
@@ -136,8 +138,13 @@ function send(res: ServerResponse, response: ApiResponse, close = false): void {
   res.end(response.body);
 }
 
-/** A REST API (payload v1) proxy event as API Gateway builds it for an IAM-authorised caller. */
-function restEvent(req: IncomingMessage, url: URL, body: Buffer, credential: LocalCredential, requestId: string, now: number) {
+/**
+ * A REST API (payload v1) proxy event as API Gateway builds it for an IAM-authorised caller: with the fields a
+ * captured one has (test/fixtures/aws-events/rest-v1-iam-auth.*), which lacks some that @types/aws-lambda requires
+ * (`identity.apiKey`, `clientCert`, `requestContext.authorizer`) and has `null` where the types say string or object
+ (as API Gateway sends them), hence the cast.
+ */
+function restEvent(req: IncomingMessage, url: URL, body: Buffer, credential: LocalCredential, requestId: string, now: number): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -198,5 +205,5 @@ function restEvent(req: IncomingMessage, url: URL, body: Buffer, credential: Loc
     },
     body: body.length > 0 ? body.toString('base64') : null,
     isBase64Encoded: body.length > 0,
-  };
+  } as APIGatewayProxyEvent;
 }

@@ -196,6 +196,21 @@ describe('asc-token in CI', () => {
     }
   });
 
+  it('the built CLI loads the whole chain for AWS_PROFILE, which wins over keys in the environment (as in the SDK)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'asc-home-'));
+    try {
+      writeFileSync(join(home, 'credentials'), `[ci]\naws_access_key_id = ${DEV.accessKeyId}\naws_secret_access_key = ${DEV.secretAccessKey}\n`);
+      const env = {
+        PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+        AWS_PROFILE: 'ci', AWS_ACCESS_KEY_ID: 'AKIDNOTKNOWNTOTHESVC', AWS_SECRET_ACCESS_KEY: 'wrong', ASC_TOKEN_URL: url,
+      };
+      const { stdout } = await run(process.execPath, [join(root, 'dist/cli.mjs'), 'token', 'release'], { env });
+      verifyEs256(stdout.trim(), service.key.publicKey);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('the built CLI signs with credentials from the environment, as in CI after assuming a role', async () => {
     const env = { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: DEV.accessKeyId, AWS_SECRET_ACCESS_KEY: DEV.secretAccessKey, AWS_REGION: 'eu-west-1', ASC_TOKEN_URL: url };
     const { stdout } = await run(process.execPath, [join(root, 'dist/cli.mjs'), 'token', 'release'], { env });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KeyFetcher } from '../../src/keys/store.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import { PROBLEM_TYPE_BASE } from '../../src/http/response.ts';
-import { fixtureNames, withRequest, loadFixture } from '../helpers/fixtures.ts';
+import { fixtureNames, withRequest, loadFixture, untrusted } from '../helpers/fixtures.ts';
 import { assertNoMaterial, verifyEs256 } from '../helpers/keys.ts';
 import { createService, type Service } from '../helpers/setup.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -38,7 +38,7 @@ before(() => {
 after(() => service.cleanup());
 
 async function call(event: unknown) {
-  const response = await service.handler(event, { awsRequestId: 'lambda-request-id' });
+  const response = await service.handler(untrusted(event), { awsRequestId: 'lambda-request-id' });
   if (response.statusCode !== 200) trackOutput(response.body);
   return { ...response, json: JSON.parse(response.body) };
 }

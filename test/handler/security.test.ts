@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KeyFetcher } from '../../src/keys/store.ts';
 import { NON_CANONICAL_SCOPES } from '../helpers/attacks.ts';
-import { loadFixture, withRequest } from '../helpers/fixtures.ts';
+import { loadFixture, withRequest, untrusted } from '../helpers/fixtures.ts';
 import { generateP256, signingKey, verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 import { createService, type Service } from '../helpers/setup.ts';
@@ -53,7 +53,7 @@ before(() => {
 after(() => service.cleanup());
 
 async function call(event: unknown, target = service) {
-  const response = await target.handler(event, { awsRequestId: 'security-test' });
+  const response = await target.handler(untrusted(event), { awsRequestId: 'security-test' });
   if (response.statusCode !== 200) trackOutput(response.body);
   return { ...response, json: JSON.parse(response.body) };
 }

@@ -7,6 +7,20 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LambdaEvent } from '../../src/http/event.ts';
+
+/**
+ * A real event: what the handler takes (@types/aws-lambda's REST, HTTP API and function URL events), with its
+ * request context and headers open for a test to reach into and change as the real events have them (REST's
+ * `headers: null` from the console, which the types do not allow), whichever payload version the file is.
+ */
+export type FixtureEvent = LambdaEvent & { requestContext: any; headers: any; [field: string]: any };
+
+/**
+ * An input the types do not allow (null, a number, an event missing its parts), as the handler must take it: the
+ * Lambda runtime passes whatever it was invoked with.
+ */
+export const untrusted = (value: unknown): LambdaEvent => value as LambdaEvent;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The fixtures committed with this repository. */
@@ -31,7 +45,7 @@ export function fixtureNames(): string[] {
   return [...new Set([...repoFixtureNames(), ...sharedFixtureNames()])];
 }
 
-export function loadFixture(name: string): Record<string, any> {
+export function loadFixture(name: string): FixtureEvent {
   const local = join(FIXTURE_DIR, name);
   const file = existsSync(local) ? local : join(SHARED_FIXTURE_DIR, name);
   if (!existsSync(file)) throw new Error(`Lambda event fixture ${name} is in neither ${FIXTURE_DIR} nor ${SHARED_FIXTURE_DIR}`);
@@ -49,7 +63,7 @@ export interface EventRequest {
 }
 
 /** Put a request into a real event, keeping everything else the event carries. */
-export function withRequest(name: string, request: EventRequest): Record<string, any> {
+export function withRequest(name: string, request: EventRequest): FixtureEvent {
   const event = loadFixture(name);
   const v2 = event.version === '2.0';
   if (v2) {
