@@ -14,7 +14,7 @@ import { TokenClientError, type TokenRequestOptions, type TokenResponse } from '
 import { formatDuration } from '../asc/wait.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 export { EXEC_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlFrom, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrl, tokenClient, type VendedDeps } from './tokens.ts';
 
 
 /** ASC_TOKEN must be valid this long when COMMAND starts. */
@@ -40,7 +40,7 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
   if (positionals.length > 0) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])} before --`);
   const [command, ...commandArgs] = args.slice(dashes + 1) as [string, ...string[]];
   const profile = profileFrom(values.profile, io);
-  const tokens = tokenClient(serviceUrlFrom(values.url, io), deps);
+  const tokens = tokenClient(serviceUrl(values.url, io), deps);
   const now = io.now;
   const scope = values.scope === undefined ? {} : { scope: values.scope };
 

@@ -15,7 +15,7 @@ import { formatDuration } from '../asc/wait.ts';
 import { TokenClientError } from '../client/token-client.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { NOTARIZE_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlFrom, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrl, timeoutMinutesFrom, tokenClient, type VendedDeps } from './tokens.ts';
 
 /** How long to wait for Apple's verdict when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MINUTES = 60;
@@ -49,11 +49,9 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   } else if (positionals.length !== 1) {
     throw new UsageError('name exactly one FILE (.zip, .dmg or .pkg), or look a submission up with --status ID or --log ID');
   }
-  const timeoutMinutes = values.timeout === undefined ? DEFAULT_TIMEOUT_MINUTES : Number(values.timeout);
-  if (!/^\d*\.?\d+$/.test(values.timeout ?? '1') || !(timeoutMinutes > 0)) throw new UsageError('--timeout is minutes, more than 0 (fractions allowed: 0.5 is 30 s)');
-  if (values['no-wait'] && values.timeout !== undefined) throw new UsageError('--timeout bounds the wait for Apple’s verdict; with --no-wait there is none');
+  const timeoutMinutes = timeoutMinutesFrom(values, 'Apple’s verdict', DEFAULT_TIMEOUT_MINUTES);
   const profile = profileFrom(values.profile, io);
-  const url = serviceUrlFrom(values.url, io);
+  const url = serviceUrl(values.url, io);
   let baseUrl: URL;
   try {
     baseUrl = notaryBaseUrl(io.env);

@@ -32,7 +32,12 @@ const HINTS: Record<string, string> = {
   not_found: 'Check --url: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.',
 };
 
-function baseUrl(value: string | undefined, io: CliIo): string {
+/**
+ * The service URL from `--url` or `ASC_TOKEN_URL`: a URL, https (http only on loopback). Shared by every command
+ * that asks the service for tokens.
+ * @throws UsageError saying what is wrong, never quoting a value that could be a key.
+ */
+export function serviceUrl(value: string | undefined, io: CliIo): string {
   const url = value ?? io.env.ASC_TOKEN_URL;
   if (!url) throw new UsageError('no service URL: pass --url or set ASC_TOKEN_URL');
   let parsed: URL;
@@ -58,8 +63,8 @@ async function call(request: Parameters<typeof signedRequestWithRetry>[0], deps:
   }
 }
 
-function defaultCredentials(): CredentialProvider {
-  const provider = defaultCredentialProvider();
+/** AWS credentials (the default chain unless given), a missing one reported as the CLI's `no_credentials` (exit 5). */
+export function cliCredentials(provider: CredentialProvider = defaultCredentialProvider()): CredentialProvider {
   return async () => {
     try {
       return await provider();
@@ -104,10 +109,10 @@ export async function tokenCommand(args: string[], io: CliIo, deps: RemoteDeps =
   const response = await call(
     {
       method: 'POST',
-      baseUrl: baseUrl(values.url, io),
+      baseUrl: serviceUrl(values.url, io),
       path: `/v1/tokens/${encodeURIComponent(profile)}`,
       body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
-      credentials: deps.credentials ?? defaultCredentials(),
+      credentials: cliCredentials(deps.credentials),
       region: undefined,
     },
     deps,
@@ -121,7 +126,7 @@ export async function profilesCommand(args: string[], io: CliIo, deps: RemoteDep
   const { values } = parseArgs({ args, options: { url: { type: 'string' }, output: { type: 'string' } }, strict: true, allowPositionals: false });
   if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') throw new UsageError('--output must be text or json');
   const response = await call(
-    { method: 'GET', baseUrl: baseUrl(values.url, io), path: '/v1/profiles', credentials: deps.credentials ?? defaultCredentials() },
+    { method: 'GET', baseUrl: serviceUrl(values.url, io), path: '/v1/profiles', credentials: cliCredentials(deps.credentials) },
     deps,
   );
   if (response.status !== 200) throw failure(response, 'profiles');

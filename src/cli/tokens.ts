@@ -3,10 +3,10 @@
  * failures become the CLI's exit codes, and the App Store Connect side's errors as exit codes 6 and 7.
  */
 import { TokenClient, TokenClientError } from '../client/token-client.ts';
-import { defaultCredentialProvider } from '../client/credentials.ts';
 import type { CredentialProvider } from '../client/http.ts';
 import { AscError, describeAppleErrors } from '../asc/errors.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
+import { cliCredentials, serviceUrl } from './remote.ts';
 
 export interface VendedDeps {
   credentials?: CredentialProvider;
@@ -31,33 +31,23 @@ export function profileFrom(value: string | undefined, io: CliIo): string {
   return profile;
 }
 
-export function serviceUrlFrom(value: string | undefined, io: CliIo): string {
-  const url = value ?? io.env.ASC_TOKEN_URL;
-  if (!url) throw new UsageError('no service URL: pass --url or set ASC_TOKEN_URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--url ${JSON.stringify(url)} is not an http(s) URL`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`--url ${JSON.stringify(url)} is not an http(s) URL`);
-  return url;
+/** The service URL from `--url` or `ASC_TOKEN_URL`, checked as for `asc-token token`. */
+export { serviceUrl };
+
+/**
+ * `--timeout` in minutes (fractions allowed), the default when absent; none with `--no-wait`.
+ * @throws UsageError
+ */
+export function timeoutMinutesFrom(values: { timeout?: string | undefined; 'no-wait'?: boolean | undefined }, what: string, fallback: number): number {
+  if (values.timeout === undefined) return fallback;
+  const minutes = Number(values.timeout);
+  if (!/^\d*\.?\d+$/.test(values.timeout) || !(minutes > 0)) throw new UsageError('--timeout is minutes, more than 0 (fractions allowed: 0.5 is 30 s)');
+  if (values['no-wait']) throw new UsageError(`--timeout bounds the wait for ${what}; with --no-wait there is none`);
+  return minutes;
 }
 
 export function tokenClient(url: string, deps: VendedDeps): TokenClient {
-  const provider = deps.credentials ?? defaultCredentialProvider();
-  const credentials: CredentialProvider = async () => {
-    try {
-      return await provider();
-    } catch (error) {
-      throw new CliError(
-        'no_credentials',
-        `no AWS credentials found (${(error as Error).message.split('\n')[0]})`,
-        EXIT.unavailable,
-        'In CI, assume a role first (GitHub: aws-actions/configure-aws-credentials); locally, set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
-      );
-    }
-  };
+  const credentials = cliCredentials(deps.credentials);
   return new TokenClient({ url, credentials });
 }
 

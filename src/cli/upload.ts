@@ -14,7 +14,7 @@ import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { UPLOAD_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlFrom, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrl, timeoutMinutesFrom, tokenClient, type VendedDeps } from './tokens.ts';
 
 
 /** How long to wait for Apple's processing when --timeout is not given. */
@@ -48,11 +48,9 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   if (values['app-id'] !== undefined && values['bundle-id'] !== undefined) throw new UsageError('--app-id and --bundle-id exclude each other');
   const platform = values.platform?.toUpperCase();
   if (platform !== undefined && !(PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
-  const timeoutMinutes = values.timeout === undefined ? DEFAULT_TIMEOUT_MINUTES : Number(values.timeout);
-  if (!/^\d*\.?\d+$/.test(values.timeout ?? '1') || !(timeoutMinutes > 0)) throw new UsageError('--timeout is minutes, more than 0 (fractions allowed: 0.5 is 30 s)');
-  if (values['no-wait'] && values.timeout !== undefined) throw new UsageError('--timeout bounds the wait for processing; with --no-wait there is none');
+  const timeoutMinutes = timeoutMinutesFrom(values, 'processing', DEFAULT_TIMEOUT_MINUTES);
   const profile = profileFrom(values.profile, io);
-  const url = serviceUrlFrom(values.url, io);
+  const url = serviceUrl(values.url, io);
   let baseUrl: URL;
   try {
     baseUrl = apiBaseUrl(io.env);
