@@ -14,10 +14,10 @@
  * Apple's have `:` (`prod/AROA…-<uuid>` for Apple's `prod/AROA…:<uuid>`); test/asc/notary.test.ts checks that
  * Apple's own form passes the client's key check.
  */
+import { freePort } from './ports.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -43,14 +43,6 @@ export interface MotoS3 {
   /** What moto printed (for failure messages). */
   log(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 export async function startMotoS3(): Promise<MotoS3> {

@@ -13,12 +13,12 @@
  * corrupted or missing upload is recorded in `problems`, which tests assert stays empty). Faults: 401 for tokens
  * older than N s, queued API errors, Invalid/Rejected with a log, processing that never ends, hostile answers.
  */
-import { createHash, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { checkAppleToken } from './apple-token.ts';
+import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MotoS3 } from './fake-notary-moto.ts';
-import { verifyEs256 } from './keys.ts';
 
 export interface FakeNotaryIssue {
   severity: string;
@@ -274,26 +274,15 @@ export class FakeNotary {
       if (!expected) this.problems.push(`${record.method} ${url.pathname}: token refused: ${why}`);
       return appleError(401, 'NOT_AUTHORIZED', 'Authentication credentials are missing or invalid.', 'Provide a properly configured and signed bearer token, and make sure that it has not expired.');
     };
-    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return unauthorized('no bearer token');
-    let header: Record<string, unknown>;
-    let claims: Record<string, any>;
-    try {
-      ({ header, payload: claims } = verifyEs256(token, this.options.publicKey));
-    } catch (error) {
-      return unauthorized((error as Error).message);
-    }
-    record.scope = claims.scope;
-    record.iat = claims.iat;
-    record.tokenSha256 = createHash('sha256').update(token).digest('hex');
     const now = Math.floor(this.#now() / 1000);
-    if (header.alg !== 'ES256' || header.kid !== this.options.keyId || header.typ !== 'JWT') return unauthorized(`header ${JSON.stringify(header)}`);
-    if (claims.aud !== 'appstoreconnect-v1') return unauthorized(`aud ${claims.aud}`);
-    if (claims.iss !== this.options.issuerId) return unauthorized('issuer');
-    if (!Number.isInteger(claims.iat) || !Number.isInteger(claims.exp)) return unauthorized('iat/exp not integers');
-    if (claims.exp - claims.iat > 1200) return unauthorized(`lifetime ${claims.exp - claims.iat} s`);
-    if (claims.iat > now + 1) return unauthorized('iat in the future');
-    if (claims.exp <= now) return unauthorized('expired');
+    const checked = checkAppleToken(req.headers.authorization, this.options, now);
+    if (checked.claims) {
+      record.scope = checked.claims.scope;
+      record.iat = checked.claims.iat;
+    }
+    if (checked.tokenSha256) record.tokenSha256 = checked.tokenSha256;
+    if (!checked.ok) return unauthorized(checked.why);
+    const { claims } = checked;
     if (claims.scope !== undefined && (!Array.isArray(claims.scope) || !claims.scope.includes(`${record.method} ${url.pathname}`))) {
       return unauthorized(`scope ${JSON.stringify(claims.scope)} does not name ${record.method} ${url.pathname}`);
     }

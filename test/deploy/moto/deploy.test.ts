@@ -12,10 +12,10 @@
  * does not evaluate IAM or resource policies (their content is checked here as stored, and in the templates
  * test), and does not run Lambda code: the handler runs locally in the handler tests.
  */
+import { freePort } from '../../helpers/ports.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,14 +45,6 @@ let endpoint: string;
 let work: string;
 let apple: Awaited<ReturnType<typeof startFakeApple>>;
 const motoLog: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /** The fenced `sh` blocks of README → Deploying (and its subsections), in order. */
 function readmeBlocks(): string[] {
