@@ -2639,7 +2639,6 @@ var ARN_CALLER = new RegExp(`^arn:${PARTITION}:(iam|sts)::([0-9]{12}):(.+)$`);
 var NAME_PATTERN = "[\\w+=,.@*?-]{1,128}";
 var PATH_PART = "[\\w+=,.@*?-]{1,512}";
 var IAM_RESOURCE = new RegExp(`^(?:root|role/${NAME_PATTERN}|user/(?:${PATH_PART}/)*${NAME_PATTERN})$`);
-var STS_RESOURCE = new RegExp(`^federated-user/${NAME_PATTERN}$`);
 
 // src/client/validate.ts
 var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;

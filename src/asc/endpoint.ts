@@ -3,17 +3,13 @@
  * `ASC_NOTARY_URL`. Tokens and uploads travel only over https, except to a loopback address (tests, a local
  * proxy): a typo must not send a bearer token or a build in clear text across a network.
  */
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../client/url.ts';
 
 export const DEFAULT_API_URL = 'https://api.appstoreconnect.apple.com';
 export const DEFAULT_NOTARY_URL = 'https://appstoreconnect.apple.com/notary/v2';
 
-/** 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
-}
+/** 127.0.0.0/8, ::1 and `localhost` (src/client/url.ts). */
+export const isLoopback = isLoopbackHost;
 
 /** Whether a URL may carry a token or a build: https, or http to loopback. */
 export function isSecureUrl(url: URL): boolean {

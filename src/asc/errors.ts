@@ -3,6 +3,7 @@
  * own JSON:API errors (or a failed build's `errors[]`) ride along in `appleErrors`. Messages never carry a token,
  * a signed upload URL's query string, or a response body Apple's storage sent back.
  */
+import { printable } from '../client/text.ts';
 
 export type AscErrorCode =
   /** Bad input found before calling Apple: not an .ipa/.pkg, no Info.plist, missing or malformed keys. */
@@ -74,9 +75,5 @@ export function describeAppleErrors(errors: readonly AppleError[]): string[] {
   });
 }
 
-/** Text from Apple quoted back to a terminal: no control characters (no escape sequences), bounded length. */
-export function printable(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
+/** Text from Apple quoted back to a terminal: one line, no control characters, bounded length. */
+export { printable };

@@ -221,7 +221,7 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
     const state = document?.data?.attributes?.state;
     return {
       id,
-      state: typeof state?.state === 'string' ? state.state : 'UNKNOWN',
+      state: stateName(state?.state),
       appId: appId as string,
       bundleId,
       version,
@@ -250,7 +250,7 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.sleep ? { sleep: options.sleep } : {}),
         now,
-        onStatus: (document, elapsedMs) => emit({ type: 'state', state: String(document?.data?.attributes?.state?.state ?? 'UNKNOWN'), elapsedMs }),
+        onStatus: (document, elapsedMs) => emit({ type: 'state', state: stateName(document?.data?.attributes?.state?.state), elapsedMs }),
         onCheckFailed: (error, elapsedMs) => emit({ type: 'check-failed', message: (error as Error).message, elapsedMs }),
       }),
     );
@@ -270,6 +270,16 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
     throw new BuildUploadError('build_failed', `Apple could not process build upload ${id} (${bundleId ?? `app ${appId}`} ${version} (${build}))`, final, 'Fix what Apple lists, raise the build number (CFBundleVersion) and upload again.');
   }
   return final;
+}
+
+/**
+ * A build upload state as Apple names them (`PROCESSING`, `COMPLETE`, …). A state Apple adds later is waited on
+ * like any other; anything that is not a state name (a line break, an escape sequence) is `UNKNOWN`, so it never
+ * reaches a terminal or a CI log.
+ * @internal
+ */
+export function stateName(value: unknown): string {
+  return typeof value === 'string' && /^[A-Z][A-Z_]{0,39}$/.test(value) ? value : 'UNKNOWN';
 }
 
 function idFrom(value: unknown, what: string): string {

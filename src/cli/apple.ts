@@ -1,5 +1,7 @@
 /** `keys verify`: whether App Store Connect accepts a token, by the cheapest call a key of any role may make. */
-import { CliError, EXIT, type CliIo } from './io.ts';
+import { secureBaseUrl } from '../asc/endpoint.ts';
+import { printable } from '../client/text.ts';
+import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 
 const APPLE_URL = 'https://api.appstoreconnect.apple.com';
 
@@ -8,10 +10,16 @@ const APPLE_URL = 'https://api.appstoreconnect.apple.com';
  * @throws CliError `unavailable` (exit 5) or `apple_refused` (exit 3 on 401/403) with Apple's first error.
  */
 export async function askApple(token: string, about: string, appleUrl: string | undefined, io: CliIo): Promise<void> {
-  const base = (appleUrl ?? APPLE_URL).replace(/\/$/, '');
+  // The token goes only over https (http on loopback, for tests) and never follows a redirect.
+  let base: string;
+  try {
+    base = secureBaseUrl(appleUrl ?? APPLE_URL, '--apple-url').href.replace(/\/$/, '');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   let response: Response;
   try {
-    response = await fetch(`${base}/v1/apps?limit=1`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    response = await fetch(`${base}/v1/apps?limit=1`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(15_000) });
   } catch (error) {
     throw new CliError('unavailable', `cannot reach ${base} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name})`, EXIT.unavailable);
   }
@@ -21,7 +29,8 @@ export async function askApple(token: string, about: string, appleUrl: string | 
   }
   const body = (await response.json().catch(() => ({}))) as { errors?: Array<{ status?: string; code?: string; title?: string; detail?: string }> };
   const first = body.errors?.[0];
-  const apple = first ? `${first.code ?? first.status}: ${first.title ?? ''}${first.detail ? ` — ${first.detail}` : ''}` : `HTTP ${response.status}`;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const apple = first ? printable(`${text(first.code) || text(first.status)}: ${text(first.title)}${first.detail ? ` — ${text(first.detail)}` : ''}`, 1000) : `HTTP ${response.status}`;
   throw new CliError(
     'apple_refused',
     `App Store Connect refused ${about}: ${apple}`,

@@ -15,6 +15,7 @@ import { isTokenVendingError } from '../core/errors.ts';
 import { mintToken } from '../core/mint.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { parseSecret, type SigningKey } from '../core/secret.ts';
+import { refuseInsecureEndpoints } from './endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
 import { kmsKeysCommand, type KmsDeps } from './kms.ts';
@@ -41,7 +42,7 @@ export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}
     throw new UsageError('--secret-id and --kms-key-id exclude each other: a key is in a Secrets Manager secret or in KMS');
   }
   if (kms) return kmsKeysCommand(sub, rest, io, deps);
-  const client = () => deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 });
+  const client = () => refuseInsecureEndpoints(deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 }), 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
   try {
     switch (sub) {
       case 'import':

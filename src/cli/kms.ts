@@ -5,6 +5,7 @@
  * (RSAES-OAEP-SHA-256 to a 3072-bit wrapping key KMS made for this import) and sent only wrapped; no message ever
  * shows any of it.
  */
+import { refuseInsecureEndpoints } from './endpoint-guard.ts';
 import { constants, createHash, createPublicKey, publicEncrypt, verify, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -32,9 +33,9 @@ export interface KmsDeps {
 
 /** The KMS client: the one given (tests), else the SDK's default chain, loaded only when a KMS command runs. */
 async function kmsClient(deps: KmsDeps): Promise<KMSClient> {
-  if (deps.kms) return deps.kms;
+  if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS');
   const { KMSClient } = await import('@aws-sdk/client-kms');
-  return new KMSClient({ maxAttempts: 3 });
+  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3 }), 'KMS', 'AWS_ENDPOINT_URL_KMS');
 }
 
 async function sdk() {

@@ -57,7 +57,9 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
   // Whatever a message quotes (ours, parseArgs', the AWS SDK's), no piece of an argument that looks like a key is
   // ever printed (redact.ts).
   const redact = argumentRedactor(argv);
-  const io: CliIo = { ...rawIo, stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text)) };
+  // stderr never carries a workflow command (GitHub's runner reads `::…` lines on stderr too): whatever a message
+  // quotes, a line of it cannot start with `::`.
+  const io: CliIo = { ...rawIo, stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text).replace(/^::/gm, ' ::')) };
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     (command === undefined ? io.stderr : io.stdout)(await usage());

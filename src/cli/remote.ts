@@ -10,6 +10,8 @@ import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.
 import { checkServiceUrl } from '../client/url.ts';
 import { parseOutput, printToken } from './output.ts';
 import { shownArgument } from './redact.ts';
+import { ERROR_CODE, REQUEST_ID, identifier, printable } from '../client/text.ts';
+import { TokenResponseError, checkProfilesResponse, type ProfilesResponse } from '../client/validate.ts';
 
 export const TOKEN_USAGE = `usage: asc-token token PROFILE [--url URL] [--scope "GET /v1/apps"]... [--ttl SECONDS]
                        [--output raw|json|env|github]`;
@@ -79,11 +81,13 @@ export function cliCredentials(provider: CredentialProvider = defaultCredentialP
   };
 }
 
+/** A refusal, with only what has its shape from the answer: a code, one printable line of detail, a request ID. */
 function failure(response: ServiceResponse, command: 'token' | 'profiles'): CliError {
   const body = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
-  const code = typeof body.code === 'string' ? body.code : `http_${response.status}`;
-  const detail = typeof body.detail === 'string' ? body.detail : `HTTP ${response.status} without a problem body (is --url the asc-token-vending API?)`;
-  const requestId = typeof body.requestId === 'string' ? ` (request ${body.requestId})` : '';
+  const code = identifier(body.code, ERROR_CODE) ?? `http_${response.status}`;
+  const detail = typeof body.detail === 'string' ? printable(body.detail, 500) : `HTTP ${response.status} without a problem body (is --url the asc-token-vending API?)`;
+  const id = identifier(body.requestId, REQUEST_ID);
+  const requestId = id === undefined ? '' : ` (request ${id})`;
   // A 403 is refused by the signature check, IAM or the policy: each has its own fix (src/client/refusal.ts).
   const hint = code === 'forbidden' ? refusalHint(detail, command) : HINTS[code];
   return new CliError(code, `${detail}${requestId}`, exitCodeForStatus(response.status), hint);
@@ -130,7 +134,13 @@ export async function profilesCommand(args: string[], io: CliIo, deps: RemoteDep
     deps,
   );
   if (response.status !== 200) throw failure(response, 'profiles');
-  const result = response.json as { caller: { principal: string; session: string | null }; profiles: Array<{ name: string; api: string; scope: string[] | 'any'; ttl: { default: number; max: number }; description: string | null }> };
+  let result: ProfilesResponse;
+  try {
+    result = checkProfilesResponse(response.json);
+  } catch (error) {
+    if (error instanceof TokenResponseError) throw new CliError('bad_response', `refused the service's answer: ${error.message}`, EXIT.other, 'Check --url / ASC_TOKEN_URL: it must be the asc-token-vending API.');
+    throw error;
+  }
   if (values.output === 'json') {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return EXIT.ok;

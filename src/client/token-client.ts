@@ -11,6 +11,7 @@
  */
 import { defaultCredentialProvider } from './credentials.ts';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from './http.ts';
+import { ERROR_CODE, REQUEST_ID, identifier, printable } from './text.ts';
 import { checkServiceUrl } from './url.ts';
 import { TokenResponseError, checkTokenResponse, type TokenResponse as CheckedTokenResponse } from './validate.ts';
 import { userAgent } from './version.ts';
@@ -123,9 +124,10 @@ export class TokenClient {
       throw error;
     }
     if (response.status !== 200) {
+      // Only what has its shape: the code and request ID as identifiers, the detail as one printable line.
       const problem = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
-      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-      throw new TokenClientError(text(problem.code) ?? `http_${response.status}`, text(problem.detail) ?? `HTTP ${response.status}`, response.status, text(problem.requestId));
+      const detail = typeof problem.detail === 'string' ? printable(problem.detail, 500) : `HTTP ${response.status}`;
+      throw new TokenClientError(identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`, detail, response.status, identifier(problem.requestId, REQUEST_ID));
     }
     try {
       const checked = checkTokenResponse(response.json);

@@ -7,6 +7,7 @@
  */
 import { hash } from 'node:crypto';
 import { KEY_ID_PATTERN } from '../core/apple.ts';
+import { printable } from './text.ts';
 import { PROFILE_NAME } from '../policy/policy.ts';
 
 /** The token response of DESIGN §5. */
@@ -80,5 +81,56 @@ export function checkTokenResponse(value: unknown): TokenResponse {
     expiresIn: v.expiresIn as number,
     refreshAfter,
     tokenSha256: v.tokenSha256 as string,
+  };
+}
+
+/** `GET /v1/profiles` (DESIGN §5): the caller as the service sees it, and the profiles it may use. */
+export interface ProfilesResponse {
+  caller: { principal: string; arn: string | null; session: string | null; accountId: string | null; orgId: string | null };
+  profiles: Array<{ name: string; description: string | null; api: string; key: string | null; scope: string[] | 'any'; ttl: { default: number; max: number }; bundleId?: string }>;
+}
+
+const API_NAMES = new Set(['app-store-connect', 'enterprise', 'app-store-server']);
+const ARN_TEXT = /^arn:[A-Za-z0-9:/_+=,.@*?-]{1,2044}$/;
+
+/**
+ * Check a `/v1/profiles` answer field by field, as {@link checkTokenResponse} does a token: names, APIs and scope
+ * entries must have their shapes; free text (a description, a session name) comes back as one printable line.
+ * @throws TokenResponseError naming the first field that is wrong.
+ */
+export function checkProfilesResponse(value: unknown): ProfilesResponse {
+  const bad = (field: string, shape: string): never => {
+    throw new TokenResponseError(`the answer's "${field}" is not ${shape}`);
+  };
+  const v = (typeof value === 'object' && value !== null ? value : bad('caller', 'an object')) as Record<string, any>;
+  const caller = v.caller;
+  if (typeof caller !== 'object' || caller === null || typeof caller.principal !== 'string' || !ARN_TEXT.test(caller.principal)) bad('caller.principal', 'an ARN');
+  const text = (x: unknown, max: number) => (typeof x === 'string' ? printable(x, max) : null);
+  if (!Array.isArray(v.profiles) || v.profiles.length > 1000) bad('profiles', 'a list');
+  const profiles = (v.profiles as unknown[]).map((p, i) => {
+    const q = (typeof p === 'object' && p !== null ? p : bad(`profiles[${i}]`, 'an object')) as Record<string, any>;
+    if (typeof q.name !== 'string' || !PROFILE_NAME.test(q.name)) bad(`profiles[${i}].name`, 'a profile name');
+    if (typeof q.api !== 'string' || !API_NAMES.has(q.api)) bad(`profiles[${i}].api`, 'an API');
+    if (q.scope !== 'any' && (!Array.isArray(q.scope) || q.scope.length > 200 || !q.scope.every((e: unknown) => typeof e === 'string' && SCOPE_ENTRY.test(e)))) bad(`profiles[${i}].scope`, '"any" or a list of scope entries');
+    if (typeof q.ttl !== 'object' || q.ttl === null || !Number.isInteger(q.ttl.default) || !Number.isInteger(q.ttl.max)) bad(`profiles[${i}].ttl`, '{ default, max } in whole seconds');
+    return {
+      name: q.name as string,
+      description: text(q.description, 500),
+      api: q.api as string,
+      key: typeof q.key === 'string' && PROFILE_NAME.test(q.key) ? q.key : null,
+      scope: q.scope === 'any' ? ('any' as const) : [...(q.scope as string[])],
+      ttl: { default: q.ttl.default as number, max: q.ttl.max as number },
+      ...(typeof q.bundleId === 'string' && /^[A-Za-z0-9.-]{1,155}$/.test(q.bundleId) ? { bundleId: q.bundleId } : {}),
+    };
+  });
+  return {
+    caller: {
+      principal: caller.principal,
+      arn: typeof caller.arn === 'string' && ARN_TEXT.test(caller.arn) ? caller.arn : null,
+      session: text(caller.session, 128),
+      accountId: typeof caller.accountId === 'string' && /^\d{12}$/.test(caller.accountId) ? caller.accountId : null,
+      orgId: typeof caller.orgId === 'string' && /^o-[a-z0-9]{10,32}$/.test(caller.orgId) ? caller.orgId : null,
+    },
+    profiles,
   };
 }

@@ -96,10 +96,15 @@ const COGNITO_CALLER = /^cognito-(authenticated|unauthenticated):([a-z]{2}(?:-[a
  * `*` and `?` stand for characters of one name and never span a `/`.
  */
 const ARN_CALLER = new RegExp(`^arn:${PARTITION}:(iam|sts)::([0-9]{12}):(.+)$`);
+/**
+ * Federated users are not callers a policy can name: `sts:GetFederationToken` takes any name the calling IAM user
+ * chooses, so `federated-user/release-bot` is whoever says so. (They still match `account:`/`org:` entries, which
+ * trust every principal of the account anyway.)
+ */
+const FEDERATED_USER = 'federated users name themselves (sts:GetFederationToken takes any name), so a pattern cannot identify one: name the IAM user or role that federates, or use account:ID';
 const NAME_PATTERN = '[\\w+=,.@*?-]{1,128}';
 const PATH_PART = '[\\w+=,.@*?-]{1,512}';
 const IAM_RESOURCE = new RegExp(`^(?:root|role/${NAME_PATTERN}|user/(?:${PATH_PART}/)*${NAME_PATTERN})$`);
-const STS_RESOURCE = new RegExp(`^federated-user/${NAME_PATTERN}$`);
 const DEFAULT_PARTITION = 'aws';
 
 const TOP_FIELDS = new Set(['version', 'keys', 'profiles']);
@@ -344,8 +349,10 @@ export function compileCaller(raw: unknown): CallerMatcher | string {
   const [, , service, , resource = ''] = arn;
   if (service === 'sts') {
     if (resource.startsWith('assumed-role/')) return 'assumed-role ARNs are normalised to the role: write arn:PARTITION:iam::ACCOUNT:role/ROLE_NAME';
-    if (!STS_RESOURCE.test(resource)) return 'an sts pattern names a federated user: arn:PARTITION:sts::ACCOUNT:federated-user/NAME';
-  } else if (!IAM_RESOURCE.test(resource)) {
+    if (resource.startsWith('federated-user/')) return FEDERATED_USER;
+    return 'an sts ARN is not a caller a policy can name: write the role as arn:PARTITION:iam::ACCOUNT:role/ROLE_NAME';
+  }
+  if (!IAM_RESOURCE.test(resource)) {
     if (/^role\/.+\//.test(resource)) return 'role paths are not visible in the caller\'s identity: name the role without its path (role/ROLE_NAME)';
     return 'an iam pattern names role/NAME, user/NAME (user/PATH/NAME) or root; * and ? stand for characters within one name';
   }

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppStoreConnectClient } from '../../src/asc/client.ts';
 import { AscError } from '../../src/asc/errors.ts';
 import { localKeyAuth } from '../../src/asc/local.ts';
-import { BuildUploadError, uploadBuild, type UploadBuildOptions, type UploadEvent } from '../../src/asc/upload.ts';
+import { BuildUploadError, stateName, uploadBuild, type UploadBuildOptions, type UploadEvent } from '../../src/asc/upload.ts';
 import { FakeAppStoreConnect, type FakeAscOptions } from '../helpers/fake-asc.ts';
 import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
 import { ISSUER_ID, TEAM_KEY_ID, generateP256 } from '../helpers/keys.ts';
@@ -228,5 +228,12 @@ describe('uploadBuild', () => {
     } finally {
       asc.stop();
     }
+  });
+});
+
+describe('build upload states from Apple', () => {
+  it('are shown only when they are state names: anything else is UNKNOWN, never raw text', () => {
+    for (const state of ['PROCESSING', 'COMPLETE', 'FAILED', 'AWAITING_UPLOAD', 'A_STATE_APPLE_ADDS_LATER']) assert.equal(stateName(state), state);
+    for (const state of ['FAILED\n::error title=pwned::x', 'COMPLETE\u001b[2J', '', 'processing', 42, null, undefined, 'X'.repeat(41)]) assert.equal(stateName(state), 'UNKNOWN', String(state));
   });
 });

@@ -48,13 +48,15 @@ const HOSTILE: Array<[string, Record<string, unknown>, string]> = [
 ];
 
 let answer: unknown = good;
+let status = 200;
 let server: Server;
 let url: string;
 before(async () => {
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
+      res.statusCode = status;
+      res.setHeader('content-type', status === 200 ? 'application/json' : 'application/problem+json');
       res.end(JSON.stringify(answer));
     });
   });
@@ -116,6 +118,68 @@ describe('a hostile token service (finding #12.4)', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.equal(readFileSync(githubEnv, 'utf8'), '');
+  });
+});
+
+describe('a hostile service\'s refusals and profile lists (the review after #12.4)', () => {
+  const evil = 'bad\n::set-output name=x::pwned\n::add-mask::e\u001b]0;title\u0007\u001b[2J\u202etxt';
+  const assertClean = (text: string) => {
+    assert.doesNotMatch(text, /^::/m, 'a line starts a workflow command');
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/, 'a control character or bidi override got through');
+  };
+
+  it('prints a refusal\'s detail as one printable line, and only a code and request ID that have their shapes', async () => {
+    status = 400;
+    try {
+      for (const body of [{ code: 'invalid_scope', detail: evil, requestId: 'r-1' }, { code: 'x\n::error::y', detail: 'd', requestId: '1\n::warning::z' }, { code: 42, detail: ['a'] }]) {
+        answer = body;
+        for (const argv of [['token', 'release', '--url', url, '--output', 'github'], ['profiles', '--url', url]]) {
+          const result = await cli(argv, { GITHUB_ENV: join(dir, 'unused') });
+          assert.equal(result.code, 4, result.stderr);
+          assertClean(result.stderr);
+        }
+      }
+      answer = { code: 'x\n::error::y', detail: 'd', requestId: '1\n::warning::z' };
+      const result = await cli(['token', 'release', '--url', url]);
+      assert.match(result.stderr, /^asc-token: http_400: d\n/);
+    } finally {
+      status = 200;
+    }
+  });
+
+  it('checks a profile list field by field: free text comes back printable, anything else is refused', async () => {
+    const caller = { principal: 'arn:aws:iam::111122223333:role/ci', arn: 'arn:aws:sts::111122223333:assumed-role/ci/s', session: `s${evil}`, accountId: '111122223333', orgId: null };
+    const profile = { name: 'release', description: evil, api: 'app-store-connect', key: 'main', scope: 'any', ttl: { default: 600, max: 1200 } };
+    answer = { caller, profiles: [profile] };
+    const ok = await cli(['profiles', '--url', url]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assertClean(ok.stdout);
+    assert.match(ok.stdout, /^release {2}\(app-store-connect, ttl 600s, max 1200s\)\n {2}bad ::set-output name=x::pwned ::add-mask::e /m);
+    for (const bad of [{ caller, profiles: [{ ...profile, name: 'release\n::x' }] }, { caller, profiles: [{ ...profile, scope: ['GET /v1/apps\n::x'] }] }, { caller: { ...caller, principal: 'x\n::y' }, profiles: [] }, { caller, profiles: 'none' }, { caller }]) {
+      answer = bad;
+      const result = await cli(['profiles', '--url', url]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /bad_response: refused the service's answer/);
+      assertClean(result.stderr);
+      assert.equal(result.stdout, '');
+    }
+  });
+
+  it('TokenClient puts only printable text into its errors', async () => {
+    status = 400;
+    try {
+      answer = { code: 'x\n::error::y', detail: evil, requestId: '1\n::warning::z' };
+      const client = new TokenClient({ url, credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }), attempts: 1 });
+      await assert.rejects(client.getToken('release'), (e: unknown) => {
+        assert.ok(e instanceof TokenClientError);
+        assert.equal(e.code, 'http_400');
+        assert.equal(e.requestId, undefined);
+        assertClean(e.message);
+        return true;
+      });
+    } finally {
+      status = 200;
+    }
   });
 });
 

@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { main } from '../../src/cli/main.ts';
 import { parseSecret } from '../../src/core/secret.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
@@ -137,6 +140,38 @@ describe('keys: refusals', () => {
       assert.match(result.stderr, message);
     });
   }
+
+  it('key material never travels over clear text: an http: Secrets Manager endpoint off loopback is refused before any request', async () => {
+    const offMachine = new SecretsManagerClient({ endpoint: 'http://10.255.255.1:4566', region: 'us-east-1', credentials: { accessKeyId: 'AKIDOPS', secretAccessKey: 'x' }, maxAttempts: 1 });
+    for (const argv of [['keys', 'import', '--secret-id', 'asc/main', '--p8', 'AuthKey_NEWKEY0001.p8', '--issuer-id', ISSUER], ['keys', 'show', '--secret-id', 'asc/main']]) {
+      let stderr = '';
+      const code = await main(argv, { stdout: () => {}, stderr: (t) => (stderr += t), env: {}, cwd: dir, now: Date.now }, { secretsManager: offMachine });
+      trackOutput(stderr);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /insecure_endpoint: Secrets Manager is configured at http:\/\/10\.255\.255\.1: key material travels only over https/);
+    }
+  });
+
+  it('verify sends the token only over https (or loopback) and never follows a redirect', async () => {
+    sm.create('asc/other', secretJson(newKey, { keyId: 'NEWKEY0001', issuerId: ISSUER }));
+    const insecure = await cli('keys', 'verify', '--secret-id', 'asc/other', '--stage', 'current', '--apple-url', 'http://api.example.com');
+    assert.equal(insecure.code, 2, insecure.stderr);
+    assert.match(insecure.stderr, /--apple-url must be an https: URL/);
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(302, { location: apple.url });
+      res.end();
+    });
+    redirecting.listen(0, '127.0.0.1');
+    await once(redirecting, 'listening');
+    try {
+      const before = apple.requests.length;
+      const redirected = await cli('keys', 'verify', '--secret-id', 'asc/other', '--stage', 'current', '--apple-url', `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`);
+      assert.notEqual(redirected.code, 0);
+      assert.equal(apple.requests.length, before, 'the token followed the redirect');
+    } finally {
+      redirecting.close();
+    }
+  });
 
   it('promote refuses an unusable pending version without changing anything', async () => {
     sm.put('asc/main', '{"keyId":"X"}', ['AWSPENDING']);

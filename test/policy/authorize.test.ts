@@ -48,7 +48,7 @@ profiles:
   gov:
     key: main
     scope: any
-    callers: [arn:aws-us-gov:iam::111122223333:role/ci, arn:aws:sts::111122223333:federated-user/bob]
+    callers: [arn:aws-us-gov:iam::111122223333:role/ci]
 `,
     'test policy',
   ),
@@ -89,7 +89,7 @@ const rows: Row[] = [
   { name: 'user of another account', caller: 'arn:aws:iam::999988887777:user/alice', profile: 'fixed', expect: forbidden('caller_not_allowed') },
   { name: 'org ID of another organisation', caller: ROLE('anything', '777766665555'), org: 'o-zzzzzzzzzz', profile: 'readonly', expect: forbidden('caller_not_allowed') },
   { name: 'root of another account', caller: 'arn:aws:iam::999988887777:root', profile: 'release', expect: forbidden('caller_not_allowed') },
-  { name: 'federated user not listed', caller: 'arn:aws:sts::111122223333:federated-user/eve', profile: 'gov', expect: forbidden('caller_not_allowed') },
+  { name: 'federated user (it names itself) on a role-only profile', caller: 'arn:aws:sts::111122223333:federated-user/ci', profile: 'gov', expect: forbidden('caller_not_allowed') },
   { name: 'commercial role on a GovCloud-only profile', caller: ROLE('ci'), profile: 'gov', expect: forbidden('caller_not_allowed') },
   { name: 'caller of one profile asks for another', caller: ROLE('dashboard'), profile: 'release', expect: forbidden('caller_not_allowed') },
   { name: 'malformed caller ARN', caller: 'arn:aws:iam::111122223333:role', profile: 'release', expect: forbidden('no_identity') },
@@ -121,7 +121,7 @@ const rows: Row[] = [
   { name: 'scope any, caller narrows anyway', caller: ROLE('release-pipeline'), profile: 'release', scope: ['GET /v1/apps'], expect: { scope: ['GET /v1/apps'], ttl: 900 } },
   { name: 'root listed explicitly', caller: 'arn:aws:iam::111122223333:root', profile: 'release', ttl: 1200, expect: { scope: null, ttl: 1200 } },
   { name: 'GovCloud partition', caller: 'arn:aws-us-gov:sts::111122223333:assumed-role/ci/job', profile: 'gov', expect: { scope: null, ttl: 600 } },
-  { name: 'federated user listed', caller: 'arn:aws:sts::111122223333:federated-user/bob', profile: 'gov', expect: { scope: null, ttl: 600 } },
+  { name: 'federated user of a listed account', caller: 'arn:aws:sts::444455556666:federated-user/bob', profile: 'readonly', scope: ['GET /v1/builds'], expect: { scope: ['GET /v1/builds'], ttl: 600 } },
   { name: 'long-lived profile, narrowed', caller: ROLE('dashboard'), profile: 'dashboard', scope: ['GET /v1/ciBuildRuns/42'], ttl: 2_592_000, expect: { scope: ['GET /v1/ciBuildRuns/42'], ttl: 2_592_000 } },
   { name: 'App Store Server default', caller: ROLE('receipts'), profile: 'storekit', expect: { scope: null, ttl: 300 } },
 ];
