@@ -2577,7 +2577,8 @@ async function signedRequestWithRetry(request2, options = {}) {
       if (!isNetworkFailure(error)) throw error;
       failure = error;
     }
-    const retryable = response === void 0 || response.status === 429 || response.status >= 500;
+    const permanent = response?.status === 500 && response.json?.code === "key_invalid";
+    const retryable = response === void 0 || response.status === 429 || response.status >= 500 && !permanent;
     if (!retryable || attempt >= attempts) {
       if (response) return response;
       throw new NetworkError(`cannot reach ${request2.baseUrl} (${failure.code})`, { cause: failure });
@@ -2611,7 +2612,7 @@ var REASON_HINTS = {
   credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
   unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
   iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
-  policy: "Your AWS principal may not use this profile. Run `asc-token profiles` to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers."
+  policy: "Your AWS principal may not use this profile. Run `asc-token profiles` (without the CLI installed: `npx --yes --package=asc-token-vending asc-token profiles`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers."
 };
 function refusalHint(detail, command) {
   const reason = refusalReason(detail);

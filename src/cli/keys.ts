@@ -15,6 +15,7 @@ import { isTokenVendingError } from '../core/errors.ts';
 import { mintToken } from '../core/mint.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { parseSecret, type SigningKey } from '../core/secret.ts';
+import { missingRegion, regionOfArn } from './aws-region.ts';
 import { refuseInsecureEndpoints } from './endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
@@ -42,7 +43,10 @@ export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}
     throw new UsageError('--secret-id and --kms-key-id exclude each other: a key is in a Secrets Manager secret or in KMS');
   }
   if (kms) return kmsKeysCommand(sub, rest, io, deps);
-  const client = () => refuseInsecureEndpoints(deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 }), 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+  const secretArg = rest.find((arg, i) => arg.startsWith('--secret-id=') || rest[i - 1] === '--secret-id');
+  const region = regionOfArn(secretArg?.replace(/^--secret-id=/, ''));
+  const client = () =>
+    refuseInsecureEndpoints(deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
   try {
     switch (sub) {
       case 'import':
@@ -188,6 +192,8 @@ function awsError(error: unknown): unknown {
   if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = (error as Error)?.message ?? String(error);
+  const noRegion = missingRegion(error);
+  if (noRegion) return noRegion;
   switch (name) {
     case 'ResourceNotFoundException':
       return new CliError('secret_not_found', `Secrets Manager: ${message}`, EXIT.other, 'create the secret first (infra/key-secret.yml), and check --secret-id and AWS_REGION');

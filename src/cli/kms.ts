@@ -5,6 +5,7 @@
  * (RSAES-OAEP-SHA-256 to a 3072-bit wrapping key KMS made for this import) and sent only wrapped; no message ever
  * shows any of it.
  */
+import { missingRegion, regionOfArn } from './aws-region.ts';
 import { refuseInsecureEndpoints } from './endpoint-guard.ts';
 import { constants, createHash, createPublicKey, publicEncrypt, verify, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -32,10 +33,11 @@ export interface KmsDeps {
 }
 
 /** The KMS client: the one given (tests), else the SDK's default chain, loaded only when a KMS command runs. */
-async function kmsClient(deps: KmsDeps): Promise<KMSClient> {
+async function kmsClient(deps: KmsDeps, kmsKeyId?: string): Promise<KMSClient> {
   if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS');
   const { KMSClient } = await import('@aws-sdk/client-kms');
-  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3 }), 'KMS', 'AWS_ENDPOINT_URL_KMS');
+  const region = regionOfArn(kmsKeyId);
+  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'KMS', 'AWS_ENDPOINT_URL_KMS');
 }
 
 async function sdk() {
@@ -86,7 +88,7 @@ async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
   const expires = validTo(values['valid-to'], io.now());
   const p8 = readP8(values, io.cwd);
   const p8Public = createPublicKey(p8.privateKey);
-  const client = await kmsClient(deps);
+  const client = await kmsClient(deps, kmsKeyId);
   const { DescribeKeyCommand, GetParametersForImportCommand, GetPublicKeyCommand, ImportKeyMaterialCommand, TagResourceCommand, UntagResourceCommand } = await sdk();
 
   const meta = (await client.send(new DescribeKeyCommand({ KeyId: kmsKeyId }))).KeyMetadata;
@@ -165,7 +167,13 @@ async function loadKey(client: KMSClient, kmsKeyId: string, identity: AppleIdent
     return { key, publicKey, arn: versionId ?? kmsKeyId };
   } catch (error) {
     if (isTokenVendingError(error) && error.code === 'key_invalid') throw new CliError('key_invalid', error.detail, EXIT.other, kmsHint(error.reason));
-    if (isTokenVendingError(error)) throw new CliError('unavailable', `${error.detail} (${error.reason})`, EXIT.unavailable);
+    if (isTokenVendingError(error)) {
+      // The service's "retry shortly" is for callers; an operator needs the cause (no region, a refused connection…).
+      const noRegion = missingRegion(error.cause);
+      if (noRegion) throw noRegion;
+      const cause = String((error.cause as Error | undefined)?.message ?? '').split('\n')[0];
+      throw new CliError('unavailable', `KMS key ${kmsKeyId} cannot be loaded: ${error.reason}${cause ? `: ${cause}` : ''}`, EXIT.unavailable, 'check AWS_REGION, AWS_ENDPOINT_URL_KMS and your network');
+    }
     throw error;
   }
 }
@@ -184,7 +192,7 @@ async function verifyKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
   const identity = identityFromFlags(values);
-  const client = await kmsClient(deps);
+  const client = await kmsClient(deps, kmsKeyId);
   const { key, arn } = await loadKey(client, kmsKeyId, identity);
   let minted;
   try {
@@ -211,7 +219,7 @@ function identityFromFlags(values: { 'key-id'?: string | undefined; 'issuer-id'?
 async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({ args, options: { 'kms-key-id': { type: 'string' } }, strict: true });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
-  const client = await kmsClient(deps);
+  const client = await kmsClient(deps, kmsKeyId);
   const { DescribeKeyCommand, GetPublicKeyCommand, ListResourceTagsCommand } = await sdk();
   const meta = (await client.send(new DescribeKeyCommand({ KeyId: kmsKeyId }))).KeyMetadata;
   const arn = meta?.Arn ?? kmsKeyId;
@@ -256,6 +264,8 @@ function kmsError(error: unknown): unknown {
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = ((error as Error)?.message ?? String(error)).split('\n')[0] as string;
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const noRegion = missingRegion(error);
+  if (noRegion) return noRegion;
   switch (name) {
     case 'NotFoundException':
       return new CliError('kms_key_not_found', `KMS: ${message}`, EXIT.other, 'check --kms-key-id and AWS_REGION; create the key with infra/kms-key.yml');

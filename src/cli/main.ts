@@ -65,7 +65,7 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
     (command === undefined ? io.stderr : io.stdout)(await usage());
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (command === '--version' || command === '-V') {
+  if (command === '--version' || command === '-V' || command === '-v') {
     io.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }

@@ -59,12 +59,14 @@ export function readP8(values: P8Options, cwd: string): P8Key {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError('file_unreadable', `cannot read --p8 ${shownFile}: ${code === 'ENOENT' ? 'no such file' : code}`, EXIT.other);
+    throw new CliError('file_unreadable', `cannot read --p8 ${shownFile}: ${code === 'ENOENT' ? 'no such file' : code}`, EXIT.other, 'pass the path of the AuthKey_KEYID.p8 file downloaded from App Store Connect (Users and Access → Integrations)');
   }
   try {
     return { file, keyId, issuerId: values['issuer-id'], privateKey: parsePrivateKey(text) };
   } catch (error) {
-    if (error instanceof KeyParseError) throw new CliError('key_invalid', `--p8 ${shownFile} is not a usable key: ${error.message}`, EXIT.other);
+    if (error instanceof KeyParseError) {
+      throw new CliError('key_invalid', `--p8 ${shownFile} is not a usable key: ${error.message}`, EXIT.other, 'use the .p8 exactly as App Store Connect gave it (a PKCS#8 P-256 private key); a copy pasted elsewhere may have lost lines');
+    }
     throw error;
   }
 }

@@ -28,7 +28,7 @@ const HINTS: Record<string, string> = {
   invalid_scope: 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
   ttl_out_of_range: 'Pick a --ttl within the profile\'s range (`asc-token profiles` shows it), or omit it for the default.',
   key_unavailable: 'The service cannot read its key right now; retry in a minute. If it persists, ops should check Secrets Manager.',
-  key_invalid: 'The key stored for this profile is not usable; ops should check it with `asc-token keys show`.',
+  key_invalid: 'The key stored for this profile is not usable (the detail says why): ops check it with `asc-token keys show --secret-id ID` (or `--kms-key-id ID`); against `npm start`, delete the broken `.local/keys/NAME.json` and restart for a new throwaway key.',
   internal: 'The service failed; give the request ID to its operators.',
   throttled: 'The API is rate limited; the CLI already retried with back-off. If this is steady, ask for a higher stage throttle (throttleRate).',
   not_found: 'Check --url: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.',
@@ -71,11 +71,14 @@ export function cliCredentials(provider: CredentialProvider = defaultCredentialP
     try {
       return await provider();
     } catch (error) {
+      const profile = process.env.AWS_PROFILE;
       throw new CliError(
         'no_credentials',
         `no AWS credentials found (${(error as Error).message.split('\n')[0]})`,
         EXIT.unavailable,
-        'In CI, assume a role first (GitHub: aws-actions/configure-aws-credentials); locally, set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
+        profile
+          ? `AWS_PROFILE=${shownArgument(profile)} is set: check that the profile exists (\`aws configure list-profiles\`), and for an SSO profile run \`aws sso login --profile ${shownArgument(profile)}\`.`
+          : 'In CI, assume a role first (GitHub: aws-actions/configure-aws-credentials); locally, set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
       );
     }
   };

@@ -20,7 +20,7 @@ const TOKEN_HINTS: Record<string, string> = {
   invalid_scope: 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
   ttl_out_of_range: 'The profile\'s ttl range does not allow this lifetime (`asc-token profiles` shows it).',
   key_unavailable: 'The service cannot read its key right now; retry in a minute. If it persists, ops should check Secrets Manager.',
-  key_invalid: 'The key stored for this profile is not usable; ops should check it with `asc-token keys show`.',
+  key_invalid: 'The key stored for this profile is not usable (the detail says why): ops check it with `asc-token keys show --secret-id ID` (or `--kms-key-id ID`); against `npm start`, delete the broken `.local/keys/NAME.json` and restart for a new throwaway key.',
   network: 'Check --url / ASC_TOKEN_URL and your network.',
   not_found: 'Check --url: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.',
 };

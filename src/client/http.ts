@@ -171,7 +171,9 @@ export async function signedRequestWithRetry(request: SignedRequest, options: Re
       if (!isNetworkFailure(error)) throw error;
       failure = error;
     }
-    const retryable = response === undefined || response.status === 429 || response.status >= 500;
+    // `key_invalid` is a 500 that no retry mends (the stored key is broken): answer it at once.
+    const permanent = response?.status === 500 && (response.json as { code?: unknown } | undefined)?.code === 'key_invalid';
+    const retryable = response === undefined || response.status === 429 || (response.status >= 500 && !permanent);
     if (!retryable || attempt >= attempts) {
       if (response) return response;
       throw new NetworkError(`cannot reach ${request.baseUrl} (${(failure as RequestFailure).code})`, { cause: failure });

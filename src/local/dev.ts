@@ -86,7 +86,7 @@ export function readCredentialsFile(file: string): LocalCredential[] {
     throw new CredentialsFileError(`LOCAL_CREDENTIALS_FILE ${file}: ${code === 'ENOENT' ? 'file not found' : code ? `cannot be read (${code})` : 'not valid JSON'}`);
   }
   if (!Array.isArray(value) || value.length === 0) {
-    throw new CredentialsFileError(`LOCAL_CREDENTIALS_FILE ${file}: must be a non-empty JSON list of {accessKeyId, secretAccessKey, principalArn}`);
+    throw new CredentialsFileError(`LOCAL_CREDENTIALS_FILE ${file}: must be a non-empty JSON list of {accessKeyId, secretAccessKey, principalArn, sessionToken?}`);
   }
   return value.map((entry, index) => {
     const e = entry as Record<string, unknown>;
@@ -95,7 +95,15 @@ export function readCredentialsFile(file: string): LocalCredential[] {
         throw new CredentialsFileError(`LOCAL_CREDENTIALS_FILE ${file}: entry ${index} needs a string ${field}`);
       }
     }
-    return { accessKeyId: e.accessKeyId as string, secretAccessKey: e.secretAccessKey as string, principalArn: e.principalArn as string };
+    if (e.sessionToken !== undefined && (typeof e.sessionToken !== 'string' || e.sessionToken === '')) {
+      throw new CredentialsFileError(`LOCAL_CREDENTIALS_FILE ${file}: entry ${index}'s sessionToken must be a non-empty string (or absent for long-term keys)`);
+    }
+    return {
+      accessKeyId: e.accessKeyId as string,
+      secretAccessKey: e.secretAccessKey as string,
+      principalArn: e.principalArn as string,
+      ...(typeof e.sessionToken === 'string' ? { sessionToken: e.sessionToken } : {}),
+    };
   });
 }
 

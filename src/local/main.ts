@@ -104,6 +104,9 @@ server.listen(listenPort, '127.0.0.1', async () => {
     `  caller     ${first.principalArn}  (${show(credentialsFile)})`,
     `  may use    ${profiles.map((p) => p.name).join(', ') || 'no profile: add its role to a profile\'s callers'}`,
     ...notes.map((n) => `  note       ${n}`),
+    ...health
+      .filter((k) => k.status === 'invalid' && runtime.config.keySource === 'local')
+      .map((k) => `  fix        key ${k.name} is not usable (${k.error ?? 'invalid'}): rm ${show(`${paths.keys}/${k.name}.json`)} and restart for a new throwaway key`),
     '',
   ];
   if (example) {

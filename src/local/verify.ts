@@ -11,6 +11,8 @@ export interface LocalCredential {
   secretAccessKey: string;
   /** The IAM principal this key stands for, as API Gateway would report it (e.g. an assumed-role STS ARN). */
   principalArn: string;
+  /** Temporary credentials' session token; absent for long-term keys (which must then send none). */
+  sessionToken?: string;
 }
 
 export interface IncomingSigned {
@@ -43,6 +45,15 @@ export async function verifySigV4(request: IncomingSigned, credentials: Readonly
   if (service !== SERVICE) return { ok: false, reason: `signed for service "${service}"; sign for "${SERVICE}"` };
   const credential = credentials.get(accessKeyId);
   if (!credential) return { ok: false, reason: 'unknown access key ID' };
+  // As STS behind API Gateway: temporary credentials need their session token, long-term keys must send none (a
+  // leftover AWS_SESSION_TOKEN in a shell is the usual cause).
+  const sessionToken = header('x-amz-security-token');
+  if (credential.sessionToken === undefined && sessionToken !== undefined) {
+    return { ok: false, reason: 'the security token included in the request is invalid: this access key is a long-term key, so send no x-amz-security-token (unset AWS_SESSION_TOKEN)' };
+  }
+  if (credential.sessionToken !== undefined && sessionToken !== credential.sessionToken) {
+    return { ok: false, reason: 'the security token included in the request is invalid or missing' };
+  }
 
   const amzDate = header('x-amz-date');
   const date = amzDate === undefined ? undefined : AMZ_DATE.exec(amzDate);

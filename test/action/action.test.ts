@@ -25,7 +25,7 @@ import { trackOutput, trackToken } from '../helpers/leaks.ts';
 import { createService, type Service } from '../helpers/setup.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const DEV: LocalCredential = { accessKeyId: 'AKIDACTION0000000001', secretAccessKey: 'action-secret', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/gha' };
+const DEV: LocalCredential = { accessKeyId: 'ASIAACTION0000000001', secretAccessKey: 'action-secret', sessionToken: 'FwoGZXIvYXdzEBYaD-session', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/gha' };
 
 let service: Service;
 let server: Awaited<ReturnType<typeof startLocalServer>>;

@@ -117,6 +117,27 @@ describe('keys: the built CLI with the SDK\'s own configuration', () => {
     trackOutput(stdout);
     assert.match(stdout, /AWSCURRENT +key OLDKEY0001 +team key/);
   });
+
+  it('without a region: a usage error that says how to set one; a secret ARN brings its own region', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { dirname, resolve } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
+    const run = (...argv: string[]) =>
+      promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), ...argv], { env }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const bare = await run('keys', 'show', '--secret-id', 'asc/main');
+    trackOutput(bare.stderr);
+    assert.equal(bare.code, 2, bare.stderr);
+    assert.match(bare.stderr, /no_region: no AWS region is configured\nhint: set AWS_REGION/);
+    const arn = await run('keys', 'show', '--secret-id', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:asc/main-AbCdEf');
+    trackOutput(arn.stderr);
+    assert.doesNotMatch(arn.stderr, /no_region/);
+  });
 });
 
 describe('keys: refusals', () => {

@@ -74,7 +74,7 @@ describe('asc-token (dist/cli.mjs)', () => {
     assert.match(usage.stderr, /^asc-token: --secret-id ID is required.*\nusage: asc-token keys import/);
     const coded = await cli(['mint', '--p8', '/nonexistent/AuthKey_ABCDEFGHIJ.p8', '--individual']);
     assert.equal(coded.code, 1);
-    assert.equal(coded.stderr, 'asc-token: file_unreadable: cannot read --p8 "/nonexistent/AuthKey_ABCDEFGHIJ.p8": no such file\n');
+    assert.equal(coded.stderr, 'asc-token: file_unreadable: cannot read --p8 "/nonexistent/AuthKey_ABCDEFGHIJ.p8": no such file\nhint: pass the path of the AuthKey_KEYID.p8 file downloaded from App Store Connect (Users and Access → Integrations)\n');
   });
 
   it('an unknown command: exit 2, pointing at --help', async () => {

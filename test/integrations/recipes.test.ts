@@ -34,6 +34,9 @@ profiles:
 const DEV: LocalCredential = { accessKeyId: 'AKIDRECIPES000000001', secretAccessKey: 'recipes+secret/key', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/ci' };
 const OUTSIDER: LocalCredential = { accessKeyId: 'AKIDRECIPES000000002', secretAccessKey: 'outsider-secret', principalArn: 'arn:aws:sts::999999999999:assumed-role/outsider/ci' };
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCWV1LXdlc3QtMSJHMEUCIQD+test/session==';
+/** Temporary credentials (as STS hands out), with their session token. */
+const OUTSIDER_TEMP: LocalCredential = { accessKeyId: 'ASIARECIPES000000004', secretAccessKey: 'outsider+temporary', sessionToken: SESSION_TOKEN, principalArn: 'arn:aws:sts::999999999999:assumed-role/outsider/ci' };
+const TEMP: LocalCredential = { accessKeyId: 'ASIARECIPES000000003', secretAccessKey: 'temporary+secret/key', sessionToken: SESSION_TOKEN, principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/ci' };
 
 let service: Service;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
@@ -44,7 +47,7 @@ before(async () => {
   server = await startLocalServer(async (event, context) => {
     seenHeaders.push((event as { headers: Record<string, string> | null }).headers);
     return service.handler(event, context);
-  }, [DEV, OUTSIDER]);
+  }, [DEV, OUTSIDER, TEMP, OUTSIDER_TEMP]);
   dir = mkdtempSync(join(tmpdir(), 'asc-recipes-'));
 });
 after(() => {
@@ -116,13 +119,19 @@ describe('README: plain curl', { skip: !haveJq && !process.env.CI ? 'jq is not i
 
   it('gets a token with temporary credentials, the session token sent and signed', async () => {
     const before = seenHeaders.length;
-    const result = await run(DEV, { AWS_SESSION_TOKEN: SESSION_TOKEN });
+    const result = await run(TEMP, { AWS_SESSION_TOKEN: SESSION_TOKEN });
     assert.equal(result.code, 0, result.stderr);
     verifyEs256(result.token ?? '', service.key.publicKey);
     const headers = seenHeaders.slice(before).at(-1) ?? {};
     const sent = Object.entries(headers).find(([h]) => h.toLowerCase() === 'x-amz-security-token')?.[1];
     assert.equal(sent, SESSION_TOKEN);
     assert.match(Object.entries(headers).find(([h]) => h.toLowerCase() === 'authorization')?.[1] ?? '', /SignedHeaders=[^,]*x-amz-security-token/);
+  });
+
+  it('long-term keys with a leftover session token are refused, as API Gateway refuses them', async () => {
+    const result = await run(DEV, { AWS_SESSION_TOKEN: SESSION_TOKEN });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /security token included in the request is invalid/);
   });
 
   it('the recipe as it was (an unconditional security token header) fails with long-term keys: the fix is needed', async () => {
@@ -184,7 +193,7 @@ ${awsExit === 0 ? `printf '%s\\t%s\\t%s\\n' '${credential.accessKeyId}' '${crede
     });
 
   it('assumes the role, gets a token with the real CLI and calls Apple with it', async () => {
-    const stub = stubs(0, DEV);
+    const stub = stubs(0, TEMP);
     const result = await runJob(stub.bin);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(stub.calls().map((c) => c.split(' ')[0]), ['aws', 'asc-token', 'curl']);
@@ -196,7 +205,7 @@ ${awsExit === 0 ? `printf '%s\\t%s\\t%s\\n' '${credential.accessKeyId}' '${crede
   });
 
   it('a failing `aws` fails the job before the CLI runs', async () => {
-    const stub = stubs(254, DEV);
+    const stub = stubs(254, TEMP);
     const result = await runJob(stub.bin);
     assert.notEqual(result.code, 0);
     assert.deepEqual(stub.calls().map((c) => c.split(' ')[0]), ['aws']);
@@ -204,10 +213,10 @@ ${awsExit === 0 ? `printf '%s\\t%s\\t%s\\n' '${credential.accessKeyId}' '${crede
   });
 
   it('a refused token fails the job before Apple is called, with the CLI\'s reason', async () => {
-    const stub = stubs(0, OUTSIDER);
+    const stub = stubs(0, OUTSIDER_TEMP);
     const result = await runJob(stub.bin);
     assert.equal(result.code, 3, result.stderr);
     assert.deepEqual(stub.calls().map((c) => c.split(' ')[0]), ['aws', 'asc-token']);
-    assert.match(result.stderr, /^asc-token: forbidden: /m);
+    assert.match(result.stderr, /^asc-token: forbidden: You are not allowed to use this profile/m);
   });
 });
