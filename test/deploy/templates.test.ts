@@ -374,8 +374,134 @@ const intrinsics = (['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'N
   ];
 });
 const infra = (file: string): Template => parse(readFileSync(join(root, 'infra', file), 'utf8'), { customTags: intrinsics });
-/** A parameter's AllowedPattern as CloudFormation applies it: to the whole value. */
-const allows = (t: Template, parameter: string, value: string) => new RegExp(t.Parameters![parameter].AllowedPattern).test(value);
+/**
+ * A parameter's AllowedPattern as CloudFormation applies it: to the whole value of a String, and to each element,
+ * space-trimmed, of a CommaDelimitedList ("When applied to a parameter of type CommaDelimitedList, the pattern must
+ * match each value in the list": AWS CloudFormation User Guide, Parameters). "parameters that name principals"
+ * below checks that cfn-lint reads the patterns the same way.
+ */
+const allows = (t: Template, parameter: string, value: string) => {
+  const { AllowedPattern, Type } = t.Parameters![parameter];
+  const pattern = new RegExp(`^(?:${AllowedPattern})$`);
+  return Type === 'CommaDelimitedList' ? value.split(',').every((element) => pattern.test(element.trim())) : pattern.test(value);
+};
+
+/** The names a value refers to: Refs, and ${Name} inside Fn::Sub strings (pseudo parameters excluded). */
+function refsIn(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) refsIn(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string' && !inner.startsWith('AWS::')) found.add(inner);
+      else if (key === 'Fn::Sub') for (const name of JSON.stringify(inner).matchAll(/\$\{([A-Za-z0-9]+)\}/g)) found.add(name[1]!);
+      else refsIn(inner, found);
+    }
+  }
+  return found;
+}
+/** The parameters a template matches aws:PrincipalArn against, in any condition of any policy. */
+function principalParameters(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) principalParameters(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.toLowerCase() === 'aws:principalarn') refsIn(inner, found);
+      else principalParameters(inner, found);
+    }
+  }
+  return found;
+}
+
+// Issue #12 (template review, item 2): a parameter matched against aws:PrincipalArn decides who may use a key, a
+// secret or a role. Each element must name one principal: a wildcard would hand the key to every role it matches
+// (`*`, role/*, or asc-token-vending-*-lambdaRole: every stage's function, a developer's included). Function roles,
+// readers and the ops role are roles with a fixed name; administrators and whoever assumes the ops role may be a
+// user, or an IAM Identity Center permission-set role, whose generated suffix is the one wildcard allowed.
+describe('parameters that name principals (aws:PrincipalArn)', () => {
+  const kinds: Record<string, Record<string, 'role' | 'administrator'>> = {
+    'github-oidc-provider.yml': {},
+    'github-oidc-role.yml': {},
+    'key-secret.yml': { ReaderRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
+    'kms-key.yml': { SignerRoleArns: 'role', OpsRoleArn: 'role' },
+    'ops-role.yml': { TrustedPrincipalArn: 'administrator' },
+  };
+  const role = ['arn:aws:iam::111122223333:role/asc-token-vending-prod-eu-west-1-lambdaRole', 'arn:aws-us-gov:iam::111122223333:role/service-role/asc-token-vending-ops'];
+  const administrator = [...role, 'arn:aws:iam::111122223333:user/break-glass', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_KeyOps_*'];
+  const never = [
+    '*',
+    'arn:aws:iam::111122223333:*',
+    'arn:aws:iam::111122223333:role/*',
+    'arn:aws:iam::111122223333:role/asc-token-vending-*-lambdaRole',
+    'arn:aws:iam::111122223333:role/asc-token-vending-prod-eu-west-1-lambdaRol?',
+    'arn:aws:iam::111122223333:role/Admin*',
+    'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*',
+    'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_*',
+    'arn:aws:iam::111122223333:role/aws-reserved/*',
+    'arn:aws:iam::*:role/asc-token-vending-ops',
+    'arn:*:iam::111122223333:role/asc-token-vending-ops',
+    'arn:aws:iam::111122223333:root',
+    '111122223333',
+    'arn:aws:sts::111122223333:assumed-role/asc-token-vending-ops/session',
+    'arn:aws:iam::111122223333:role//double-slash',
+    'arn:aws:iam::111122223333:role/',
+    '',
+  ];
+  const lists = ['arn:aws:iam::111122223333:role/a,*', 'arn:aws:iam::111122223333:role/a, arn:aws:iam::111122223333:role/*'];
+
+  it('every parameter a template matches aws:PrincipalArn against is known here, by kind', () => {
+    const files = readdirSync(join(root, 'infra')).filter((f) => f.endsWith('.yml')).sort();
+    assert.deepEqual(files, Object.keys(kinds).sort(), 'a new template: say which of its parameters name principals');
+    for (const file of files) assert.deepEqual([...principalParameters(infra(file).Resources)].sort(), Object.keys(kinds[file]!).sort(), file);
+  });
+
+  it('each element names one principal: a concrete partition, account and name; the only wildcard an SSO role\'s suffix', () => {
+    for (const [file, parameters] of Object.entries(kinds)) {
+      const t = infra(file);
+      for (const [parameter, kind] of Object.entries(parameters)) {
+        const where = `${file} ${parameter}`;
+        assert.ok(t.Parameters?.[parameter].AllowedPattern, `${where} has an AllowedPattern`);
+        assert.ok(t.Parameters?.[parameter].ConstraintDescription, `${where} says what it wants when refused`);
+        assert.equal(t.Parameters?.[parameter].Default, undefined, `${where} has no default`);
+        for (const good of kind === 'role' ? role : administrator) assert.ok(allows(t, parameter, good), `${where} accepts ${good}`);
+        const refused = kind === 'role' ? [...never, ...administrator.filter((a) => !role.includes(a))] : never;
+        for (const bad of refused) assert.ok(!allows(t, parameter, bad), `${where} must refuse ${JSON.stringify(bad)}`);
+        if (t.Parameters?.[parameter].Type === 'CommaDelimitedList') {
+          assert.ok(allows(t, parameter, `${role[0]},${role[1]}`) && allows(t, parameter, `${role[0]}, ${role[1]}`), `${where} takes a list`);
+          for (const bad of lists) assert.ok(!allows(t, parameter, bad), `${where} must refuse ${JSON.stringify(bad)}`);
+        }
+      }
+    }
+  });
+
+  it('cfn-lint applies the patterns as this test does: per element of a list, to the whole value', async (t) => {
+    const version = await run('cfn-lint', ['--version']).catch(() => undefined);
+    if (version === undefined) return t.skip('cfn-lint is not installed');
+    // One template with a copy of each parameter per value, the value as its Default: cfn-lint's E2015 flags a
+    // Default its AllowedPattern refuses.
+    const cases: Array<{ name: string; expected: boolean }> = [];
+    const Parameters: Record<string, unknown> = {};
+    for (const [file, parameters] of Object.entries(kinds)) {
+      const template = infra(file);
+      for (const parameter of Object.keys(parameters)) {
+        for (const value of [...administrator, ...never, ...lists].filter((v) => v !== '')) {
+          const name = `P${cases.length}`;
+          const { Type, AllowedPattern } = template.Parameters![parameter];
+          Parameters[name] = { Type, AllowedPattern, Default: value };
+          cases.push({ name, expected: allows(template, parameter, value) });
+        }
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'asc-patterns-'));
+    try {
+      const file = join(dir, 'patterns.json');
+      writeFileSync(file, JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Parameters, Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }));
+      const result = await run('cfn-lint', ['-f', 'json', file]).catch((e) => e);
+      const refused = new Set((JSON.parse(result.stdout) as any[]).filter((m) => m.Rule.Id === 'E2015').map((m) => m.Location.Path[1]));
+      for (const { name, expected } of cases) assert.equal(!refused.has(name), expected, `${name}: ${JSON.stringify(Parameters[name])}`);
+      assert.ok(refused.size > 0 && refused.size < cases.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('infra/key-secret.yml', () => {
   const t = infra('key-secret.yml');
