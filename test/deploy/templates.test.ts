@@ -196,6 +196,29 @@ describe('serverless.yml → CloudFormation', () => {
     assert.deepEqual(permissions.map(([, p]) => p.Properties.FunctionName), [{ Ref: 'ApiLambdaFunctionLiveAlias' }]);
   });
 
+  // Issue #12 (template review, item 3): whoever invokes the function directly can put any identity into the event.
+  // The function's resource policy lets in API Gateway only, for this API's deployed stage (not `*/*`, which the
+  // console's test-invoke-stage and any stage added later would match), from this account. IAM principals of the
+  // account whose IAM policy allows lambda:InvokeFunction are not stopped by any Lambda permission: SECURITY.md and
+  // docs/deployment-checks.md say what the account owner must do about them.
+  it('only API Gateway may invoke the function: this API, this stage, this account; nothing in the deployment grants lambda:InvokeFunction', () => {
+    const permissions = ofType(cfn, 'AWS::Lambda::Permission');
+    assert.equal(permissions.length, 1);
+    const { FunctionName, Action, Principal, SourceAccount, SourceArn, ...rest } = permissions[0]![1].Properties;
+    assert.deepEqual({ FunctionName, Action, Principal, SourceAccount, rest }, { FunctionName: { Ref: 'ApiLambdaFunctionLiveAlias' }, Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, rest: {} });
+    assert.deepEqual(SourceArn, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'ApiGatewayRestApi' }, '/ci/*']] });
+    // No other way in: no function URL, event source, other permission or resource policy.
+    for (const type of ['AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::ResourcePolicy', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::LayerVersionPermission']) assert.deepEqual(ofType(cfn, type), [], type);
+    // No role this deployment creates may invoke (or reconfigure) a function.
+    const templates = { serverless: cfn, ...Object.fromEntries(readdirSync(join(root, 'infra')).filter((f) => f.endsWith('.yml')).map((f) => [f, infra(f)])) };
+    for (const [name, template] of Object.entries(templates)) {
+      for (const [id] of ofType(template, 'AWS::IAM::Role')) {
+        const actions = JSON.stringify(template.Resources[id]!.Properties.Policies ?? []);
+        assert.ok(!/"lambda:/i.test(actions), `${name} ${id} grants no lambda: action`);
+      }
+    }
+  });
+
   it('alarms on what callers feel, to the alarm topic', () => {
     const alarms = ofType(cfn, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const watched = alarms.map((a) => a.MetricName ?? a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName).join('+'));

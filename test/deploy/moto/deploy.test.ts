@@ -229,7 +229,12 @@ describe('README → Deploying, step by step, against moto_server', { concurrenc
     const alias = await aws.lambda.send(new GetAliasCommand({ FunctionName: `asc-token-vending-${STAGE}-api`, Name: 'live' }));
     assert.match(alias.FunctionVersion!, /^[0-9]+$/, 'the alias points at a published version');
     const permission = JSON.parse((await aws.lambda.send(new GetPolicyCommand({ FunctionName: `asc-token-vending-${STAGE}-api`, Qualifier: 'live' }))).Policy!);
-    assert.ok(permission.Statement.some((s: any) => s.Principal?.Service === 'apigateway.amazonaws.com' && s.Action === 'lambda:InvokeFunction'), 'API Gateway may invoke the alias');
+    assert.equal(permission.Statement.length, 1, 'one permission on the alias');
+    const [invoke] = permission.Statement;
+    assert.ok(invoke.Principal?.Service === 'apigateway.amazonaws.com' && invoke.Action === 'lambda:InvokeFunction', 'API Gateway may invoke the alias');
+    // This API's deployed stage only, from this account (not API_ID/*/*: no test-invoke-stage, no stage added later).
+    assert.equal(invoke.Condition?.ArnLike?.['AWS:SourceArn'], `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api.id}/${STAGE}/*`);
+    assert.equal(invoke.Condition?.StringEquals?.['AWS:SourceAccount'], ACCOUNT);
 
     const roleName = `asc-token-vending-${STAGE}-${REGION}-lambdaRole`;
     assert.equal(fn.Role, `arn:aws:iam::${ACCOUNT}:role/${roleName}`);
