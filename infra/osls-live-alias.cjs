@@ -15,6 +15,7 @@ class LiveAlias {
   addAliases() {
     const { Resources, Outputs } = this.serverless.service.provider.compiledCloudFormationTemplate;
     const provider = this.serverless.getProvider('aws');
+    const stage = provider.getStage();
     for (const functionName of this.serverless.service.getAllFunctions()) {
       const functionId = provider.naming.getLambdaLogicalId(functionName);
       const versionId = Object.keys(Resources).find((id) => Resources[id].Type === 'AWS::Lambda::Version' && Resources[id].Properties.FunctionName?.Ref === functionId);
@@ -41,6 +42,14 @@ class LiveAlias {
         if (resource.Type === 'AWS::Lambda::Permission' && JSON.stringify(resource.Properties.FunctionName) === unqualified) {
           resource.Properties.FunctionName = aliased;
           resource.Properties.SourceAccount = { Ref: 'AWS::AccountId' };
+          // This API's deployed stage only (the framework allows `API_ID/*/*`: any stage, the console's
+          // test-invoke-stage included). Callers that reach the function otherwise are IAM principals of the
+          // account, whom no Lambda permission can refuse: SECURITY.md, docs/deployment-checks.md.
+          const parts = resource.Properties.SourceArn?.['Fn::Join']?.[1];
+          if (!Array.isArray(parts) || parts.at(-1) !== '/*/*' || JSON.stringify(parts.at(-2)) !== JSON.stringify({ Ref: 'ApiGatewayRestApi' })) {
+            throw new Error(`osls-live-alias: unexpected SourceArn on the API Gateway permission: ${JSON.stringify(resource.Properties.SourceArn)}`);
+          }
+          parts[parts.length - 1] = `/${stage}/*`;
         }
       }
       Outputs[`${functionId}LiveAliasArn`] = { Description: `The ${ALIAS} alias API Gateway invokes`, Value: aliased };

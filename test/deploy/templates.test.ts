@@ -17,9 +17,15 @@ import * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { loadPolicyFile } from '../../src/policy/load.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { FakeKms } from '../helpers/fake-kms.ts';
+import { startFakeApple } from '../helpers/fake-apple.ts';
+import { main } from '../../src/cli/main.ts';
+import { createHandler } from '../../src/handler.ts';
+import { createRuntime } from '../../src/runtime.ts';
 import { withRequest } from '../helpers/fixtures.ts';
-import { trackOutput } from '../helpers/leaks.ts';
+import { trackOutput, trackToken } from '../helpers/leaks.ts';
 import { generateP256, secretJson } from '../helpers/keys.ts';
+import { evaluateKeyPolicy, identityAllows, resolve as resolveIntrinsics, type Context, type Statement } from './key-policy.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -47,6 +53,27 @@ async function variant(params: string[]): Promise<Template> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** infra/serverless-vars.cjs on a policy text, as osls calls it with no parameters but allowedAccounts. */
+async function derived(policyText: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'asc-policy-'));
+  const { default: derive } = await import(join(root, 'infra/serverless-vars.cjs'));
+  const known: Record<string, unknown> = { 'self:service': 'asc-token-vending', 'sls:stage': 'ci', 'self:provider.region': 'eu-west-1', 'self:provider.timeout': 10, "param:allowedAccounts, ''": '111122223333' };
+  // Other parameters resolve to the default written after the comma, as osls would with none given.
+  const resolveVariable = async (name: string) => (name in known ? known[name] : name.match(/, '(.*)'$/)?.[1]);
+  try {
+    process.env.BUILD_POLICY_FILE = join(dir, 'policy.yaml');
+    writeFileSync(process.env.BUILD_POLICY_FILE, policyText);
+    return await derive({ resolveVariable });
+  } finally {
+    delete process.env.BUILD_POLICY_FILE;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+
+/** Every KMS operation the SDK knows, by name. */
+const kmsOperations = () => Object.keys(KMS).filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$')).map((name) => name.slice(0, -'Command'.length)).sort();
 
 let cfn: Template;
 before(async () => {
@@ -99,23 +126,6 @@ describe('serverless.yml → CloudFormation', () => {
       assert.ok(!JSON.stringify(s.Resource).includes('"*"'), `no wildcard resource: ${JSON.stringify(s)}`);
     }
   });
-
-  /** infra/serverless-vars.cjs on a policy text, as osls calls it with no parameters but allowedAccounts. */
-  async function derived(policyText: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'asc-policy-'));
-    const { default: derive } = await import(join(root, 'infra/serverless-vars.cjs'));
-    const known: Record<string, unknown> = { 'self:service': 'asc-token-vending', 'sls:stage': 'ci', 'self:provider.region': 'eu-west-1', 'self:provider.timeout': 10, "param:allowedAccounts, ''": '111122223333' };
-    // Other parameters resolve to the default written after the comma, as osls would with none given.
-    const resolveVariable = async (name: string) => (name in known ? known[name] : name.match(/, '(.*)'$/)?.[1]);
-    try {
-      process.env.BUILD_POLICY_FILE = join(dir, 'policy.yaml');
-      writeFileSync(process.env.BUILD_POLICY_FILE, policyText);
-      return await derive({ resolveVariable });
-    } finally {
-      delete process.env.BUILD_POLICY_FILE;
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
 
   it('a key secret named by ARN gets the same alias-limited decrypt, and a key of no known kind refuses to package', async () => {
     const byArn = await derived('version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
@@ -184,6 +194,29 @@ describe('serverless.yml → CloudFormation', () => {
     }
     const permissions = ofType(cfn, 'AWS::Lambda::Permission');
     assert.deepEqual(permissions.map(([, p]) => p.Properties.FunctionName), [{ Ref: 'ApiLambdaFunctionLiveAlias' }]);
+  });
+
+  // Issue #12 (template review, item 3): whoever invokes the function directly can put any identity into the event.
+  // The function's resource policy lets in API Gateway only, for this API's deployed stage (not `*/*`, which the
+  // console's test-invoke-stage and any stage added later would match), from this account. IAM principals of the
+  // account whose IAM policy allows lambda:InvokeFunction are not stopped by any Lambda permission: SECURITY.md and
+  // docs/deployment-checks.md say what the account owner must do about them.
+  it('only API Gateway may invoke the function: this API, this stage, this account; nothing in the deployment grants lambda:InvokeFunction', () => {
+    const permissions = ofType(cfn, 'AWS::Lambda::Permission');
+    assert.equal(permissions.length, 1);
+    const { FunctionName, Action, Principal, SourceAccount, SourceArn, ...rest } = permissions[0]![1].Properties;
+    assert.deepEqual({ FunctionName, Action, Principal, SourceAccount, rest }, { FunctionName: { Ref: 'ApiLambdaFunctionLiveAlias' }, Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, rest: {} });
+    assert.deepEqual(SourceArn, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'ApiGatewayRestApi' }, '/ci/*']] });
+    // No other way in: no function URL, event source, other permission or resource policy.
+    for (const type of ['AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::ResourcePolicy', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::LayerVersionPermission']) assert.deepEqual(ofType(cfn, type), [], type);
+    // No role this deployment creates may invoke (or reconfigure) a function.
+    const templates = { serverless: cfn, ...Object.fromEntries(readdirSync(join(root, 'infra')).filter((f) => f.endsWith('.yml')).map((f) => [f, infra(f)])) };
+    for (const [name, template] of Object.entries(templates)) {
+      for (const [id] of ofType(template, 'AWS::IAM::Role')) {
+        const actions = JSON.stringify(template.Resources[id]!.Properties.Policies ?? []);
+        assert.ok(!/"lambda:/i.test(actions), `${name} ${id} grants no lambda: action`);
+      }
+    }
   });
 
   it('alarms on what callers feel, to the alarm topic', () => {
@@ -374,8 +407,134 @@ const intrinsics = (['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'N
   ];
 });
 const infra = (file: string): Template => parse(readFileSync(join(root, 'infra', file), 'utf8'), { customTags: intrinsics });
-/** A parameter's AllowedPattern as CloudFormation applies it: to the whole value. */
-const allows = (t: Template, parameter: string, value: string) => new RegExp(t.Parameters![parameter].AllowedPattern).test(value);
+/**
+ * A parameter's AllowedPattern as CloudFormation applies it: to the whole value of a String, and to each element,
+ * space-trimmed, of a CommaDelimitedList ("When applied to a parameter of type CommaDelimitedList, the pattern must
+ * match each value in the list": AWS CloudFormation User Guide, Parameters). "parameters that name principals"
+ * below checks that cfn-lint reads the patterns the same way.
+ */
+const allows = (t: Template, parameter: string, value: string) => {
+  const { AllowedPattern, Type } = t.Parameters![parameter];
+  const pattern = new RegExp(`^(?:${AllowedPattern})$`);
+  return Type === 'CommaDelimitedList' ? value.split(',').every((element) => pattern.test(element.trim())) : pattern.test(value);
+};
+
+/** The names a value refers to: Refs, and ${Name} inside Fn::Sub strings (pseudo parameters excluded). */
+function refsIn(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) refsIn(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string' && !inner.startsWith('AWS::')) found.add(inner);
+      else if (key === 'Fn::Sub') for (const name of JSON.stringify(inner).matchAll(/\$\{([A-Za-z0-9]+)\}/g)) found.add(name[1]!);
+      else refsIn(inner, found);
+    }
+  }
+  return found;
+}
+/** The parameters a template matches aws:PrincipalArn against, in any condition of any policy. */
+function principalParameters(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) principalParameters(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.toLowerCase() === 'aws:principalarn') refsIn(inner, found);
+      else principalParameters(inner, found);
+    }
+  }
+  return found;
+}
+
+// Issue #12 (template review, item 2): a parameter matched against aws:PrincipalArn decides who may use a key, a
+// secret or a role. Each element must name one principal: a wildcard would hand the key to every role it matches
+// (`*`, role/*, or asc-token-vending-*-lambdaRole: every stage's function, a developer's included). Function roles,
+// readers and the ops role are roles with a fixed name; administrators and whoever assumes the ops role may be a
+// user, or an IAM Identity Center permission-set role, whose generated suffix is the one wildcard allowed.
+describe('parameters that name principals (aws:PrincipalArn)', () => {
+  const kinds: Record<string, Record<string, 'role' | 'administrator'>> = {
+    'github-oidc-provider.yml': {},
+    'github-oidc-role.yml': {},
+    'key-secret.yml': { ReaderRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
+    'kms-key.yml': { SignerRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
+    'ops-role.yml': { TrustedPrincipalArn: 'administrator' },
+  };
+  const role = ['arn:aws:iam::111122223333:role/asc-token-vending-prod-eu-west-1-lambdaRole', 'arn:aws-us-gov:iam::111122223333:role/service-role/asc-token-vending-ops'];
+  const administrator = [...role, 'arn:aws:iam::111122223333:user/break-glass', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_KeyOps_*'];
+  const never = [
+    '*',
+    'arn:aws:iam::111122223333:*',
+    'arn:aws:iam::111122223333:role/*',
+    'arn:aws:iam::111122223333:role/asc-token-vending-*-lambdaRole',
+    'arn:aws:iam::111122223333:role/asc-token-vending-prod-eu-west-1-lambdaRol?',
+    'arn:aws:iam::111122223333:role/Admin*',
+    'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*',
+    'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_*',
+    'arn:aws:iam::111122223333:role/aws-reserved/*',
+    'arn:aws:iam::*:role/asc-token-vending-ops',
+    'arn:*:iam::111122223333:role/asc-token-vending-ops',
+    'arn:aws:iam::111122223333:root',
+    '111122223333',
+    'arn:aws:sts::111122223333:assumed-role/asc-token-vending-ops/session',
+    'arn:aws:iam::111122223333:role//double-slash',
+    'arn:aws:iam::111122223333:role/',
+    '',
+  ];
+  const lists = ['arn:aws:iam::111122223333:role/a,*', 'arn:aws:iam::111122223333:role/a, arn:aws:iam::111122223333:role/*'];
+
+  it('every parameter a template matches aws:PrincipalArn against is known here, by kind', () => {
+    const files = readdirSync(join(root, 'infra')).filter((f) => f.endsWith('.yml')).sort();
+    assert.deepEqual(files, Object.keys(kinds).sort(), 'a new template: say which of its parameters name principals');
+    for (const file of files) assert.deepEqual([...principalParameters(infra(file).Resources)].sort(), Object.keys(kinds[file]!).sort(), file);
+  });
+
+  it('each element names one principal: a concrete partition, account and name; the only wildcard an SSO role\'s suffix', () => {
+    for (const [file, parameters] of Object.entries(kinds)) {
+      const t = infra(file);
+      for (const [parameter, kind] of Object.entries(parameters)) {
+        const where = `${file} ${parameter}`;
+        assert.ok(t.Parameters?.[parameter].AllowedPattern, `${where} has an AllowedPattern`);
+        assert.ok(t.Parameters?.[parameter].ConstraintDescription, `${where} says what it wants when refused`);
+        assert.equal(t.Parameters?.[parameter].Default, undefined, `${where} has no default`);
+        for (const good of kind === 'role' ? role : administrator) assert.ok(allows(t, parameter, good), `${where} accepts ${good}`);
+        const refused = kind === 'role' ? [...never, ...administrator.filter((a) => !role.includes(a))] : never;
+        for (const bad of refused) assert.ok(!allows(t, parameter, bad), `${where} must refuse ${JSON.stringify(bad)}`);
+        if (t.Parameters?.[parameter].Type === 'CommaDelimitedList') {
+          assert.ok(allows(t, parameter, `${role[0]},${role[1]}`) && allows(t, parameter, `${role[0]}, ${role[1]}`), `${where} takes a list`);
+          for (const bad of lists) assert.ok(!allows(t, parameter, bad), `${where} must refuse ${JSON.stringify(bad)}`);
+        }
+      }
+    }
+  });
+
+  it('cfn-lint applies the patterns as this test does: per element of a list, to the whole value', async (t) => {
+    const version = await run('cfn-lint', ['--version']).catch(() => undefined);
+    if (version === undefined) return t.skip('cfn-lint is not installed');
+    // One template with a copy of each parameter per value, the value as its Default: cfn-lint's E2015 flags a
+    // Default its AllowedPattern refuses.
+    const cases: Array<{ name: string; expected: boolean }> = [];
+    const Parameters: Record<string, unknown> = {};
+    for (const [file, parameters] of Object.entries(kinds)) {
+      const template = infra(file);
+      for (const parameter of Object.keys(parameters)) {
+        for (const value of [...administrator, ...never, ...lists].filter((v) => v !== '')) {
+          const name = `P${cases.length}`;
+          const { Type, AllowedPattern } = template.Parameters![parameter];
+          Parameters[name] = { Type, AllowedPattern, Default: value };
+          cases.push({ name, expected: allows(template, parameter, value) });
+        }
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'asc-patterns-'));
+    try {
+      const file = join(dir, 'patterns.json');
+      writeFileSync(file, JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Parameters, Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }));
+      const result = await run('cfn-lint', ['-f', 'json', file]).catch((e) => e);
+      const refused = new Set((JSON.parse(result.stdout) as any[]).filter((m) => m.Rule.Id === 'E2015').map((m) => m.Location.Path[1]));
+      for (const { name, expected } of cases) assert.equal(!refused.has(name), expected, `${name}: ${JSON.stringify(Parameters[name])}`);
+      assert.ok(refused.size > 0 && refused.size < cases.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('infra/key-secret.yml', () => {
   const t = infra('key-secret.yml');
@@ -444,6 +603,33 @@ describe('infra/key-secret.yml', () => {
     assert.deepEqual(create.Condition.ArnLike['aws:PrincipalArn'], { Ref: 'AdministratorArns' });
   });
 
+  // The same class as #12.3 for the secret's KMS key: administration delegated to IAM must not let any principal
+  // with kms:* (PowerUserAccess) rewrite the key policy, schedule the key's deletion (after which the secret can never
+  // be read again), disable it, or take away the alias the function role's kms:Decrypt is limited to.
+  it('its KMS key: only the named administrators change its protection, whatever IAM allows; readers and ops still decrypt through Secrets Manager', () => {
+    const ACCOUNT = '111122223333';
+    const values = { SecretName: 'asc/main', ReaderRoleArns: [`arn:aws:iam::${ACCOUNT}:role/asc-token-vending-prod-eu-west-1-lambdaRole`], OpsRoleArn: `arn:aws:iam::${ACCOUNT}:role/asc-token-vending-ops`, AdministratorArns: [`arn:aws:iam::${ACCOUNT}:role/AdminSSO`] };
+    const policy = resolveIntrinsics(t.Resources.KeyEncryptionKey?.Properties.KeyPolicy.Statement, values, { partition: 'aws', account: ACCOUNT, region: 'eu-west-1' }) as Statement[];
+    const decide = (principalArn: string, operation: string, context: Context = {}) => evaluateKeyPolicy(policy, { action: `kms:${operation}`, principalArn, context, identityAllows: true }).decision;
+    const attacker = `arn:aws:iam::${ACCOUNT}:role/PowerUser`;
+    const protection = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'DisableKeyRotation', 'EnableKeyRotation', 'RotateKeyOnDemand', 'CreateAlias', 'DeleteAlias', 'UpdateAlias', 'UpdateKeyDescription', 'TagResource', 'UntagResource', 'RevokeGrant', 'ReplicateKey', 'UpdatePrimaryRegion'];
+    for (const operation of protection) {
+      assert.equal(decide(attacker, operation), 'deny', `kms:${operation} is refused to a principal with kms:* that is not an administrator`);
+      // RotateKeyOnDemand and ReplicateKey are not in AccountAdministration: nobody has them.
+      assert.equal(decide(values.AdministratorArns[0]!, operation), ['RotateKeyOnDemand', 'ReplicateKey'].includes(operation) ? 'implicit' : 'allow', `kms:${operation} is the administrators'`);
+      assert.equal(decide(values.OpsRoleArn, operation), 'deny', `kms:${operation} is not the ops role's`);
+    }
+    // What kms:* still gives anyone else: reads, and operations a symmetric AWS_KMS key does not have.
+    const harmless: Record<string, string> = { CreateKey: 'no key resource: a new key, never this one', DeleteImportedKeyMaterial: 'an AWS_KMS key has no imported material', GetParametersForImport: 'an AWS_KMS key takes no import', GetPublicKey: 'a symmetric key has none' };
+    for (const operation of kmsOperations().filter((o) => decide(attacker, o, { 'kms:GrantIsForAWSResource': false, 'aws:PrincipalIsAWSService': false }) === 'allow')) {
+      assert.ok(/^(Describe|Get|List)/.test(operation) || operation in harmless || /CustomKeyStore/.test(operation), `kms:${operation} is allowed to any principal with kms:* in IAM: classify it`);
+    }
+    const viaSecretsManager = { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:asc/main-AbC123` };
+    assert.equal(decide(values.ReaderRoleArns[0]!, 'Decrypt', viaSecretsManager), 'allow');
+    assert.equal(decide(values.OpsRoleArn, 'GenerateDataKey', viaSecretsManager), 'allow');
+    assert.equal(decide(attacker, 'Decrypt', viaSecretsManager), 'implicit', 'nobody else decrypts, even through Secrets Manager');
+  });
+
   it('no key policy statement names a role as its principal: a role created again keeps its access (issue #13.6)', () => {
     const statements = t.Resources.KeyEncryptionKey?.Properties.KeyPolicy.Statement as any[];
     for (const s of statements.filter((s) => s.Effect === 'Allow')) assert.deepEqual(s.Principal, { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, s.Sid);
@@ -464,8 +650,6 @@ describe('infra/kms-key.yml (#17)', () => {
   const key = t.Resources.SigningKey?.Properties;
   const statements = key?.KeyPolicy.Statement as any[];
   const root = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
-  /** Which principals an Allow statement is for: its aws:PrincipalArn condition, or every IAM principal (root). */
-  const who = (s: any) => JSON.stringify(s.Condition?.ArnLike?.['aws:PrincipalArn'] ?? 'account');
 
   it('an asymmetric P-256 signing key created without material, retained, its alias too', () => {
     assert.equal(key?.KeySpec, 'ECC_NIST_P256');
@@ -492,50 +676,86 @@ describe('infra/kms-key.yml (#17)', () => {
     for (const s of statements.filter((s) => s.Effect === 'Allow')) assert.deepEqual(s.Principal, root, s.Sid);
   });
 
-  it('the function only signs (ECDSA_SHA_256 over a digest) and reads metadata; only ops imports, tags the Apple identity and moves the alias', () => {
-    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
-    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
-    const allowed = (principal: string) => statements.filter((s) => s.Effect === 'Allow' && who(s) === principal).flatMap(actionsOf).sort();
-    assert.deepEqual(allowed(functionRoles), ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:Sign']);
-    assert.deepEqual(allowed(ops), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
-    for (const s of statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:Sign'))) {
-      assert.deepEqual(actionsOf(s), ['kms:Sign'], `${s.Sid}: Sign alone, so its conditions bind`);
-      assert.deepEqual(s.Condition.StringEquals, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' }, s.Sid);
+  // The policy as a stack creates it, with one value per kind of principal, so that each statement's principals can
+  // be named: the signer roles (two stages), the ops role, the administrators (a role and an SSO permission set).
+  const ACCOUNT = '111122223333';
+  const arns = {
+    signers: [`arn:aws:iam::${ACCOUNT}:role/asc-token-vending-prod-us-east-1-lambdaRole`, `arn:aws:iam::${ACCOUNT}:role/asc-token-vending-staging-us-east-1-lambdaRole`],
+    ops: `arn:aws:iam::${ACCOUNT}:role/asc-token-vending-ops`,
+    administrators: [`arn:aws:iam::${ACCOUNT}:role/AdminSSO`, `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_KeyAdmin_*`],
+  };
+  const parameters = { AliasName: 'alias/asc/signer', CreateAlias: 'true', SignerRoleArns: arns.signers, OpsRoleArn: arns.ops, AdministratorArns: arns.administrators };
+  const resolved = (values: Record<string, string | string[]> = parameters) => resolveIntrinsics(statements, values, { partition: 'aws', account: ACCOUNT, region: 'us-east-1' }) as Statement[];
+  const policy = resolved();
+  /** The principals a statement is for, by kind: its aws:PrincipalArn condition, or `account` (root, through IAM). */
+  const kinds: Record<string, string[]> = { signers: arns.signers, ops: [arns.ops], administrators: arns.administrators, 'signers+ops': [...arns.signers, arns.ops], 'administrators+ops': [...arns.administrators, arns.ops] };
+  const kindOf = (value: string | string[]) => Object.entries(kinds).find(([, list]) => JSON.stringify([value].flat()) === JSON.stringify(list))?.[0] ?? `unknown ${JSON.stringify(value)}`;
+  const who = (s: Statement) => {
+    const arnLike = s.Condition?.ArnLike?.['aws:PrincipalArn'];
+    return arnLike === undefined ? 'account' : kindOf(arnLike);
+  };
+  const opsOf = (s: Statement) => [s.Action].flat().map((a) => a.replace(/^kms:/, ''));
+
+  it('the function only signs (ECDSA_SHA_256 over a digest) and reads metadata; only ops imports, tags the Apple identity and moves the alias; administrators manage the key', () => {
+    const allowed = (principal: string) => policy.filter((s) => s.Effect === 'Allow' && who(s) === principal).flatMap(opsOf).sort();
+    assert.deepEqual(allowed('signers'), ['DescribeKey', 'GetPublicKey', 'ListResourceTags', 'Sign']);
+    assert.deepEqual(allowed('ops'), ['DescribeKey', 'GetParametersForImport', 'GetPublicKey', 'ImportKeyMaterial', 'ListResourceTags', 'Sign', 'TagResource', 'UntagResource', 'UpdateAlias']);
+    assert.deepEqual(allowed('administrators'), ['CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource', 'UntagResource', 'UpdateKeyDescription']);
+    assert.deepEqual(allowed('account'), ['DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags'], 'every IAM principal of the account: reads only, never the public key');
+    for (const s of policy.filter((s) => s.Effect === 'Allow' && opsOf(s).includes('Sign'))) {
+      assert.deepEqual(opsOf(s), ['Sign'], `${s.Sid}: Sign alone, so its conditions bind`);
+      assert.deepEqual(s.Condition?.StringEquals, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' }, s.Sid);
     }
-    const opsTags = statements.find((s) => s.Sid === 'OpsTagsTheAppleIdentity');
-    assert.deepEqual(opsTags.Condition['ForAllValues:StringLike'], { 'kms:TagKeys': 'AscTokenVending:*' });
-    const adminTags = statements.find((s) => s.Sid === 'AccountAdministrationTagsItsOwnTags');
-    assert.deepEqual(adminTags.Condition, { 'ForAllValues:StringLike': { 'kms:TagKeys': 'asc-token-vending:*' } }, 'administrators never write the Apple identity tags');
+    const tags = (sid: string) => policy.find((s) => s.Sid === sid)?.Condition?.['ForAllValues:StringLike'];
+    assert.deepEqual(tags('OpsTagsTheAppleIdentity'), { 'kms:TagKeys': 'AscTokenVending:*' });
+    assert.deepEqual(tags('AdministratorsTagItsOwnTags'), { 'kms:TagKeys': 'asc-token-vending:*' }, 'administrators never write the Apple identity tags');
   });
 
-  // Every KMS operation, from the SDK's own list, is allowed to the principals named here and no one else, denied to
-  // everyone, or named with the reason it needs neither. A new SDK operation fails this test until decided.
-  it('classifies every KMS operation: nobody decrypts, nobody deletes the material, account administrators never sign or import', () => {
-    const functionRoles = JSON.stringify({ Ref: 'SignerRoleArns' });
-    const ops = JSON.stringify({ Ref: 'OpsRoleArn' });
-    const account = JSON.stringify('account');
+  // Every KMS operation, from the SDK's own list, is allowed to the principals named here and no one else, and then
+  // denied to everyone else whatever their IAM policy says (the guard an attacker with kms:* meets); or denied to
+  // everyone; or named with the reason it needs neither. A new SDK operation fails this test until decided.
+  it('classifies every KMS operation: each is allowed to exactly its principals and denied to all others; nobody decrypts or deletes the material (#12.3 for KMS)', () => {
     const allowedTo: Record<string, string[]> = {
-      Sign: [functionRoles, ops],
-      DescribeKey: [account, functionRoles, ops],
-      GetPublicKey: [account, functionRoles, ops],
-      ListResourceTags: [account, functionRoles, ops],
-      GetParametersForImport: [ops],
-      ImportKeyMaterial: [ops],
-      UpdateAlias: [ops],
-      TagResource: [account, ops],
-      UntagResource: [account, ops],
-      GetKeyPolicy: [account],
-      ListKeyPolicies: [account],
-      ListGrants: [account],
-      PutKeyPolicy: [account],
-      UpdateKeyDescription: [account],
-      EnableKey: [account],
-      DisableKey: [account],
-      CreateAlias: [account],
-      DeleteAlias: [account],
-      RevokeGrant: [account],
-      ScheduleKeyDeletion: [account],
-      CancelKeyDeletion: [account],
+      Sign: ['ops', 'signers'],
+      GetPublicKey: ['ops', 'signers'],
+      DescribeKey: ['account', 'ops', 'signers'],
+      ListResourceTags: ['account', 'ops', 'signers'],
+      GetKeyPolicy: ['account'],
+      ListKeyPolicies: ['account'],
+      ListGrants: ['account'],
+      GetParametersForImport: ['ops'],
+      ImportKeyMaterial: ['ops'],
+      UpdateAlias: ['ops'],
+      TagResource: ['administrators', 'ops'],
+      UntagResource: ['administrators', 'ops'],
+      PutKeyPolicy: ['administrators'],
+      UpdateKeyDescription: ['administrators'],
+      EnableKey: ['administrators'],
+      DisableKey: ['administrators'],
+      CreateAlias: ['administrators'],
+      DeleteAlias: ['administrators'],
+      RevokeGrant: ['administrators'],
+      ScheduleKeyDeletion: ['administrators'],
+      CancelKeyDeletion: ['administrators'],
+    };
+    // Who the unconditional guard lets through (the Deny whose only condition is ArnNotLike aws:PrincipalArn).
+    const guardedFor: Record<string, string> = {
+      Sign: 'signers+ops',
+      GetPublicKey: 'signers+ops',
+      GetParametersForImport: 'ops',
+      ImportKeyMaterial: 'ops',
+      UpdateAlias: 'ops',
+      TagResource: 'administrators+ops',
+      UntagResource: 'administrators+ops',
+      PutKeyPolicy: 'administrators',
+      UpdateKeyDescription: 'administrators',
+      EnableKey: 'administrators',
+      DisableKey: 'administrators',
+      CreateAlias: 'administrators',
+      DeleteAlias: 'administrators',
+      RevokeGrant: 'administrators',
+      ScheduleKeyDeletion: 'administrators',
+      CancelKeyDeletion: 'administrators',
     };
     const deniedToAll = ['Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'DeleteImportedKeyMaterial'];
     const needsNoGrant: Record<string, string> = {
@@ -555,7 +775,7 @@ describe('infra/kms-key.yml (#17)', () => {
       ListAliases: 'no key resource',
       EnableKeyRotation: 'unsupported for asymmetric keys and imported material',
       DisableKeyRotation: 'unsupported for asymmetric keys and imported material',
-      GetKeyRotationStatus: 'unsupported for asymmetric keys and imported material',
+      GetKeyRotationStatus: 'unsupported for asymmetric keys and imported material (CloudFormation reads it back and carries on when refused)',
       ListKeyRotations: 'unsupported for asymmetric keys and imported material',
       RotateKeyOnDemand: 'unsupported for asymmetric keys and imported material',
       GetKeyLastUsage: 'a read of usage: not needed',
@@ -568,28 +788,194 @@ describe('infra/kms-key.yml (#17)', () => {
       DisconnectCustomKeyStore: 'custom key stores only',
       UpdateCustomKeyStore: 'custom key stores only',
     };
-    const operations = Object.keys(KMS).filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$')).map((name) => name.slice(0, -'Command'.length)).sort();
+    const operations = kmsOperations();
     assert.ok(operations.length >= 50, `the SDK lists ${operations.length} operations`);
-    const allows = statements.filter((s) => s.Effect === 'Allow');
-    const holders = (operation: string) =>
-      allows
-        .filter((s) => actionsOf(s).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1)))))
-        .map(who)
-        .sort();
-    const deny = statements.find((s) => s.Sid === 'NoDecryptNoMaterialDeletion');
-    assert.equal(deny.Effect, 'Deny');
-    assert.equal(deny.Principal, '*');
-    assert.equal(deny.Condition, undefined, 'denied to everyone, without exception');
-    const isDenied = (operation: string) => actionsOf(deny).some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1))));
+    const covers = (s: Statement, operation: string) => [s.Action].flat().some((a) => a === `kms:${operation}` || (a.endsWith('*') && `kms:${operation}`.startsWith(a.slice(0, -1))));
+    const holders = (operation: string) => [...new Set(policy.filter((s) => s.Effect === 'Allow' && covers(s, operation)).map(who))].sort();
+    const denyAll = policy.find((s) => s.Sid === 'NoDecryptNoMaterialDeletion')!;
+    assert.deepEqual([denyAll.Effect, denyAll.Principal, denyAll.Condition], ['Deny', '*', undefined], 'denied to everyone, without exception');
+    const guard = (operation: string) =>
+      policy
+        .filter((s) => s.Effect === 'Deny' && s.Principal === '*' && covers(s, operation) && JSON.stringify(Object.keys(s.Condition ?? {})) === '["ArnNotLike"]' && JSON.stringify(Object.keys(s.Condition!.ArnNotLike!)) === '["aws:PrincipalArn"]')
+        .map((s) => kindOf(s.Condition!.ArnNotLike!['aws:PrincipalArn']!));
     for (const operation of operations) {
-      if (operation in allowedTo) assert.deepEqual(holders(operation), [...(allowedTo[operation] as string[])].sort(), `kms:${operation} is allowed to exactly these principals`);
-      else if (deniedToAll.includes(operation)) {
-        assert.ok(isDenied(operation), `kms:${operation} is denied to everyone`);
+      if (operation in allowedTo) {
+        assert.deepEqual(holders(operation), allowedTo[operation], `kms:${operation} is allowed to exactly these principals`);
+        if (operation in guardedFor) assert.deepEqual(guard(operation), [guardedFor[operation]], `kms:${operation} is denied to everyone but ${guardedFor[operation]}, whatever their IAM policy`);
+        else assert.deepEqual(allowedTo[operation]!.filter((k) => k !== 'account' && k !== 'ops' && k !== 'signers'), [], `kms:${operation}: a read; what else reads it is named`);
+      } else if (deniedToAll.includes(operation)) {
+        assert.ok(covers(denyAll, operation), `kms:${operation} is denied to everyone`);
         assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
       } else {
         assert.ok(operation in needsNoGrant, `KMS ${operation} is not classified: decide whether infra/kms-key.yml must allow or deny it`);
         assert.deepEqual(holders(operation), [], `kms:${operation} is allowed to nobody`);
       }
+    }
+    // The tags: the Apple identity is the ops role's alone, and the ops role writes nothing else.
+    const tagDeny = (sid: string) => policy.find((s) => s.Sid === sid)!;
+    assert.deepEqual(tagDeny('OnlyOpsWritesTheAppleIdentity').Condition, { 'ForAnyValue:StringLike': { 'kms:TagKeys': 'AscTokenVending:*' }, ArnNotLike: { 'aws:PrincipalArn': arns.ops } });
+    assert.deepEqual(tagDeny('OpsWritesOnlyTheAppleIdentity').Condition, { 'ForAnyValue:StringNotLike': { 'kms:TagKeys': 'AscTokenVending:*' }, ArnLike: { 'aws:PrincipalArn': arns.ops } });
+  });
+
+  // The same policy, evaluated as AWS does for a request (test/deploy/key-policy.ts), for every KMS operation and
+  // each principal with the IAM policy it really has: the attacker of the review (PowerUserAccess's kms:*), an
+  // administrator (AdministratorAccess), the ops role (infra/ops-role.yml), the function role (derived from a
+  // policy naming the key's alias), and another stage's function role with the same IAM grant.
+  describe('evaluated for each principal, every KMS operation', () => {
+    const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const resourceTags = { 'aws:ResourceTag/asc-token-vending:alias': 'alias/asc/signer' };
+    const tagVariants = ['asc-token-vending:alias', 'ASC-TOKEN-VENDING:alias', 'AscTokenVending:KeyId', 'service'];
+    /** Each operation once, TagResource/UntagResource once per tag key, with the context KMS gives it. */
+    const requests = () =>
+      kmsOperations().flatMap((operation) => {
+        if (operation === 'TagResource' || operation === 'UntagResource') return tagVariants.map((tag) => ({ name: `${operation} ${tag}`, action: `kms:${operation}`, context: { 'kms:TagKeys': [tag] } as Context }));
+        const context: Context = operation === 'Sign' ? { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } : operation === 'CreateGrant' ? { 'kms:GrantIsForAWSResource': false, 'aws:PrincipalIsAWSService': false } : {};
+        return [{ name: operation, action: `kms:${operation}`, context }];
+      });
+    const allowedFor = (principalArn: string, iam: (action: string, context: Context) => boolean, values = parameters) =>
+      requests()
+        .filter(({ action, context }) => evaluateKeyPolicy(resolved(values), { action, principalArn, context: { ...resourceTags, ...context }, identityAllows: iam(action, { ...resourceTags, ...context }) }).decision === 'allow')
+        .map((r) => r.name)
+        .sort();
+    const everything = () => true;
+    const reads = ['DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags'];
+
+    it('with kms:* in its IAM policy (PowerUserAccess), any other principal of the account only reads the metadata: no policy change, alias, deletion, tags, import or signature', () => {
+      assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:role/PowerUser`, everything), reads);
+      assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:user/developer`, everything), reads);
+      // An SSO role of another permission set than the administrators' one.
+      assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_PowerUser_0123456789abcdef`, everything), reads);
+    });
+
+    it('an administrator (AdministratorAccess) manages the key and its own tags, and never signs, imports, writes the Apple identity or moves the alias', () => {
+      const expected = [...reads, 'CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource asc-token-vending:alias', 'UntagResource asc-token-vending:alias', 'UpdateKeyDescription'].sort();
+      assert.deepEqual(allowedFor(arns.administrators[0]!, everything), expected);
+      assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_KeyAdmin_a1b2c3d4e5f60718`, everything), expected, 'an SSO session of the named permission set');
+      // KMS creates a key only if its creator may change the policy afterwards (its policy lockout safety check):
+      // the principal that creates the stack is an administrator, or CloudFormation cannot create the key.
+      const deployer = `arn:aws:iam::${ACCOUNT}:role/Deployer`;
+      assert.ok(!allowedFor(deployer, everything).includes('PutKeyPolicy'), 'a deployer who is not named cannot create the key');
+      assert.ok(allowedFor(deployer, everything, { ...parameters, AdministratorArns: [deployer] }).includes('PutKeyPolicy'));
+    });
+
+    it('the ops role (its IAM policy from infra/ops-role.yml) imports, verifies, writes the Apple identity and moves the alias, and nothing else', () => {
+      const ops = resolveIntrinsics(infra('ops-role.yml').Resources.OpsRole!.Properties.Policies[0].PolicyDocument.Statement, { KmsAliasPrefix: 'alias/asc/', SecretNamePrefix: 'asc/' }, { partition: 'aws', account: ACCOUNT, region: 'us-east-1' }) as Statement[];
+      const iam = (action: string, context: Context) => identityAllows(ops, action, keyArn, context);
+      assert.deepEqual(allowedFor(arns.ops, iam), ['DescribeKey', 'GetParametersForImport', 'GetPublicKey', 'ImportKeyMaterial', 'ListResourceTags', 'Sign', 'TagResource AscTokenVending:KeyId', 'UntagResource AscTokenVending:KeyId', 'UpdateAlias']);
+    });
+
+    it('the function role signs and reads what it caches; another stage\'s function role, with the same IAM grant, cannot sign with this key', async () => {
+      const derivedStatements = (await derived(`version: 1\nkeys:\n  signer: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: 57246542-96fe-1a63-e053-0824d011072a }\nprofiles: {}\n`)).roleStatements;
+      const role = resolveIntrinsics(derivedStatements, {}, { partition: 'aws', account: ACCOUNT, region: 'us-east-1' }) as Statement[];
+      const iam = (action: string, context: Context) => identityAllows(role, action, keyArn, context);
+      for (const signer of arns.signers) assert.deepEqual(allowedFor(signer, iam), ['DescribeKey', 'GetPublicKey', 'ListResourceTags', 'Sign'], signer);
+      assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:role/asc-token-vending-dev-us-east-1-lambdaRole`, iam), ['DescribeKey', 'ListResourceTags']);
+    });
+  });
+
+  // README's KMS setup and rotation runbook as the CLI and the service really run them (the calls they send, through
+  // the real SDK, to a KMS on loopback: test/helpers/fake-kms.ts), each call then judged by the policy of the key it
+  // touched, with the caller's IAM policy: nothing the runbook needs may be refused. Two keys made as the stack makes
+  // them, one alias.
+  it('the runbook, as the CLI and the service send it, is allowed call by call: import, verify, sign, move the alias, disable the old key', async () => {
+    const ISSUER = '57246542-96fe-1a63-e053-0824d011072a';
+    const oldKey = generateP256();
+    const newKey = generateP256();
+    const dir = mkdtempSync(join(tmpdir(), 'asc-kms-policy-'));
+    writeFileSync(join(dir, 'AuthKey_OLDKEY0001.p8'), oldKey.pem);
+    writeFileSync(join(dir, 'AuthKey_NEWKEY0001.p8'), newKey.pem);
+    writeFileSync(join(dir, 'policy.yaml'), `version: 1\nkeys:\n  signer: { kmsKeyId: alias/asc/signer, keyId: OLDKEY0001, issuerId: ${ISSUER} }\nprofiles:\n  release: { key: signer, scope: any, callers: [arn:aws:iam::123456789012:role/Admin] }\n`);
+    const kms = await new FakeKms().start();
+    const apple = await startFakeApple(new Map([['OLDKEY0001', oldKey.publicKey], ['NEWKEY0001', newKey.publicKey]]));
+    const pseudo = { partition: 'aws', account: ACCOUNT, region: 'us-east-1' };
+    const opsPolicy = resolveIntrinsics(infra('ops-role.yml').Resources.OpsRole!.Properties.Policies[0].PolicyDocument.Statement, { KmsAliasPrefix: 'alias/asc/', SecretNamePrefix: 'asc/' }, pseudo) as Statement[];
+    const functionPolicy = resolveIntrinsics((await derived(readFileSync(join(dir, 'policy.yaml'), 'utf8'))).roleStatements, {}, pseudo) as Statement[];
+    const principals = {
+      ops: { arn: arns.ops, iam: (action: string, resource: string, context: Context) => identityAllows(opsPolicy, action, resource, context) },
+      signer: { arn: arns.signers[0]!, iam: (action: string, resource: string, context: Context) => identityAllows(functionPolicy, action, resource, context) },
+      administrator: { arn: arns.administrators[0]!, iam: () => true },
+    };
+    type Who = keyof typeof principals;
+    const judged: string[] = [];
+    /** The decision of each key's policy on a request, with the caller's IAM policy; fails on anything but allow. */
+    const judge = (who: Who, action: string, key: { arn: string; tags: Map<string, string> }, context: Context = {}) => {
+      const full: Context = { ...Object.fromEntries([...key.tags].map(([k, v]) => [`aws:ResourceTag/${k}`, v])), ...context };
+      const principal = principals[who];
+      return evaluateKeyPolicy(resolved(), { action, principalArn: principal.arn, context: full, identityAllows: principal.iam(action, key.arn, full) });
+    };
+    /** Runs one step as `who`, then judges every KMS call it sent against the policy of the key it named. */
+    const step = async (who: Who, run: () => Promise<unknown>) => {
+      const from = kms.calls.length;
+      await run();
+      const calls = kms.calls.slice(from);
+      assert.ok(calls.length > 0, 'the step called KMS');
+      for (const { target, body } of calls) {
+        if (target === 'ListAliases') continue; // no key resource: IAM alone
+        const key = kms.find(body.KeyId ?? body.TargetKeyId);
+        const context: Context = target === 'Sign' ? { 'kms:SigningAlgorithm': body.SigningAlgorithm, 'kms:MessageType': body.MessageType } : {};
+        if (target === 'TagResource') context['kms:TagKeys'] = body.Tags.map((t: any) => t.TagKey);
+        if (target === 'UntagResource') context['kms:TagKeys'] = body.TagKeys;
+        const decision = judge(who, `kms:${target}`, key, context);
+        assert.equal(decision.decision, 'allow', `${who}: kms:${target} ${JSON.stringify(context)} on ${key.arn}: ${JSON.stringify(decision)}`);
+        judged.push(`${who} ${target}`);
+      }
+    };
+    const client = (accessKeyId: string) => new KMS.KMSClient({ endpoint: kms.endpoint, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
+    const opsClient = client('AKIDOPS');
+    const cli = async (...argv: string[]) => {
+      let out = '';
+      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, cwd: dir, now: Date.now }, { kms: opsClient });
+      trackOutput(out);
+      assert.equal(code, 0, `asc-token ${argv.join(' ')}: ${out}`);
+    };
+    const mint = async () => {
+      const handler = createHandler({
+        init: () => createRuntime({ env: { POLICY_FILE: join(dir, 'policy.yaml'), KEY_SOURCE: 'secretsmanager', LOG_LEVEL: 'SILENT' }, sink: trackOutput, clientConfig: { kms: { endpoint: kms.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFN', secretAccessKey: 'x' } } } }),
+      });
+      const response = await handler(withRequest('rest-v1-iam-auth.captured.powertools-ts.json', { method: 'POST', path: '/v1/tokens/release' }), { awsRequestId: 'r' });
+      assert.equal(response.statusCode, 200, response.body);
+      const token = JSON.parse(response.body).token as string;
+      trackToken(token);
+      return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    };
+    /** A key as infra/kms-key.yml makes it: EXTERNAL, tagged with its alias; the alias only for the first. */
+    const stackKey = (alias?: string) => {
+      const key = kms.createKey({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', origin: 'EXTERNAL', ...(alias ? { alias } : {}) });
+      key.tags.set('asc-token-vending:alias', 'alias/asc/signer');
+      return key;
+    };
+    try {
+      // Setting one up: the stack, then the import as ops, then the function signs.
+      const first = stackKey('alias/asc/signer');
+      await step('ops', () => cli('keys', 'import', '--kms-key-id', 'alias/asc/signer', '--p8', join(dir, 'AuthKey_OLDKEY0001.p8'), '--issuer-id', ISSUER));
+      await step('ops', () => cli('keys', 'verify', '--kms-key-id', 'alias/asc/signer', '--apple-url', apple.url));
+      await step('ops', () => cli('keys', 'show', '--kms-key-id', 'alias/asc/signer'));
+      await step('signer', async () => assert.equal(await mint(), 'OLDKEY0001'));
+      // Rotation: a second stack's key (CreateAlias=false), import and verify by its ARN, move the alias as ops.
+      const second = stackKey();
+      await step('ops', () => cli('keys', 'import', '--kms-key-id', second.arn, '--p8', join(dir, 'AuthKey_NEWKEY0001.p8'), '--issuer-id', ISSUER));
+      await step('ops', () => cli('keys', 'verify', '--kms-key-id', second.arn, '--apple-url', apple.url));
+      // UpdateAlias needs both keys' policies (and the alias in IAM: infra/ops-role.yml's KmsSigningKeyAliases).
+      await step('ops', () => opsClient.send(new KMS.UpdateAliasCommand({ AliasName: 'alias/asc/signer', TargetKeyId: second.arn })));
+      assert.equal(judge('ops', 'kms:UpdateAlias', first).decision, 'allow', 'the alias may leave the old key');
+      assert.ok(identityAllows(opsPolicy, 'kms:UpdateAlias', `arn:aws:kms:us-east-1:${ACCOUNT}:alias/asc/signer`), 'and the ops role may move the alias');
+      await step('signer', async () => assert.equal(await mint(), 'NEWKEY0001'));
+      // The old key: disabled, later scheduled for deletion, by an administrator (the fake has no deletion: judged only).
+      await step('administrator', () => client('AKIDADMIN').send(new KMS.DisableKeyCommand({ KeyId: first.arn })));
+      for (const action of ['kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:EnableKey']) assert.equal(judge('administrator', action, first).decision, 'allow', action);
+      // A stack update as CloudFormation's KMS handler makes it: the policy, the description, the template's tag.
+      // It also removes tags the template does not name; the Apple identity is refused it and stays.
+      for (const action of ['kms:PutKeyPolicy', 'kms:UpdateKeyDescription', 'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListResourceTags']) assert.equal(judge('administrator', action, second).decision, 'allow', action);
+      assert.equal(judge('administrator', 'kms:TagResource', second, { 'kms:TagKeys': ['asc-token-vending:alias'] }).decision, 'allow');
+      assert.equal(judge('administrator', 'kms:UntagResource', second, { 'kms:TagKeys': ['AscTokenVending:KeyId', 'AscTokenVending:IssuerId'] }).decision, 'deny');
+      // What was judged: the runbook's calls, each by the principal that makes it.
+      for (const call of ['ops DescribeKey', 'ops GetParametersForImport', 'ops ImportKeyMaterial', 'ops TagResource', 'ops UntagResource', 'ops GetPublicKey', 'ops Sign', 'ops ListResourceTags', 'ops UpdateAlias', 'signer DescribeKey', 'signer ListResourceTags', 'signer GetPublicKey', 'signer Sign', 'administrator DisableKey']) {
+        assert.ok(judged.includes(call), `the runbook sent ${call}`);
+      }
+    } finally {
+      await kms.stop();
+      apple.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,8 @@
  * (test/deploy/moto/moto_server_plus.py: moto_server plus the CloudFormation types it lacks and the stacks need),
  * account 111122223333, region eu-west-1 — the README's own values, so its commands run as written. Each fenced
  * `sh` block of README → Deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
- * `aws cloudformation deploy`, the asc-token CLI); then the real AWS SDK reads back what was created. Two caller
+ * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README → Keys held by AWS
+ * KMS; then the real AWS SDK reads back what was created. Two caller
  * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy` (CI: its own step).
  *
  * What moto does not emulate, and where it is checked instead (test/deploy/templates.test.ts on the template):
@@ -25,7 +26,7 @@ import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand 
 import { CloudWatchClient, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { GetAliasCommand, GetFunctionConfigurationCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, GetResourcePolicyCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetTopicAttributesCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -46,18 +47,18 @@ let work: string;
 let apple: Awaited<ReturnType<typeof startFakeApple>>;
 const motoLog: string[] = [];
 
-/** The fenced `sh` blocks of README → Deploying (and its subsections), in order. */
-function readmeBlocks(): string[] {
+/** The fenced `sh` blocks of a README section (and its subsections), in order. */
+function readmeBlocks(section: string): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Deploying\n');
+  const start = readme.indexOf(`\n## ${section}\n`);
   const end = readme.indexOf('\n## ', start + 1);
-  assert.ok(start > 0 && end > start, 'README has a Deploying section');
+  assert.ok(start > 0 && end > start, `README has a ${section} section`);
   return [...readme.slice(start, end).matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((m) => m[1]!.replace(/^ {3}/gm, ''));
 }
-const blocks = readmeBlocks();
-/** The one block that contains `marker`. */
-const block = (marker: string) => {
-  const found = blocks.filter((b) => b.includes(marker));
+const blocks = readmeBlocks('Deploying');
+/** The one block that contains `marker` (README → Deploying, or another section). */
+const block = (marker: string, section = 'Deploying') => {
+  const found = (section === 'Deploying' ? blocks : readmeBlocks(section)).filter((b) => b.includes(marker));
   assert.equal(found.length, 1, `one README deploy block contains ${marker}`);
   return found[0]!;
 };
@@ -197,6 +198,26 @@ describe('README → Deploying, step by step, against moto_server', { concurrenc
     }
   });
 
+  it('4b. a KMS signing key (Keys held by AWS KMS → Setting one up), its policy guarding it against all but its administrators', async () => {
+    await sh(block('infra/kms-key.yml', 'Keys held by AWS KMS'));
+    const created = await stack('asc-token-vending-kms-signer');
+    assert.match(created.StackStatus!, /_COMPLETE$/);
+    const keyId = await aliasTarget('alias/asc/signer');
+    const key = (await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    assert.deepEqual([key.KeySpec, key.KeyUsage, key.Origin], ['ECC_NIST_P256', 'SIGN_VERIFY', 'EXTERNAL']);
+    const tags = (await aws.kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags ?? [];
+    assert.ok(tags.some((t) => t.TagKey === 'asc-token-vending:alias' && t.TagValue === 'alias/asc/signer'));
+    const policy = JSON.parse((await aws.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!);
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+    assert.deepEqual([bySid.OnlyAdministratorsChangeProtection.Condition.ArnNotLike['aws:PrincipalArn']].flat(), [role('AdminSSO')]);
+    assert.ok(bySid.OnlyAdministratorsChangeProtection.Action.includes('kms:PutKeyPolicy') && bySid.OnlyAdministratorsChangeProtection.Action.includes('kms:DeleteAlias'));
+    assert.deepEqual([bySid.OnlyOpsImportsAndMovesTheAlias.Condition.ArnNotLike['aws:PrincipalArn']].flat(), [role('asc-token-vending-ops')]);
+    assert.deepEqual(bySid.OnlySignersAndOpsUseTheKey.Condition.ArnNotLike['aws:PrincipalArn'], [role(`asc-token-vending-${STAGE}-${REGION}-lambdaRole`), role('asc-token-vending-ops')]);
+    assert.deepEqual(bySid.OnlyAdministratorsAndOpsTag.Condition.ArnNotLike['aws:PrincipalArn'], [role('AdminSSO'), role('asc-token-vending-ops')]);
+    assert.deepEqual((await stack('asc-token-vending-kms-signer')).Tags, [{ Key: 'service', Value: 'asc-token-vending' }]);
+  });
+
   let firstApiId: string;
   it('5. npm run deploy: the function stack, IAM on every method, behind the live alias, least-privilege role, tagged', async () => {
     await sh(block('npm run deploy --'));
@@ -229,7 +250,12 @@ describe('README → Deploying, step by step, against moto_server', { concurrenc
     const alias = await aws.lambda.send(new GetAliasCommand({ FunctionName: `asc-token-vending-${STAGE}-api`, Name: 'live' }));
     assert.match(alias.FunctionVersion!, /^[0-9]+$/, 'the alias points at a published version');
     const permission = JSON.parse((await aws.lambda.send(new GetPolicyCommand({ FunctionName: `asc-token-vending-${STAGE}-api`, Qualifier: 'live' }))).Policy!);
-    assert.ok(permission.Statement.some((s: any) => s.Principal?.Service === 'apigateway.amazonaws.com' && s.Action === 'lambda:InvokeFunction'), 'API Gateway may invoke the alias');
+    assert.equal(permission.Statement.length, 1, 'one permission on the alias');
+    const [invoke] = permission.Statement;
+    assert.ok(invoke.Principal?.Service === 'apigateway.amazonaws.com' && invoke.Action === 'lambda:InvokeFunction', 'API Gateway may invoke the alias');
+    // This API's deployed stage only, from this account (not API_ID/*/*: no test-invoke-stage, no stage added later).
+    assert.equal(invoke.Condition?.ArnLike?.['AWS:SourceArn'], `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api.id}/${STAGE}/*`);
+    assert.equal(invoke.Condition?.StringEquals?.['AWS:SourceAccount'], ACCOUNT);
 
     const roleName = `asc-token-vending-${STAGE}-${REGION}-lambdaRole`;
     assert.equal(fn.Role, `arn:aws:iam::${ACCOUNT}:role/${roleName}`);

@@ -9,9 +9,11 @@ moto 5.2 emulates these through their service APIs but not as CloudFormation res
   secret; `asc-token keys import` then writes to it. Mapped onto moto's create_secret / put_resource_policy
   (moto stores the policy but, like the rest of moto, does not enforce IAM).
 
-And it fixes one moto bug the test would otherwise read around: an IAM role's inline policy created by
+And it fixes moto bugs the test would otherwise read around: an IAM role's inline policy created by
 CloudFormation (the Policies property, an object) is stored as a Python dict and returned as its repr, not as
-the JSON policy document AWS returns.
+the JSON policy document AWS returns; and an AWS::KMS::Key created by CloudFormation fails on its Tags (moto reads
+them as TagKey/TagValue, CloudFormation writes Key/Value), ignores KeySpec, KeyUsage and Origin, and stores its
+KeyPolicy as a dict that GetKeyPolicy cannot return (infra/kms-key.yml's signing key needs all four).
 
 So the templates the deployment test deploys are the ones a real account gets. Every other type moto lacks stays
 unsupported (moto skips it), and test/deploy/moto/deploy.test.ts says which it checks in the template instead.
@@ -23,6 +25,7 @@ import sys
 
 from moto.awslambda.models import LambdaVersion, lambda_backends
 from moto.iam.models import Role
+from moto.kms.models import Key as KmsKey, kms_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.core.common_models import CloudFormationModel
 from moto.server import main
@@ -186,6 +189,26 @@ def _put_policy_as_json(self, policy_name, policy_json):
 
 
 Role.put_policy = _put_policy_as_json
+
+
+@classmethod
+def _kms_key_from_cloudformation(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    policy = props["KeyPolicy"]
+    key = kms_backends[account_id][region_name].create_key(
+        policy=policy if isinstance(policy, str) else json.dumps(policy),
+        key_usage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        key_spec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+        description=props.get("Description"),
+        tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])],
+        origin=props.get("Origin", "AWS_KMS"),
+    )
+    key.key_rotation_status = props.get("EnableKeyRotation", False)
+    key.enabled = props.get("Enabled", True)
+    return key
+
+
+KmsKey.create_from_cloudformation_json = _kms_key_from_cloudformation
 
 
 if __name__ == "__main__":
