@@ -2626,25 +2626,108 @@ function refusalHint(detail, command) {
 var import_node_crypto3 = __toESM(require_node_crypto(), 1);
 
 // src/core/apple.ts
+var LONG_LIVED_MAX_TTL = 15552e3;
 var KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;
+var BUNDLE_ID_PATTERN = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
-// src/policy/policy.ts
+// src/core/long-lived.ts
+var LONG_LIVED_TOP_LEVEL = /* @__PURE__ */ new Set([
+  "ciBuildActions",
+  "ciBuildRuns",
+  "ciIssues",
+  "ciTestResults",
+  "ciProducts",
+  "ciWorkflows",
+  "ciMacOsVersions",
+  "ciXcodeVersions",
+  "scmProviders",
+  "scmRepositories",
+  "scmGitReferences",
+  "scmPullRequests",
+  "diagnosticSignatures"
+]);
+var LONG_LIVED_RELATED = {
+  apps: /* @__PURE__ */ new Set(["perfPowerMetrics", "ciProduct"]),
+  builds: /* @__PURE__ */ new Set(["perfPowerMetrics", "diagnosticSignatures"])
+};
+function isLongLivedEntry(entry) {
+  if (entry.method !== "GET") return false;
+  const [, type, id, related, ...more] = entry.segments;
+  if (type === void 0) return false;
+  if (LONG_LIVED_TOP_LEVEL.has(type)) return true;
+  const allowed = LONG_LIVED_RELATED[type];
+  return allowed !== void 0 && id !== void 0 && related !== void 0 && more.length === 0 && allowed.has(related);
+}
+function isLongLivedEligible(scope) {
+  return scope !== null && scope.length > 0 && scope.every(isLongLivedEntry);
+}
+
+// src/core/kinds.ts
+var KIND_NAMES = ["app-store-connect", "enterprise", "app-store-server"];
+var bundleId = {
+  name: "bundleId",
+  flag: "bundle-id",
+  placeholder: "BUNDLE_ID",
+  required: true,
+  parse: (value) => typeof value === "string" && BUNDLE_ID_PATTERN.test(value) && value.length <= 155 ? { value } : { problem: "the app's bundle ID (e.g. com.example.app); it becomes the bid claim" }
+};
+var APP_STORE_CONNECT_LONG_LIVED = {
+  max: LONG_LIVED_MAX_TTL,
+  eligible: (scope) => scope !== null && isLongLivedEligible(scope),
+  rule: "longer only for GET-only scopes on the resources Apple allows long-lived tokens for"
+};
+var KINDS = {
+  "app-store-connect": {
+    name: "app-store-connect",
+    title: "App Store Connect API",
+    audience: "appstoreconnect-v1",
+    exp: true,
+    typ: true,
+    issuer: "issuer-id",
+    individualKeys: true,
+    scoped: true,
+    ttl: { default: 600, max: 1200 },
+    longLived: APP_STORE_CONNECT_LONG_LIVED,
+    profileFields: [],
+    tokenFields: []
+  },
+  enterprise: {
+    name: "enterprise",
+    title: "Enterprise Program API",
+    audience: "apple-developer-enterprise-v1",
+    exp: true,
+    typ: true,
+    issuer: "issuer-id",
+    individualKeys: false,
+    scoped: true,
+    ttl: { default: 600, max: 1200 },
+    profileFields: [],
+    tokenFields: []
+  },
+  "app-store-server": {
+    name: "app-store-server",
+    title: "App Store Server API",
+    audience: "appstoreconnect-v1",
+    exp: true,
+    typ: true,
+    issuer: "issuer-id",
+    individualKeys: false,
+    scoped: false,
+    ttl: { default: 600, max: 3600 },
+    profileFields: [bundleId],
+    tokenFields: [{ in: "claims", name: "bid", from: "bundleId", value: (fields) => fields.bundleId }]
+  }
+};
+var KIND_PROFILE_FIELDS = [...new Set(KIND_NAMES.flatMap((name) => KINDS[name].profileFields.map((f) => f.name)))];
+var AUDIENCES = new Set(KIND_NAMES.flatMap((name) => KINDS[name].audience === void 0 ? [] : [KINDS[name].audience]));
+
+// src/core/names.ts
 var PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-var PARTITION = "(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)";
-var KMS_KEY = "(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})";
-var KMS_ALIAS = "alias/[A-Za-z0-9/_-]{1,250}";
-var KMS_KEY_ID = new RegExp(`^(?:${KMS_KEY}|${KMS_ALIAS}|arn:${PARTITION}:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:(?:key/${KMS_KEY}|${KMS_ALIAS}))$`);
-var ACCOUNT_CALLER = new RegExp(`^account:(?:${PARTITION}:)?([0-9]{12})$`);
-var ORG_CALLER = new RegExp(`^org:(?:${PARTITION}:)?(o-[a-z0-9]{10,32})$`);
-var ARN_CALLER = new RegExp(`^arn:${PARTITION}:(iam|sts)::([0-9]{12}):(.+)$`);
-var NAME_PATTERN = "[\\w+=,.@*?-]{1,128}";
-var PATH_PART = "[\\w+=,.@*?-]{1,512}";
-var IAM_RESOURCE = new RegExp(`^(?:root|role/${NAME_PATTERN}|user/(?:${PATH_PART}/)*${NAME_PATTERN})$`);
 
 // src/client/validate.ts
 var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
 var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-var AUDIENCES = /* @__PURE__ */ new Set(["appstoreconnect-v1", "apple-developer-enterprise-v1"]);
+var NULL_AUDIENCE = KIND_NAMES.some((name) => KINDS[name].audience === void 0);
 var SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
 var TokenResponseError = class extends Error {
   name = "TokenResponseError";
@@ -2665,7 +2748,7 @@ function checkTokenResponse(value) {
   if (v.tokenType !== "Bearer") bad("tokenType", '"Bearer"');
   if (v.profile !== void 0 && (typeof v.profile !== "string" || !PROFILE_NAME.test(v.profile))) bad("profile", "a profile name");
   if (typeof v.keyId !== "string" || !KEY_ID_PATTERN.test(v.keyId)) bad("keyId", "an App Store Connect key ID");
-  if (typeof v.audience !== "string" || !AUDIENCES.has(v.audience)) bad("audience", "an Apple audience");
+  if (v.audience === null ? !NULL_AUDIENCE : typeof v.audience !== "string" || !AUDIENCES.has(v.audience)) bad("audience", "an Apple audience");
   if (v.scope !== null && (!Array.isArray(v.scope) || v.scope.length > 50 || !v.scope.every((entry) => typeof entry === "string" && SCOPE_ENTRY.test(entry)))) {
     bad("scope", "null or a list of scope entries");
   }

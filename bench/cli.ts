@@ -1,5 +1,5 @@
 /**
- * The CLI benchmark (DESIGN §9: `asc-token token` in a fresh process against the local server ≤ 1.5 × a bare
+ * The CLI benchmark (docs/design.md#quality-bars: `asc-token token` in a fresh process against the local server ≤ 1.5 × a bare
  * `node -e 0`, side by side — CI pays it in every job). Three commands, spawn → exit, the order rotating each
  * round so that a slow spell of the machine touches all three:
  *

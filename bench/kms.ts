@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- kms` (part of the default run): the KMS key source beside the Secrets Manager one (DESIGN §9,
+ * `npm run bench -- kms` (part of the default run): the KMS key source beside the Secrets Manager one (docs/design.md#quality-bars,
  * §12), both against the wire-protocol fakes of the tests on loopback:
  * - warm: tokens/s and the latency per token through the built handler, KMS and Secrets Manager keys in one policy;
  * - cold: fresh process → first token with each source;
@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { TAGS } from '../src/keys/kms.ts';
+import { TAGS } from '../src/key-sources/kms.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { lambda } from '../scripts/build-options.ts';
 import { FakeKms } from '../test/helpers/fake-kms.ts';

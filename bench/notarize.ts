@@ -175,7 +175,7 @@ export async function benchNotarize(root: string): Promise<Row[]> {
         `notarize: ${(size / MiB).toFixed(0)} MiB to S3 on loopback (moto_server; ${ROUNDS} alternating rounds)`,
         `asc-token notarize's upload ${cliUpload.toFixed(0)} ms (${rate(cliUpload)}, ${runs[0]!.cli.parts} parts) vs aws s3 cp ${median(awsNet).toFixed(0)} ms (${rate(median(awsNet))}; whole command ${median(runs.map((r) => r.aws as number)).toFixed(0)} ms less ${median(runs.map((r) => r.awsFixed as number)).toFixed(0)} ms for a 1-byte cp); the SDK's Upload alone ${sdkMs.toFixed(0)} ms (${rate(sdkMs)}); ratio range ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}`,
         `${median(ratios).toFixed(2)} ×`,
-        'for comparison (throughput vs aws s3 cp; no bar in DESIGN §9)',
+        'for comparison (throughput vs aws s3 cp; no bar in docs/design.md#quality-bars)',
       ]);
     } else {
       rows.push([`notarize: ${(size / MiB).toFixed(0)} MiB to S3 on loopback`, `asc-token notarize's upload ${cliUpload.toFixed(0)} ms (${rate(cliUpload)}) vs the SDK's Upload alone ${sdkMs.toFixed(0)} ms; aws (the AWS CLI) is not installed`, `${(sdkMs / cliUpload).toFixed(2)} × the SDK`, 'for comparison']);

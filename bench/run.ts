@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of DESIGN §9, each measured side by side with its reference in one run (ratios,
+ * `npm run bench`: the figures of docs/design.md#quality-bars, each measured side by side with its reference in one run (ratios,
  * because these machines are noisy). Offline: Secrets Manager is a wire-protocol fake on loopback.
  */
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { createHandler } from '../src/handler.ts';
-import { SecretsManagerKeyFetcher } from '../src/keys/secrets-manager.ts';
+import { SecretsManagerKeyFetcher } from '../src/key-sources/secrets-manager.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { createSigner } from '../src/sigv4.ts';
@@ -91,7 +91,7 @@ function timeToExit(args: string[], env: Record<string, string>): Promise<number
 // 1. Cold start: fresh process → first token, key from Secrets Manager on loopback, against a bare node start
 // (`node -e 0`, spawn → exit), alternating so that both see the same machine. Twice: with only the variables the
 // function needs (as in Lambda), and with this shell's environment added (which on these machines includes
-// NODE_EXTRA_CA_CERTS, costing every node start ~40 ms of CA loading, the setting DESIGN §9's reference used).
+// NODE_EXTRA_CA_CERTS, costing every node start ~40 ms of CA loading, the setting the reference of docs/design.md#quality-bars used).
 if (wanted('cold')) for (const [label, base] of [
   ['clean environment', {}],
   ['inherited environment', process.env],
@@ -184,7 +184,7 @@ if (wanted('ablation')) {
   const variants: Array<[string, Plugin[]]> = [
     ['as shipped', []],
     ['its stdout writes not made (lines still rendered)', [edit('src/log.ts', 'process.stdout.write(`${line}\\n`);', 'void line;')]],
-    ['no overlap with the signature (no nextTurn)', [edit('src/http/app.ts', '      await nextTurn();\n', '')]],
+    ['no overlap with the signature (no nextTurn)', [edit('src/http/service.ts', '      await nextTurn();\n', '')]],
   ];
   for (const [index, [label, plugins]] of variants.entries()) {
     const outfile = join(dir, `variant-${index}.mjs`);

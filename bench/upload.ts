@@ -1,5 +1,5 @@
 /**
- * The upload benchmark (DESIGN §9: ≥ 0.8 × curl's throughput, memory bounded). The built CLI uploads a 256 MiB
+ * The upload benchmark (docs/design.md#quality-bars: ≥ 0.8 × curl's throughput, memory bounded). The built CLI uploads a 256 MiB
  * .ipa through the whole flow — tokens vended by the local server over SigV4, the fake App Store Connect's API
  * calls — to upload operations on loopback; `curl -T` sends the same file to the same server, whose handler for
  * both only counts the bytes. Throughput is measured where the bytes arrive (first byte to last byte, across the

@@ -1,112 +1,15 @@
 // Values serverless.yml derives at package time (osls `${file(...)}`), so that least privilege follows the policy:
-// the function may read exactly the secrets infra/policy.yaml names, decrypt only with their own KMS keys, and sign
-// only with the KMS keys it names.
+// the function role's statements are what each key source of the policy says its keys need (src/policy/iam.ts reads
+// src/key-sources/, the same modules the service runs): exactly the secrets infra/policy.yaml names, decryption only
+// with their own KMS keys, signing only with the KMS keys it names.
 // Offline: no AWS call, only pseudo-parameters.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { parse } = require('yaml');
+
 
 /** The policy the build embeds (scripts/build.ts reads the same variable). */
 const policyFileName = () => process.env.BUILD_POLICY_FILE || join(__dirname, 'policy.yaml');
-
-/** The name part of a secret name or ARN (an ARN ends in `:secret:NAME-XXXXXX`). */
-function secretName(secretId) {
-  if (!secretId.startsWith('arn:')) return secretId;
-  return secretId.slice(secretId.indexOf(':secret:') + ':secret:'.length).replace(/-[A-Za-z0-9]{6}$/, '');
-}
-
-/** Secret name or ARN → an IAM resource ARN for it. Names get `-??????`: Secrets Manager appends 6 characters. */
-function secretArn(secretId) {
-  if (secretId.startsWith('arn:')) return secretId;
-  return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretId}-??????` };
-}
-
-/** The alias infra/key-secret.yml gives the secret's KMS key (`/` in the name becomes `-`). */
-function secretKeyAlias(secretId) {
-  return `alias/asc-token-vending/${secretName(secretId).split('/').join('-')}`;
-}
-
-/** A KMS key ID: a UUID, or `mrk-` and 32 hex digits for a multi-Region key. */
-const KMS_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
-
-/**
- * What the role may sign with for one `kmsKeyId` (src/policy/policy.ts has validated its shape): a key ID or key ARN
- * names one key; an alias names the keys infra/kms-key.yml made for it, by the tag `asc-token-vending:alias` each
- * carries from its creation — not by `kms:ResourceAliases`, which follows the alias: KMS takes up to five minutes to
- * apply an alias change to authorisation, so during a rotation the old key would lose the grant before the new key
- * gains it, and requests would fail while containers still sign with the old key.
- */
-function kmsTarget(kmsKeyId) {
-  if (KMS_KEY.test(kmsKeyId)) return { keyArn: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/${kmsKeyId}` } };
-  if (kmsKeyId.startsWith('alias/')) return { alias: kmsKeyId, keys: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' } };
-  const arn = /^arn:([a-z-]+):kms:([a-z0-9-]+):([0-9]{12}):(key|alias)\/(.+)$/.exec(kmsKeyId);
-  if (!arn) throw new Error(`infra/serverless-vars.cjs: kmsKeyId "${kmsKeyId}" is not a key ID, key ARN, alias name or alias ARN`);
-  const [, partition, region, account, kind, name] = arn;
-  return kind === 'key' ? { keyArn: kmsKeyId } : { alias: `alias/${name}`, keys: `arn:${partition}:kms:${region}:${account}:key/*` };
-}
-
-/**
- * What each kind of key entry needs from the function's role. A Secrets Manager key (`secretId`) needs
- * GetSecretValue on the secret and kms:Decrypt, through Secrets Manager, with the secret's own KMS key. A KMS
- * signing key (`kmsKeyId`) needs kms:Sign (ECDSA_SHA_256 over a digest, as src/keys/kms.ts signs) and the metadata
- * the service caches: DescribeKey, GetPublicKey, ListResourceTags.
- */
-function keyGrants(keys, policyFile) {
-  const grants = { secretArns: [], secretKeyAliases: [], kmsKeyArns: [], kmsAliases: [], kmsAliasKeys: [] };
-  for (const [name, key] of Object.entries(keys || {})) {
-    if (key && typeof key.secretId === 'string') {
-      grants.secretArns.push(secretArn(key.secretId));
-      grants.secretKeyAliases.push(secretKeyAlias(key.secretId));
-    } else if (key && typeof key.kmsKeyId === 'string') {
-      const target = kmsTarget(key.kmsKeyId);
-      if (target.keyArn) grants.kmsKeyArns.push(target.keyArn);
-      else {
-        grants.kmsAliases.push(target.alias);
-        if (!grants.kmsAliasKeys.some((k) => JSON.stringify(k) === JSON.stringify(target.keys))) grants.kmsAliasKeys.push(target.keys);
-      }
-    } else {
-      throw new Error(`infra/serverless-vars.cjs: key "${name}" in ${policyFile} has neither secretId nor kmsKeyId; add its IAM grant here before deploying it`);
-    }
-  }
-  return grants;
-}
-
-/**
- * The function role's statements, exactly what the policy's keys need: a key source the policy does not use gets
- * no statement at all (IAM refuses a statement without resources).
- */
-function roleStatements(grants, kmsSecretCondition) {
-  const statements = [];
-  if (grants.secretArns.length > 0) {
-    // Exactly the secrets infra/policy.yaml names, and nothing else.
-    statements.push({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: grants.secretArns });
-    // Only the secrets' own KMS keys (the aliases infra/key-secret.yml gives them), only when Secrets Manager asks on
-    // the function's behalf, only for those secrets.
-    statements.push({
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
-      Condition: {
-        StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': grants.secretKeyAliases },
-        StringLike: { 'kms:EncryptionContext:SecretARN': kmsSecretCondition },
-      },
-    });
-  }
-  const sign = { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } };
-  const metadata = ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'];
-  if (grants.kmsKeyArns.length > 0) {
-    statements.push({ Effect: 'Allow', Action: 'kms:Sign', Resource: grants.kmsKeyArns, Condition: sign });
-    statements.push({ Effect: 'Allow', Action: metadata, Resource: grants.kmsKeyArns });
-  }
-  if (grants.kmsAliases.length > 0) {
-    const tagged = { 'aws:ResourceTag/asc-token-vending:alias': grants.kmsAliases };
-    statements.push({ Effect: 'Allow', Action: 'kms:Sign', Resource: grants.kmsAliasKeys, Condition: { StringEquals: { ...sign.StringEquals, ...tagged } } });
-    statements.push({ Effect: 'Allow', Action: metadata, Resource: grants.kmsAliasKeys, Condition: { StringEquals: tagged } });
-  }
-  return statements;
-}
 
 function list(value) {
   return String(value || '')
@@ -184,9 +87,10 @@ function dashboard({ region, service, functionName, apiName, stage, alarmNames }
 
 module.exports = async ({ resolveVariable }) => {
   const policyFile = policyFileName();
-  const policy = parse(readFileSync(policyFile, 'utf8'));
-  const grants = keyGrants(policy.keys, policyFile);
-  const { secretArns, secretKeyAliases } = grants;
+  // tsx's ES module API (its CommonJS build of tsImport cannot find its own files in 4.23).
+  const { tsImport } = await import('tsx/esm/api');
+  const { keyGrants } = await tsImport('../src/policy/iam.ts', __filename);
+  const roleStatements = keyGrants(readFileSync(policyFile, 'utf8'), policyFile);
   const accounts = list(await resolveVariable("param:allowedAccounts, ''"));
   const orgId = String(await resolveVariable("param:allowedOrgId, ''")).trim();
   const vpcEndpointId = String(await resolveVariable("param:vpcEndpointId, ''")).trim();
@@ -236,15 +140,10 @@ module.exports = async ({ resolveVariable }) => {
   return {
     alarmNames,
     dashboardBody: dashboard({ region, service, functionName, apiName: `${service}-${stage}`, stage, alarmNames }),
-    secretArns,
-    secretKeyAliases,
     resourcePolicy,
     endpointType: vpcEndpointId ? 'PRIVATE' : 'REGIONAL',
     vpcEndpointIds: vpcEndpointId ? [vpcEndpointId] : undefined,
-    kmsSecretCondition: secretArns,
-    kmsKeyArns: grants.kmsKeyArns,
-    kmsAliases: grants.kmsAliases,
-    roleStatements: roleStatements(grants, secretArns),
+    roleStatements,
     tracing: bool('tracing', await resolveVariable("param:tracing, 'true'")),
     apiGatewayCloudWatchRole: bool('apiGatewayCloudWatchRole', await resolveVariable("param:apiGatewayCloudWatchRole, 'false'")),
     // Page before the function times out: 80 % of its timeout, in milliseconds.

@@ -28,13 +28,13 @@ export const common: BuildOptions = {
 
 /**
  * The Lambda bundle gets the environment credential provider instead of the whole default chain, and reads a
- * run-time POLICY_FILE as JSON (the embedded policy was validated from YAML here). See src/lambda/.
+ * run-time POLICY_FILE as JSON (the embedded policy was validated from YAML here). See src/bundle-stand-ins/.
  */
 export const lambdaStandIns: Plugin = {
   name: 'lambda-env-credentials',
   setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: source('lambda/env-credentials.ts') }));
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: source('lambda/policy-json.ts') }));
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: source('bundle-stand-ins/env-credentials.ts') }));
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: source('bundle-stand-ins/policy-json.ts') }));
   },
 };
 
@@ -79,7 +79,7 @@ export const builtinsByRequire: Plugin = {
  * The package's files, in two builds (scripts/build.ts):
  *
  * - `dist/cli.mjs`, the bin, is one file with what `asc-token token` and `profiles` run (CI runs them in every job:
- *   DESIGN §9). Every module the CLI imports dynamically (`import('./keys.ts')` in src/cli/main.ts, the credential
+ *   docs/design.md#quality-bars). Every module the CLI imports dynamically (`import('./keys.ts')` in src/cli/main.ts, the credential
  *   chain in src/client/credentials.ts) stays out of it: `lazyModules` points the import at
  *   `lib/<path>.mjs` and collects the module for the second build.
  * - The libraries (`dist/client.mjs`, `dist/asc.mjs`) and those lazily loaded modules, with code splitting: what

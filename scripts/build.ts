@@ -54,7 +54,7 @@ async function buildPackage(): Promise<Metafile[]> {
 
 const [shipped] = await Promise.all([
   buildPackage(),
-  // The Lambda bundle is split at its dynamic imports: the KMS client (src/keys/kms-sdk.ts) is a chunk loaded only
+  // The Lambda bundle is split at its dynamic imports: the KMS client (src/key-sources/kms-sdk.ts) is a chunk loaded only
   // when the policy has a KMS key, and so are the SDK's own optional parts (event streams); the artifact is
   // dist/handler.mjs with dist/chunks/ (BENCHMARKS.md has the sizes).
   build({

@@ -1,7 +1,9 @@
 /**
- * Configuration from the environment (DESIGN §6). A bad value is an error at start that names the variable.
+ * Configuration from the environment (docs/design.md#configuration). A bad value is an error at start that names
+ * the variable.
  */
-import { MAX_SKEW_SECONDS } from './core/mint.ts';
+import { MAX_SKEW_SECONDS } from './core/claims.ts';
+import { KEY_SOURCE_MODES, type KeySourceMode } from './key-sources/source.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 export interface Config {
@@ -10,7 +12,8 @@ export interface Config {
   keyStaleGraceSeconds: number;
   iatSkewSeconds: number;
   logLevel: LogLevel;
-  keySource: 'local' | 'secretsmanager';
+  /** `policy`: each key from the source its policy entry names (Secrets Manager, KMS); `local`: `.local/keys/`. */
+  keySource: KeySourceMode;
 }
 
 export class ConfigError extends Error {
@@ -29,11 +32,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 /** @throws ConfigError naming the variable. */
-export function loadConfig(env: Env = process.env, defaults: { keySource?: Config['keySource'] } = {}): Config {
+export function loadConfig(env: Env = process.env, defaults: { keySource?: KeySourceMode } = {}): Config {
   const level = (env.LOG_LEVEL ?? 'INFO').trim().toUpperCase();
   if (!(LOG_LEVELS as string[]).includes(level)) throw new ConfigError(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: use one of ${LOG_LEVELS.join(', ')}`);
-  const source = (env.KEY_SOURCE ?? defaults.keySource ?? 'secretsmanager').trim().toLowerCase();
-  if (source !== 'local' && source !== 'secretsmanager') throw new ConfigError(`KEY_SOURCE=${JSON.stringify(env.KEY_SOURCE)}: use local or secretsmanager`);
+  const given = (env.KEY_SOURCE ?? defaults.keySource ?? 'policy').trim().toLowerCase();
+  // `secretsmanager` is the name this setting had when Secrets Manager was the only AWS source: it means `policy`.
+  const source = given === 'secretsmanager' ? 'policy' : given;
+  if (!(KEY_SOURCE_MODES as readonly string[]).includes(source)) {
+    throw new ConfigError(`KEY_SOURCE=${JSON.stringify(env.KEY_SOURCE)}: use policy (each key from the source the policy names) or local (.local/keys/)`);
+  }
   const policyFile = env.POLICY_FILE?.trim() || undefined;
   return {
     policyFile,
@@ -41,6 +48,6 @@ export function loadConfig(env: Env = process.env, defaults: { keySource?: Confi
     keyStaleGraceSeconds: integer(env, 'KEY_STALE_GRACE_SECONDS', 3600, 0, 604_800),
     iatSkewSeconds: integer(env, 'IAT_SKEW_SECONDS', 30, 0, MAX_SKEW_SECONDS),
     logLevel: level as LogLevel,
-    keySource: source,
+    keySource: source as KeySourceMode,
   };
 }

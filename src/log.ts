@@ -16,12 +16,12 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
   /** A record that is always written, whatever the level: one per decision. */
-  audit(fields: Record<string, unknown>): void;
+  audit(fields: object): void;
   /**
    * Render an audit record now and write it later, with `last` (fields not already in it) appended: a caller
    * can do the rendering while it waits on something else (a signature on the thread pool).
    */
-  prepareAudit(fields: Record<string, unknown>): (last: Record<string, string>) => void;
+  prepareAudit(fields: object): (last: Record<string, string>) => void;
 }
 
 export const stdoutSink: LogSink = (line) => {
@@ -33,7 +33,7 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
   const sink = options.sink ?? stdoutSink;
   const service = options.service ?? 'asc-token-vending';
   const now = options.now ?? Date.now;
-  const render = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: Record<string, unknown>) => {
+  const render = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: object) => {
     const record = { timestamp: new Date(now()).toISOString(), level, service, message, ...fields };
     // The replacer (errors, buffers, keys) costs a quarter of a warm request when applied to every record, and
     // audit records (the hot path) hold only strings and numbers: use it only where a field needs it.

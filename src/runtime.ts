@@ -4,16 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from './config.ts';
-import { createApp } from './http/app.ts';
 import type { ApiRequest } from './http/event.ts';
 import type { ApiResponse } from './http/response.ts';
-import type { KMSClientConfig } from '@aws-sdk/client-kms';
-import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
-import { KmsKeyFetcher } from './keys/kms.ts';
-import { LocalKeyFetcher } from './keys/local.ts';
-import { RoutingKeyFetcher } from './keys/routes.ts';
-import { SecretsManagerKeyFetcher } from './keys/secrets-manager.ts';
-import { KeyStore, type KeyFetcher } from './keys/store.ts';
+import { createService } from './http/service.ts';
+import { createKeyFetcher } from './key-sources/registry.ts';
+import { KeyStore, type KeyFetcher } from './key-sources/store.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from './log.ts';
 import { createEmfMetrics, type Metrics } from './metrics.ts';
 import { compilePolicy, type Policy } from './policy/policy.ts';
@@ -42,8 +37,11 @@ export interface RuntimeOptions {
   metricsSink?: LogSink;
   /** One fetcher for every key (tests); the default follows KEY_SOURCE and each key's source in the policy. */
   fetcher?: KeyFetcher;
-  /** AWS client settings per key source (tests, special endpoints); production takes them from the environment. */
-  clientConfig?: { secretsManager?: SecretsManagerClientConfig; kms?: KMSClientConfig };
+  /**
+   * SDK client settings per key source, by its name (`secretsmanager`, `kms`): tests and special endpoints;
+   * production takes them from the environment.
+   */
+  clientConfig?: Readonly<Record<string, object>>;
   now?: () => number;
 }
 
@@ -54,37 +52,6 @@ export function resolvePolicy(config: Config): Policy {
   return loadPolicyFile(resolve('infra/policy.yaml'));
 }
 
-/**
- * The key sources: `KEY_SOURCE=local` keeps every key (KMS entries too) in `.local/keys/NAME.json`, offline;
- * `KEY_SOURCE=secretsmanager` means the policy's AWS sources, each key from its own: Secrets Manager for a `secretId`,
- * KMS for a `kmsKeyId` (the KMS client is loaded only when the policy has such a key).
- */
-function createFetcher(config: Config, policy: Policy, options: RuntimeOptions, metrics: Metrics): KeyFetcher {
-  if (config.keySource === 'local') return new LocalKeyFetcher(options.localKeyDirectory ?? resolve('.local/keys'));
-  const keys = [...policy.keys.values()];
-  const routes = new Map<string, KeyFetcher>();
-  const secrets = new Map(keys.flatMap((k) => (k.source === 'secretsmanager' ? [[k.name, k.secretId] as const] : [])));
-  if (secrets.size > 0) {
-    const sm = new SecretsManagerKeyFetcher({ secretIds: secrets, ...(options.clientConfig?.secretsManager ? { clientConfig: options.clientConfig.secretsManager } : {}) });
-    for (const name of secrets.keys()) routes.set(name, sm);
-  }
-  const kmsKeys = new Map(keys.flatMap((k) => (k.source === 'kms' ? [[k.name, { kmsKeyId: k.kmsKeyId, identity: { keyId: k.keyId, issuerId: k.issuerId } }] as const] : [])));
-  if (kmsKeys.size > 0) {
-    const kms = new KmsKeyFetcher({
-      keys: kmsKeys,
-      ...(options.clientConfig?.kms ? { clientConfig: options.clientConfig.kms } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      onSign: ({ ok, durationMs }) => {
-        metrics.timing('KeySignLatency', durationMs, { source: 'kms' });
-        if (!ok) metrics.count('KeySignFailures', { source: 'kms' });
-      },
-    });
-    for (const name of kmsKeys.keys()) routes.set(name, kms);
-  }
-  const fetchers = new Set(routes.values());
-  return fetchers.size === 1 ? ([...fetchers][0] as KeyFetcher) : new RoutingKeyFetcher(routes);
-}
-
 /** @throws ConfigError or PolicyError: the caller decides how to report them. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const config = loadConfig(options.env ?? process.env, options.defaults);
@@ -92,7 +59,16 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const sink = options.sink ?? stdoutSink;
   const logger = createLogger({ level: config.logLevel, sink });
   const metrics = createEmfMetrics({ sink: options.metricsSink ?? sink });
-  const fetcher = options.fetcher ?? createFetcher(config, policy, options, metrics);
+  // KEY_SOURCE=policy: each key from the source its policy entry names (src/key-sources/registry.ts); =local: every
+  // key from .local/keys/, offline.
+  const fetcher =
+    options.fetcher ??
+    createKeyFetcher(policy.keys.values(), config.keySource, {
+      clientConfigs: options.clientConfig,
+      metrics,
+      now: options.now,
+      directory: options.localKeyDirectory ?? resolve('.local/keys'),
+    });
   const keys = new KeyStore({
     fetcher,
     names: [...policy.keys.keys()],
@@ -110,6 +86,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
     },
   });
-  const handle = createApp({ policy, keys, logger, metrics, skew: config.iatSkewSeconds, ...(options.now ? { now: options.now } : {}) });
+  const handle = createService({ policy, keys, logger, metrics, skew: config.iatSkewSeconds, ...(options.now ? { now: options.now } : {}) });
   return { config, policy, keys, logger, metrics, handle };
 }

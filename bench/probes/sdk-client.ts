@@ -3,7 +3,7 @@
  * bundled as the Lambda bundle is. Prints `@@ok <import ms> <first fetch ms>`.
  */
 const started = performance.now();
-const { SecretsManagerKeyFetcher } = await import('../../src/keys/secrets-manager.ts');
+const { SecretsManagerKeyFetcher } = await import('../../src/key-sources/secrets-manager.ts');
 const imported = performance.now();
 const fetcher = new SecretsManagerKeyFetcher({ secretIds: new Map([['main', process.env.BENCH_SECRET_ID as string]]) });
 await fetcher.fetch('main', undefined);

@@ -21,7 +21,7 @@
 # - `key_id`, `issuer_id`, `duration`, `expiration`: as Spaceship's own Token has them (deliver and pilot read
 #   `key_id`/`issuer_id` when they set up an upload; `expiration` appears in Spaceship's verbose log);
 # - `key_raw` is nil and `write_key_to_file` raises: there is no key here. Binary uploads through altool or
-#   Transporter need the .p8 itself (README: "Tools that need the .p8 itself").
+#   Transporter need the .p8 itself (README.md#tools-that-need-the-p8-itself).
 #
 # Needs Ruby's standard library only.
 

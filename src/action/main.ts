@@ -23,7 +23,7 @@ import { refusalHint } from '../client/refusal.ts';
 import { ServiceUrlError, checkServiceUrl } from '../client/url.ts';
 import { TokenResponseError, checkTokenResponse } from '../client/validate.ts';
 import { userAgent } from '../client/version.ts';
-import { PROFILE_NAME } from '../policy/policy.ts';
+import { PROFILE_NAME } from '../core/names.ts';
 
 export type Env = Record<string, string | undefined>;
 

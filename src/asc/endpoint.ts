@@ -1,5 +1,5 @@
 /**
- * Apple's endpoints, configurable for tests and proxies (DESIGN §11): `ASC_API_URL` (the base of `/v1/...`) and
+ * Apple's endpoints, configurable for tests and proxies (docs/design.md#jobs-without-the-key): `ASC_API_URL` (the base of `/v1/...`) and
  * `ASC_NOTARY_URL`. Tokens and uploads travel only over https, except to a loopback address (tests, a local
  * proxy): a typo must not send a bearer token or a build in clear text across a network.
  */

@@ -4,8 +4,8 @@
  * jobs use {@link vendedTokenAuth} and hold no key.
  */
 import type { KeyObject } from 'node:crypto';
-import { parsePrivateKey } from '../core/key.ts';
-import { mintToken } from '../core/mint.ts';
+import { parsePrivateKey } from '../core/private-key.ts';
+import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { scopeOf, type ApiCall, type AuthStrategy, type TokenOptions } from './auth.ts';
 
@@ -33,7 +33,7 @@ export function localKeyAuth(options: LocalKeyAuthOptions): AuthStrategy {
       const scope = options.scope === 'none' ? null : scopeOf(call);
       const cached = cache.get(scope ?? '');
       if (cached && now() < cached.refreshAt && !tokenOptions.forceRefresh) return cached.token;
-      const minted = await mintToken(key, { api: 'app-store-connect', scope: scope === null ? null : parseRequestedScope([scope]), ttl: options.ttl ?? 600 }, { now: now() });
+      const minted = await mintToken(key, { kind: 'app-store-connect', scope: scope === null ? null : parseRequestedScope([scope]), ttl: options.ttl ?? 600 }, { now: now() });
       cache.set(scope ?? '', { token: minted.token, refreshAt: minted.refreshAfter * 1000 });
       return minted.token;
     },

@@ -7,7 +7,7 @@
  * Only Apple's credentials sign it. The client is given them explicitly, and every setting that would otherwise come
  * from the environment or `~/.aws/config` (region, endpoint, addressing, FIPS/dual-stack, retries, checksums) is
  * fixed here, so the job's own AWS identity, profile and endpoints (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) never touch
- * this upload; the one setting read is `AWS_ENDPOINT_URL_S3` (DESIGN §11: tests and proxies, path-style). Nothing
+ * this upload; the one setting read is `AWS_ENDPOINT_URL_S3` (docs/design.md#jobs-without-the-key: tests and proxies, path-style). Nothing
  * here prints the credentials, and an S3 error's text is quoted only with them cut out.
  */
 import { createReadStream } from 'node:fs';

@@ -1,11 +1,11 @@
 /**
- * Notarizing macOS software with Apple's Notary API (DESIGN §11), the job of `notarytool submit --wait`, with
+ * Notarizing macOS software with Apple's Notary API (docs/design.md#jobs-without-the-key), the job of `notarytool submit --wait`, with
  * tokens from an {@link AuthStrategy} (vended ones in CI: no `.p8` on the machine):
  *
  *   SHA-256 of the file                       (.zip, .dmg or .pkg, checked by its first or last bytes)
  *   POST {ASC_NOTARY_URL}/submissions         submissionName, sha256 → id, temporary S3 credentials, bucket, object
  *   the file to s3://bucket/object            Apple's credentials only, us-west-2 (notary-upload.ts)
- *   GET {ASC_NOTARY_URL}/submissions/{id}     until status is not `In Progress` (DESIGN's waiting rule)
+ *   GET {ASC_NOTARY_URL}/submissions/{id}     until status is not `In Progress` (docs/design.md#waiting-for-apple)
  *   GET {ASC_NOTARY_URL}/submissions/{id}/logs → developerLogUrl (a presigned URL: fetched without the token)
  *                                             → the developer log's issues, for `Invalid` and `Rejected`
  *

@@ -1,5 +1,5 @@
 /**
- * Progress on a terminal or in a CI log (DESIGN §11): on a TTY a bar redrawn in place; elsewhere one line per
+ * Progress on a terminal or in a CI log (docs/design.md#jobs-without-the-key): on a TTY a bar redrawn in place; elsewhere one line per
  * step, a line at each quarter of a transfer, and while waiting a line per state change and a heartbeat every
  * five minutes (so a CI log never looks stalled, nor fills with dots). Writes to stderr only: stdout stays for
  * the result.

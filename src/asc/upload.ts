@@ -1,5 +1,5 @@
 /**
- * Uploading a build with Apple's Build Uploads API (App Store Connect API 4.1+; DESIGN §11):
+ * Uploading a build with Apple's Build Uploads API (App Store Connect API 4.1+; docs/design.md#jobs-without-the-key):
  *
  *   GET /v1/apps?filter[bundleId]=B          (unless the app ID is given)
  *   POST /v1/buildUploads                    cfBundleShortVersionString, cfBundleVersion, platform, app

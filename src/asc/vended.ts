@@ -2,7 +2,7 @@
  * The "vended token" strategy: tokens from the asc-token-vending service through {@link TokenClient} (SigV4 with
  * the caller's AWS credentials), never the key.
  *
- * Per-call scope (DESIGN §11): when the profile has scope patterns, every call gets a token whose `scope` is
+ * Per-call scope (docs/design.md#jobs-without-the-key): when the profile has scope patterns, every call gets a token whose `scope` is
  * exactly that call (`["PATCH /v1/buildUploadFiles/123"]`), so a token that leaks from a log or a crash dump
  * can repeat one request and nothing else. An unscoped profile's token (`scope: any`) is reused until its
  * `refreshAfter`. Which kind the profile is shows in its first token: the service answers a request without a

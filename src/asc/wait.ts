@@ -1,5 +1,5 @@
 /**
- * Waiting for Apple (build processing, notarization) by DESIGN §11's rule: the first status check within 5 s,
+ * Waiting for Apple (build processing, notarization) by the rule of docs/design.md#waiting-for-apple: the first status check within 5 s,
  * then backing off to at most 30 s between checks; an optional bound on the whole wait. Transient failures of a
  * check (Apple unavailable) are tolerated while time remains.
  */
@@ -13,7 +13,7 @@ export interface WaitOptions<T> {
   done: (status: T) => boolean;
   /** Bound on the whole wait in ms; undefined waits as long as it takes. */
   timeoutMs?: number;
-  /** Before the first check (default 1000; DESIGN: within 5 s). */
+  /** Before the first check (default 1000; docs/design.md#waiting-for-apple: within 5 s). */
   firstDelayMs?: number;
   /** Longest pause between checks (default 30,000). */
   maxDelayMs?: number;

@@ -1,5 +1,5 @@
 /**
- * `asc-token exec -- COMMAND…`: run a command with a token (DESIGN §11). COMMAND gets `ASC_TOKEN` (valid for at
+ * `asc-token exec -- COMMAND…`: run a command with a token (docs/design.md#jobs-without-the-key). COMMAND gets `ASC_TOKEN` (valid for at
  * least ten minutes at start) and `ASC_TOKEN_FILE`, a file that always holds a valid token: rewritten atomically
  * before each `refreshAfter` while COMMAND runs, removed when it ends. The exit code is COMMAND's; a signal to
  * this process is passed on to it; a COMMAND killed by a signal ends this process with 128 + the signal's number,

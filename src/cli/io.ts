@@ -11,7 +11,7 @@ export interface CliIo {
   columns?: number;
 }
 
-/** DESIGN §7 exit codes, and §11's: 6 Apple refused or failed the job, 7 `--timeout` reached while Apple worked. */
+/** Exit codes (docs/design.md#exit-codes): 6 Apple refused or failed the job, 7 `--timeout` reached while Apple worked. */
 export const EXIT = { ok: 0, other: 1, usage: 2, refused: 3, badRequest: 4, unavailable: 5, appleRefused: 6, timeout: 7 } as const;
 
 export class UsageError extends Error {

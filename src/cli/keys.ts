@@ -1,5 +1,5 @@
 /**
- * `asc-token keys`: the ops side of rotation (DESIGN §3, §7). A new key goes in as a new version of the same
+ * `asc-token keys`: the ops side of rotation (docs/design.md#the-secret, docs/design.md#the-cli). A new key goes in as a new version of the same
  * secret, staged AWSPENDING; `verify` proves Apple accepts it; `promote` moves AWSCURRENT to it. Nothing here
  * prints key material: keys are described by key ID, issuer and version.
  */
@@ -12,9 +12,10 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { isTokenVendingError } from '../core/errors.ts';
-import { mintToken } from '../core/mint.ts';
+import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
-import { parseSecret, type SigningKey } from '../core/secret.ts';
+import { parseSecret } from '../core/secret.ts';
+import type { SigningKey } from '../core/signing-key.ts';
 import { missingRegion, regionOfArn } from './aws-region.ts';
 import { refuseInsecureEndpoints } from './endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
@@ -156,7 +157,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     if (isTokenVendingError(error)) throw new CliError('key_invalid', error.detail, EXIT.other, 'import the .p8 again with asc-token keys import');
     throw error;
   }
-  const minted = await mintToken(key, { api: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
+  const minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
   await askApple(minted.token, `key ${key.keyId} (${stage}, version ${value.VersionId})`, values['apple-url'], io);
   if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
   return EXIT.ok;

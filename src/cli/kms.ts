@@ -1,5 +1,5 @@
 /**
- * `asc-token keys … --kms-key-id ID`: the ops side of keys held by AWS KMS (DESIGN §12). `import` wraps the `.p8`
+ * `asc-token keys … --kms-key-id ID`: the ops side of keys held by AWS KMS (docs/design.md#keys-held-by-aws-kms). `import` wraps the `.p8`
  * with the KMS key's import parameters and proves the import by having KMS sign; `verify` signs a token through KMS
  * and asks App Store Connect; `show` describes the key. The private key is read from the `.p8` file, wrapped
  * (RSAES-OAEP-SHA-256 to a 3072-bit wrapping key KMS made for this import) and sent only wrapped; no message ever
@@ -11,9 +11,9 @@ import { constants, createHash, createPublicKey, publicEncrypt, verify, type Key
 import { parseArgs } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { isTokenVendingError } from '../core/errors.ts';
-import { mintToken } from '../core/mint.ts';
+import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
-import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../keys/kms.ts';
+import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../key-sources/kms.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
 import { readP8 } from './p8.ts';
@@ -54,7 +54,7 @@ export async function kmsKeysCommand(sub: string | undefined, args: string[], io
       case 'show':
         return await showKey(args, io, deps);
       case 'promote':
-        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (README: "Rotating a KMS-held key")');
+        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (README.md#rotating-a-kms-held-key-runbook)');
       default:
         throw new UsageError(sub === undefined ? 'name a subcommand: import, verify or show' : `unknown subcommand "keys ${sub}"`);
     }
@@ -108,7 +108,7 @@ async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
         'kms_key_in_use',
         `KMS key ${arn} already holds another key (public key SHA-256 ${held ? fingerprint(Buffer.from(held)) : 'unknown'}); KMS never replaces key material`,
         EXIT.other,
-        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (README: "Rotating a KMS-held key")',
+        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (README.md#rotating-a-kms-held-key-runbook)',
       );
     }
   }
@@ -145,7 +145,7 @@ async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
 
   // The proof: KMS signs a token; it must verify with the .p8's public key, and KMS's public key must be the .p8's.
   const { key, publicKey } = await loadKey(client, arn, undefined);
-  const minted = await mintToken(key, { api: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
+  const minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
   const [header, payload, signature] = minted.token.split('.') as [string, string, string];
   const verified = verify('sha256', Buffer.from(`${header}.${payload}`), { key: p8Public, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
   if (!verified || !spki(publicKey).equals(spki(p8Public))) {
@@ -196,7 +196,7 @@ async function verifyKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
   const { key, arn } = await loadKey(client, kmsKeyId, identity);
   let minted;
   try {
-    minted = await mintToken(key, { api: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
+    minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
   } catch (error) {
     if (isTokenVendingError(error)) throw new CliError(error.code, error.detail, error.code === 'key_unavailable' ? EXIT.unavailable : EXIT.other);
     throw error;
@@ -272,7 +272,7 @@ function kmsError(error: unknown): unknown {
     case 'AccessDeniedException':
       return new CliError('access_denied', `KMS: ${message}`, EXIT.refused, 'use the ops role: the key policy of infra/kms-key.yml lets only it import and tag');
     case 'IncorrectKeyMaterialException':
-      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (README: "Rotating a KMS-held key")');
+      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (README.md#rotating-a-kms-held-key-runbook)');
     case 'ExpiredImportTokenException':
     case 'InvalidImportTokenException':
     case 'InvalidCiphertextException':

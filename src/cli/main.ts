@@ -1,5 +1,5 @@
 /**
- * `asc-token`: the command line (DESIGN §7). Exit codes: 0 ok, 2 usage, 3 refused (403), 4 bad request (400),
+ * `asc-token`: the command line (docs/design.md#the-cli). Exit codes: 0 ok, 2 usage, 3 refused (403), 4 bad request (400),
  * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
  */
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
@@ -20,7 +20,7 @@ interface Command {
  * The commands. `token` and `profiles` (what CI runs in every job) are imported statically and built into
  * dist/cli.mjs itself; every other command is a dynamic import, built into a file of its own (with chunks shared
  * with the libraries) and loaded only when it runs or for --help, so `asc-token token` pays for none of them: not
- * the Secrets Manager client of `keys`, not the zip and plist readers of `upload` (DESIGN §9: a fresh
+ * the Secrets Manager client of `keys`, not the zip and plist readers of `upload` (docs/design.md#quality-bars: a fresh
  * `asc-token token` within 1.5 × a bare `node -e 0`; scripts/build-options.ts). A new command is one line here,
  * `name: () => import('./name.ts').then((m) => ({ usage: m.NAME_USAGE, run: m.nameCommand }))`, and nothing else
  * imports its module statically.

@@ -4,16 +4,20 @@
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API_RULES, isApiKind } from '../core/apple.ts';
 import { isTokenVendingError } from '../core/errors.ts';
-import { mintToken, tokenResponse } from '../core/mint.ts';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, KIND_PROFILE_FIELDS, isKindName, kindsTaking, type ProfileField } from '../core/kinds.ts';
+import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
+import { tokenResponse } from '../http/token-response.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
 import { readP8 } from './p8.ts';
 import { parseOutput, printToken } from './output.ts';
 
+/** Each kind's profile fields as flags (src/core/kinds.ts): `--bundle-id BUNDLE_ID`. */
+const FIELD_FLAGS: ProfileField[] = KIND_PROFILE_FIELDS.map((name) => KIND_NAMES.flatMap((kind) => KINDS[kind].profileFields).find((f) => f.name === name) as ProfileField);
+
 export const MINT_USAGE = `usage: asc-token mint --p8 FILE [--key-id ID] [--issuer-id ID | --individual]
-                      [--api app-store-connect|enterprise|app-store-server] [--bundle-id B]
+                      [--api ${KIND_NAMES.join('|')}]${FIELD_FLAGS.map((f) => ` [--${f.flag} ${f.placeholder}]`).join('')}
                       [--scope "GET /v1/apps"]... [--ttl SECONDS] [--output raw|json|env|github]`;
 
 export async function mintCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,30 +29,38 @@ export async function mintCommand(args: string[], io: CliIo): Promise<number> {
       'issuer-id': { type: 'string' },
       individual: { type: 'boolean' },
       api: { type: 'string' },
-      'bundle-id': { type: 'string' },
       scope: { type: 'string', multiple: true },
       ttl: { type: 'string' },
       output: { type: 'string' },
+      ...Object.fromEntries(FIELD_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
     },
     strict: true,
     allowPositionals: false,
   });
   const output = parseOutput(values.output);
-  const api = values.api ?? 'app-store-connect';
-  if (!isApiKind(api)) throw new UsageError('--api must be app-store-connect, enterprise or app-store-server');
-  if (API_RULES[api].bundleId && values['bundle-id'] === undefined) throw new UsageError(`--bundle-id is required for ${api} tokens`);
-  if (!API_RULES[api].bundleId && values['bundle-id'] !== undefined) throw new UsageError(`--bundle-id is only for app-store-server tokens`);
-  const ttl = values.ttl === undefined ? Math.min(600, API_RULES[api].maxTtl) : Number(values.ttl);
+  const api = values.api ?? DEFAULT_KIND;
+  if (!isKindName(api)) throw new UsageError(`--api must be ${KIND_NAMES.slice(0, -1).join(', ')} or ${KIND_NAMES.at(-1)}`);
+  const kind = KINDS[api];
+  const fields: Record<string, unknown> = {};
+  for (const field of FIELD_FLAGS) {
+    const raw = (values as Record<string, unknown>)[field.flag];
+    const own = kind.profileFields.includes(field);
+    if (raw === undefined) {
+      if (own && field.required) throw new UsageError(`--${field.flag} is required for ${api} tokens`);
+      continue;
+    }
+    if (!own) throw new UsageError(`--${field.flag} is only for ${kindsTaking(field.name).join(', ')} tokens`);
+    const parsed = field.parse(raw);
+    if ('problem' in parsed) throw new UsageError(`--${field.flag} must be ${parsed.problem}`);
+    fields[field.name] = parsed.value;
+  }
+  const ttl = values.ttl === undefined ? Math.min(kind.ttl.default, kind.ttl.max) : Number(values.ttl);
   if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) throw new UsageError('--ttl must be a whole number of seconds');
 
   const { file, keyId, issuerId, privateKey } = readP8(values, io.cwd);
   try {
     const scope = values.scope === undefined ? null : parseRequestedScope(values.scope);
-    const minted = await mintToken(
-      { kind: 'local', name: basename(file), keyId, issuerId, privateKey },
-      { api, scope, ttl, bundleId: values['bundle-id'] },
-      { now: io.now() },
-    );
+    const minted = await mintToken({ kind: 'local', name: basename(file), keyId, issuerId, privateKey }, { kind: api, scope, ttl, fields }, { now: io.now() });
     printToken(tokenResponse(minted), output, io);
     return EXIT.ok;
   } catch (error) {

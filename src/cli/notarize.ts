@@ -1,5 +1,5 @@
 /**
- * `asc-token notarize`: macOS software through Apple's Notary API with vended tokens (DESIGN §11), and
+ * `asc-token notarize`: macOS software through Apple's Notary API with vended tokens (docs/design.md#jobs-without-the-key), and
  * `--status ID` / `--log ID` to look a submission up later. Flags and printing only; the work is
  * src/asc/notary.ts.
  */
@@ -91,7 +91,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
         cli.code,
         cli.message,
         cli.exitCode,
-        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (README: "Notarizing without the key").`,
+        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (README.md#notarizing-without-the-key).`,
       );
     }
     return cliErrorFor(error);

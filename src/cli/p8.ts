@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
-import { KeyParseError, parsePrivateKey } from '../core/key.ts';
+import { KeyParseError, parsePrivateKey } from '../core/private-key.ts';
 import { CliError, EXIT, UsageError } from './io.ts';
 import { looksLikeKeyMaterial, shownArgument } from './redact.ts';
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { loadPolicyFile, parsePolicyText } from '../policy/load.ts';
+import { describeKey } from '../key-sources/registry.ts';
 import { PolicyError } from '../policy/policy.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 
@@ -22,11 +23,7 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
     }
     io.stdout(`${file}: ok — ${policy.keys.size} key${policy.keys.size === 1 ? '' : 's'}, ${policy.profiles.size} profile${policy.profiles.size === 1 ? '' : 's'}\n`);
     for (const key of policy.keys.values()) {
-      io.stdout(
-        key.source === 'kms'
-          ? `  key ${key.name}: KMS key ${key.kmsKeyId} — key ${key.keyId}, ${key.issuerId === undefined ? 'individual key' : `issuer ${key.issuerId}`} (the KMS key's AscTokenVending tags win when set)\n`
-          : `  key ${key.name}: Secrets Manager secret ${key.secretId}\n`,
-      );
+      io.stdout(`  key ${key.name}: ${describeKey(key)}\n`);
     }
     for (const profile of policy.profiles.values()) {
       const scope = profile.scope === 'any' ? 'any' : `${profile.scope.length} entr${profile.scope.length === 1 ? 'y' : 'ies'}`;

@@ -15,7 +15,7 @@ export interface VendedDeps {
 
 const TOKEN_HINTS: Record<string, string> = {
   forbidden: 'Your AWS principal may not use this profile: `asc-token profiles` shows who the service thinks you are and what you may use.',
-  scope_not_allowed: 'The profile does not grant this call: the platform owner adds its pattern to the profile (README: "Uploading to TestFlight without the key").',
+  scope_not_allowed: 'The profile does not grant this call: the platform owner adds its pattern to the profile (README.md#uploading-to-testflight-without-the-key).',
   scope_required: 'This profile grants wildcard entries: name the concrete ones with --scope "GET /v1/apps/ID/builds".',
   invalid_scope: 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
   ttl_out_of_range: 'The profile\'s ttl range does not allow this lifetime (`asc-token profiles` shows it).',

@@ -1,5 +1,5 @@
 /**
- * `asc-token upload`: a build to App Store Connect with vended tokens (DESIGN §11). Flags and printing only; the
+ * `asc-token upload`: a build to App Store Connect with vended tokens (docs/design.md#jobs-without-the-key). Flags and printing only; the
  * work is src/asc/upload.ts.
  */
 import { resolve } from 'node:path';

@@ -16,7 +16,7 @@ import { checkServiceUrl } from './url.ts';
 import { TokenResponseError, checkTokenResponse, type TokenResponse as CheckedTokenResponse } from './validate.ts';
 import { userAgent } from './version.ts';
 
-/** The service's token response (DESIGN §5), every field checked (src/client/validate.ts). */
+/** The service's token response (docs/design.md#error-codes), every field checked (src/client/validate.ts). */
 export type TokenResponse = CheckedTokenResponse & { profile: string };
 
 export interface TokenRequestOptions {
@@ -43,7 +43,7 @@ export interface TokenClientOptions {
   now?: () => number;
 }
 
-/** A refusal or failure, with the service's stable `code` (DESIGN §5) to branch on. */
+/** A refusal or failure, with the service's stable `code` (docs/design.md#error-codes) to branch on. */
 export class TokenClientError extends Error {
   override readonly name = 'TokenClientError';
   constructor(

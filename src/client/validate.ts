@@ -7,17 +7,19 @@
  */
 import { hash } from 'node:crypto';
 import { KEY_ID_PATTERN } from '../core/apple.ts';
+import { AUDIENCES, KINDS, KIND_NAMES, isKindName } from '../core/kinds.ts';
+import { PROFILE_NAME } from '../core/names.ts';
 import { printable } from './text.ts';
-import { PROFILE_NAME } from '../policy/policy.ts';
 
-/** The token response of DESIGN §5. */
+/** The token response (docs/design.md#the-http-api). */
 export interface TokenResponse {
   token: string;
   tokenType: 'Bearer';
   /** Absent only for tokens minted offline (`asc-token mint`). */
   profile?: string;
   keyId: string;
-  audience: string;
+  /** The `aud` claim; `null` for kinds whose tokens have none. */
+  audience: string | null;
   scope: string[] | null;
   issuedAt: string;
   expiresAt: string;
@@ -30,7 +32,8 @@ export interface TokenResponse {
 const JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
 /** An ISO 8601 UTC instant as the service writes it. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-const AUDIENCES = new Set(['appstoreconnect-v1', 'apple-developer-enterprise-v1']);
+/** A token of some kind has no `aud` (src/core/kinds.ts): its response says `audience: null`. */
+const NULL_AUDIENCE = KIND_NAMES.some((name) => KINDS[name].audience === undefined);
 /** A scope entry's characters (src/core/scope.ts): printable ASCII without quotes, backslashes or controls. */
 const SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
 
@@ -60,7 +63,7 @@ export function checkTokenResponse(value: unknown): TokenResponse {
   if (v.tokenType !== 'Bearer') bad('tokenType', '"Bearer"');
   if (v.profile !== undefined && (typeof v.profile !== 'string' || !PROFILE_NAME.test(v.profile))) bad('profile', 'a profile name');
   if (typeof v.keyId !== 'string' || !KEY_ID_PATTERN.test(v.keyId)) bad('keyId', 'an App Store Connect key ID');
-  if (typeof v.audience !== 'string' || !AUDIENCES.has(v.audience)) bad('audience', 'an Apple audience');
+  if (v.audience === null ? !NULL_AUDIENCE : typeof v.audience !== 'string' || !AUDIENCES.has(v.audience)) bad('audience', 'an Apple audience');
   if (v.scope !== null && (!Array.isArray(v.scope) || v.scope.length > 50 || !v.scope.every((entry) => typeof entry === 'string' && SCOPE_ENTRY.test(entry)))) {
     bad('scope', 'null or a list of scope entries');
   }
@@ -74,7 +77,7 @@ export function checkTokenResponse(value: unknown): TokenResponse {
     tokenType: 'Bearer',
     ...(v.profile === undefined ? {} : { profile: v.profile as string }),
     keyId: v.keyId as string,
-    audience: v.audience as string,
+    audience: v.audience as string | null,
     scope: v.scope === null ? null : [...(v.scope as string[])],
     issuedAt,
     expiresAt,
@@ -84,13 +87,13 @@ export function checkTokenResponse(value: unknown): TokenResponse {
   };
 }
 
-/** `GET /v1/profiles` (DESIGN §5): the caller as the service sees it, and the profiles it may use. */
+/** `GET /v1/profiles` (docs/design.md#the-http-api): the caller as the service sees it, and the profiles it may use. */
 export interface ProfilesResponse {
   caller: { principal: string; arn: string | null; session: string | null; accountId: string | null; orgId: string | null };
-  profiles: Array<{ name: string; description: string | null; api: string; key: string | null; scope: string[] | 'any'; ttl: { default: number; max: number }; bundleId?: string }>;
+  /** Each profile; the fields its kind adds (e.g. `bundleId`) only when they have their shape. */
+  profiles: Array<{ name: string; description: string | null; api: string; key: string | null; scope: string[] | 'any'; ttl: { default: number; max: number }; [field: string]: unknown }>;
 }
 
-const API_NAMES = new Set(['app-store-connect', 'enterprise', 'app-store-server']);
 const ARN_TEXT = /^arn:[A-Za-z0-9:/_+=,.@*?-]{1,2044}$/;
 
 /**
@@ -110,7 +113,7 @@ export function checkProfilesResponse(value: unknown): ProfilesResponse {
   const profiles = (v.profiles as unknown[]).map((p, i) => {
     const q = (typeof p === 'object' && p !== null ? p : bad(`profiles[${i}]`, 'an object')) as Record<string, any>;
     if (typeof q.name !== 'string' || !PROFILE_NAME.test(q.name)) bad(`profiles[${i}].name`, 'a profile name');
-    if (typeof q.api !== 'string' || !API_NAMES.has(q.api)) bad(`profiles[${i}].api`, 'an API');
+    if (!isKindName(q.api)) bad(`profiles[${i}].api`, 'an API');
     if (q.scope !== 'any' && (!Array.isArray(q.scope) || q.scope.length > 200 || !q.scope.every((e: unknown) => typeof e === 'string' && SCOPE_ENTRY.test(e)))) bad(`profiles[${i}].scope`, '"any" or a list of scope entries');
     if (typeof q.ttl !== 'object' || q.ttl === null || !Number.isInteger(q.ttl.default) || !Number.isInteger(q.ttl.max)) bad(`profiles[${i}].ttl`, '{ default, max } in whole seconds');
     return {
@@ -120,7 +123,13 @@ export function checkProfilesResponse(value: unknown): ProfilesResponse {
       key: typeof q.key === 'string' && PROFILE_NAME.test(q.key) ? q.key : null,
       scope: q.scope === 'any' ? ('any' as const) : [...(q.scope as string[])],
       ttl: { default: q.ttl.default as number, max: q.ttl.max as number },
-      ...(typeof q.bundleId === 'string' && /^[A-Za-z0-9.-]{1,155}$/.test(q.bundleId) ? { bundleId: q.bundleId } : {}),
+      // The kind's own fields, each checked as the policy compiler checks it (src/core/kinds.ts).
+      ...Object.fromEntries(
+        KINDS[q.api as keyof typeof KINDS].profileFields.flatMap((field) => {
+          const parsed = q[field.name] === undefined ? undefined : field.parse(q[field.name]);
+          return parsed !== undefined && 'value' in parsed ? [[field.name, parsed.value]] : [];
+        }),
+      ),
     };
   });
   return {

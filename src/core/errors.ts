@@ -1,5 +1,5 @@
 /**
- * The one error type of the service. Every failure a caller can act on has a stable `code` (DESIGN §5), an HTTP
+ * The one error type of the service. Every failure a caller can act on has a stable `code` (docs/design.md#error-codes), an HTTP
  * status and a short `detail` that is safe to show to the caller. `reason` is the precise cause for the audit log
  * and is never sent to the caller. Neither may ever contain key material or a whole token.
  */

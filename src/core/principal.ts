@@ -1,5 +1,5 @@
 /**
- * The caller as the policy sees it (DESIGN §4). API Gateway hands us the IAM principal that signed the request;
+ * The caller as the policy sees it (docs/design.md#the-policy). API Gateway hands us the IAM principal that signed the request;
  * for an assumed role that is an STS ARN with the session name, which is normalised to the role's IAM ARN so
  * that policies can name roles. STS ARNs carry no role path, so patterns match role names.
  */

@@ -100,7 +100,9 @@ server.listen(listenPort, '127.0.0.1', async () => {
     '  (the Lambda handler itself; requests must be SigV4-signed for execute-api, as API Gateway requires)',
     '',
     `  policy     ${policySource}`,
-    `  keys       ${runtime.config.keySource}${runtime.config.keySource === 'local' ? ` (${show(paths.keys)})` : ''}: ${health.map((k) => `${k.name}=${k.keyId ?? k.status}`).join(', ')}`,
+    runtime.config.keySource === 'local'
+      ? `  keys       local (${show(paths.keys)}): ${health.map((k) => `${k.name}=${k.keyId ?? k.status}`).join(', ')}`
+      : `  keys       from the policy's sources: ${health.map((k) => `${k.name}=${k.keyId ?? k.status} (${k.source})`).join(', ')}`,
     `  caller     ${first.principalArn}  (${show(credentialsFile)})`,
     `  may use    ${profiles.map((p) => p.name).join(', ') || 'no profile: add its role to a profile\'s callers'}`,
     ...notes.map((n) => `  note       ${n}`),

@@ -1,5 +1,5 @@
 /**
- * The local server (DESIGN §6): the same Lambda handler behind node:http. Each request is checked for a valid
+ * The local server (docs/design.md#running-it-locally): the same Lambda handler behind node:http. Each request is checked for a valid
  * SigV4 signature like API Gateway's `AWS_IAM` auth, then handed to the handler as a REST API (payload v1) proxy
  * event carrying the signer's principal, exactly as API Gateway would.
  */

@@ -4,8 +4,10 @@
  */
 import { TokenVendingError } from '../core/errors.ts';
 import type { CallerIdentity } from '../core/principal.ts';
+import { KINDS } from '../core/kinds.ts';
+import { PROFILE_NAME } from '../core/names.ts';
 import { canonicalScope, scopeCovers, type ScopeEntry } from '../core/scope.ts';
-import { MIN_TTL, PROFILE_NAME, type Policy, type Profile } from './policy.ts';
+import { MIN_TTL, type Policy, type Profile } from './policy.ts';
 
 export interface TokenRequest {
   /** Parsed and syntax-checked scope entries, or undefined for "the profile's scope". */
@@ -20,7 +22,7 @@ export interface Grant {
   ttl: number;
 }
 
-/** Forbidden detail: one answer for no identity, unknown profile and caller not allowed (DESIGN §5). */
+/** Forbidden detail: one answer for no identity, unknown profile and caller not allowed (docs/design.md#error-codes). */
 export const FORBIDDEN = 'You are not allowed to use this profile. Ask the platform owner to list your IAM principal in its callers.';
 
 /**
@@ -51,8 +53,9 @@ export function allowedProfiles(policy: Policy, caller: CallerIdentity | undefin
 function grantScope(profile: Profile, requested: ScopeEntry[] | undefined): ScopeEntry[] | null {
   if (profile.scope === 'any') {
     if (requested === undefined) return null;
-    if (profile.api === 'app-store-server') {
-      throw new TokenVendingError('invalid_scope', 'App Store Server API tokens take no scope; omit it', { reason: 'scope_for_unscoped_api' });
+    const kind = KINDS[profile.api];
+    if (!kind.scoped) {
+      throw new TokenVendingError('invalid_scope', `${kind.title} tokens take no scope; omit it`, { reason: 'scope_for_unscoped_api' });
     }
     return requested;
   }

@@ -1,4 +1,4 @@
-/** Waiting by DESIGN §11's rule, and progress for a terminal and for a CI log. */
+/** Waiting by the rule of docs/design.md#waiting-for-apple, and progress for a terminal and for a CI log. */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { AscError } from '../../src/asc/errors.ts';

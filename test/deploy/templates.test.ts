@@ -129,9 +129,12 @@ describe('serverless.yml → CloudFormation', () => {
 
   it('a key secret named by ARN gets the same alias-limited decrypt, and a key of no known kind refuses to package', async () => {
     const byArn = await derived('version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
-    assert.deepEqual(byArn.secretKeyAliases, ['alias/asc-token-vending/team-asc-main']);
-    assert.deepEqual(byArn.secretArns, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
-    await assert.rejects(derived('version: 1\nkeys:\n  signer: { vaultPath: x }\nprofiles: {}\n'), /key "signer" .* has neither secretId nor kmsKeyId/);
+    const [read, decrypt] = byArn.roleStatements as any[];
+    assert.deepEqual(read.Resource, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    assert.deepEqual(decrypt.Condition['ForAnyValue:StringEquals']['kms:ResourceAliases'], ['alias/asc-token-vending/team-asc-main']);
+    assert.deepEqual(decrypt.Condition.StringLike['kms:EncryptionContext:SecretARN'], ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    // The key sources' own compiler decides (src/key-sources/registry.ts): an entry no source takes is a policy error.
+    await assert.rejects(derived('version: 1\nkeys:\n  signer: { vaultPath: x }\nprofiles: {}\n'), /keys\.signer\.vaultPath: unknown field/);
   });
 
   it('KMS keys (#17): kms:Sign (ECDSA_SHA_256 over a digest) and the metadata on exactly the keys the policy names; no Secrets Manager grant without a secret', async () => {

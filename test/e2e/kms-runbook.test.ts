@@ -3,7 +3,7 @@
  * into its own KMS key and verifies it with App Store Connect, the alias the policy names moves, and the service
  * signs with the new key within one cache TTL — under continuous load, with no failed request and every token's
  * kid matching the key that signed it. Twice: through the real handler in process, and through the local server
- * (dist/local.mjs, as `npm start` runs it) with KEY_SOURCE=secretsmanager and AWS_ENDPOINT_URL_KMS.
+ * (dist/local.mjs, as `npm start` runs it) with KEY_SOURCE=policy and AWS_ENDPOINT_URL_KMS.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -94,7 +94,7 @@ describe('runbook: rotating a KMS-held key', () => {
     const handler = createHandler({
       init: () =>
         createRuntime({
-          env: { POLICY_FILE: join(dir, 'policy.yaml'), KEY_SOURCE: 'secretsmanager', KEY_CACHE_TTL_SECONDS: '5', LOG_LEVEL: 'SILENT' },
+          env: { POLICY_FILE: join(dir, 'policy.yaml'), KEY_SOURCE: 'policy', KEY_CACHE_TTL_SECONDS: '5', LOG_LEVEL: 'SILENT' },
           sink: trackOutput,
           clientConfig: { kms: { endpoint: kms.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFN', secretAccessKey: 'x' } } },
           now: () => now.value,
@@ -132,7 +132,7 @@ describe('runbook: rotating a KMS-held key', () => {
       PORT: '0',
       POLICY_FILE: join(dir, 'policy.yaml'),
       LOCAL_CREDENTIALS_FILE: join(dir, 'credentials.json'),
-      KEY_SOURCE: 'secretsmanager',
+      KEY_SOURCE: 'policy',
       KEY_CACHE_TTL_SECONDS: '1',
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
       AWS_REGION: 'us-east-1',
@@ -156,7 +156,7 @@ describe('runbook: rotating a KMS-held key', () => {
         });
         server.on('exit', (code) => fail(new Error(`the server exited (${code}): ${output}`)));
       });
-      assert.match(output, / {2}keys {7}secretsmanager: main=OLDKEY0001\n/);
+      assert.match(output, / {2}keys {7}from the policy's sources: main=OLDKEY0001 \(kms\)\n/);
       const mint = async () => {
         const response = await signedRequest({ method: 'POST', baseUrl: url, path: '/v1/tokens/release', credentials: async () => credentials, region: 'us-east-1' });
         assert.equal(response.status, 200, response.text);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ERROR_CODES, TokenVendingError } from '../../src/core/errors.ts';
-import { KeyParseError, parsePrivateKey } from '../../src/core/key.ts';
+import { KeyParseError, parsePrivateKey } from '../../src/core/private-key.ts';
 import { normalisePrincipal } from '../../src/core/principal.ts';
 import { canonicalScope, parseScopeEntry, scopeCovers, type ScopeEntry } from '../../src/core/scope.ts';
 import { authorize } from '../../src/policy/authorize.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { KeyFetcher } from '../../src/keys/store.ts';
+import type { KeyFetcher } from '../../src/key-sources/store.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import { PROBLEM_TYPE_BASE } from '../../src/http/response.ts';
 import { fixtureNames, withRequest, loadFixture, untrusted } from '../helpers/fixtures.ts';
@@ -140,7 +140,7 @@ describe('minting from real events', () => {
   });
 });
 
-describe('every error code of DESIGN §5 is reachable', () => {
+describe('every error code of docs/design.md#error-codes is reachable', () => {
   const cases: Array<[string, () => unknown, keyof typeof ERROR_CODES]> = [
     ['body not JSON', () => post(REST, '/v1/tokens/ci', '{"scope": [', { 'content-type': 'application/json' }), 'invalid_request'],
     ['body a JSON array', () => post(REST, '/v1/tokens/ci', '[]'), 'invalid_request'],

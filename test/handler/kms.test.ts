@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createHandler } from '../../src/handler.ts';
-import { TAGS } from '../../src/keys/kms.ts';
+import { TAGS } from '../../src/key-sources/kms.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { FakeKms, type FakeKey } from '../helpers/fake-kms.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
@@ -75,10 +75,10 @@ function service(options: { ttl?: number; now?: () => number } = {}) {
   const handler = createHandler({
     init: () =>
       createRuntime({
-        env: { POLICY_FILE: join(dir, 'policy.json'), KEY_SOURCE: 'secretsmanager', KEY_CACHE_TTL_SECONDS: String(options.ttl ?? 300) },
+        env: { POLICY_FILE: join(dir, 'policy.json'), KEY_SOURCE: 'policy', KEY_CACHE_TTL_SECONDS: String(options.ttl ?? 300) },
         sink: logs.sink,
         metricsSink: (line) => metrics.push(line),
-        clientConfig: { secretsManager: aws(sm.endpoint), kms: aws(kms.endpoint) },
+        clientConfig: { secretsmanager: aws(sm.endpoint), kms: aws(kms.endpoint) },
         ...(options.now ? { now: options.now } : {}),
       }),
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { KeyFetcher } from '../../src/keys/store.ts';
+import type { KeyFetcher } from '../../src/key-sources/store.ts';
 import { NON_CANONICAL_SCOPES } from '../helpers/attacks.ts';
 import { loadFixture, withRequest, untrusted } from '../helpers/fixtures.ts';
 import { generateP256, signingKey, verifyEs256 } from '../helpers/keys.ts';

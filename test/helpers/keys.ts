@@ -1,6 +1,7 @@
 /** Keys are generated at test time: no key material is ever committed. */
 import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import { parseSecret, type LocalSigningKey } from '../../src/core/secret.ts';
+import { parseSecret } from '../../src/core/secret.ts';
+import type { LocalSigningKey } from '../../src/core/signing-key.ts';
 import { trackKey, trackToken } from './leaks.ts';
 
 export interface TestKey {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalisePrincipal, type CognitoIdentity } from '../../src/core/principal.ts';
-import { PolicyError, compileCaller, compilePolicy } from '../../src/policy/policy.ts';
+import { compileCaller } from '../../src/policy/callers.ts';
+import { PolicyError, compilePolicy } from '../../src/policy/policy.ts';
 import { loadPolicyFile, parsePolicyText } from '../../src/policy/load.ts';
 
 const base = () => ({
@@ -25,7 +26,7 @@ describe('compilePolicy', () => {
     const policy = loadPolicyFile('infra/policy.yaml');
     assert.deepEqual([...policy.profiles.keys()], ['testflight-readonly', 'testflight-upload', 'notarize', 'release', 'xcode-cloud-dashboard', 'storekit-server']);
     assert.equal(policy.profiles.get('xcode-cloud-dashboard')?.longLived, true);
-    assert.equal(policy.profiles.get('storekit-server')?.bundleId, 'com.example.app');
+    assert.equal(policy.profiles.get('storekit-server')?.fields.bundleId, 'com.example.app');
   });
 
   it('fills defaults: api app-store-connect, ttl 600 of 1200', () => {
@@ -108,8 +109,8 @@ describe('compilePolicy, field by field', () => {
   it('keys: a mapping of names to { secretId } with a secret name or ARN', () => {
     assert.deepEqual(problems(withKeys({})), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
     assert.deepEqual(problems(withKeys([])), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: 'asc/main' })), [`keys.main: must be ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: {} })), [`keys.main.secretId: is missing: write ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(withKeys({ main: 'asc/main' })), [`keys.main: must be ${SHAPES}`]);
+    assert.deepEqual(problems(withKeys({ main: {} })), [`keys.main.secretId: is missing: write ${SHAPES}`]);
     for (const secretId of [42, 'asc main', 'asc/main\n', ' asc/main', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:', 'arn:aws:s3:::bucket']) {
       assert.deepEqual(problems(withKeys({ main: { secretId } }))[0], 'keys.main.secretId: must be a Secrets Manager secret name or ARN', String(secretId));
     }
@@ -164,7 +165,7 @@ describe('compilePolicy, field by field', () => {
       `xarn:aws:kms:eu-west-1:111122223333:key/${KMS_ID}`,
     ];
     for (const kmsKeyId of refusedIds) {
-      assert.deepEqual(problems(kms({ kmsKeyId })), ['keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN', 'profiles.ci.key: names no key under keys: "main"'], String(kmsKeyId));
+      assert.deepEqual(problems(kms({ kmsKeyId })), ['keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN'], String(kmsKeyId));
     }
     for (const kmsKeyId of ['alias/aws/secretsmanager', 'arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda']) {
       assert.deepEqual(problems(kms({ kmsKeyId }))[0], 'keys.main.kmsKeyId: alias/aws/… names a key AWS manages for a service, which cannot hold an imported signing key', kmsKeyId);
@@ -173,8 +174,8 @@ describe('compilePolicy, field by field', () => {
     assert.deepEqual(problems(kms({ kmsKeyId: ['alias/asc/main'] }))[0], 'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
     assert.match(problems(kms({ keyId: ['2X9R4HXF34'] }))[0] ?? '', /^keys\.main\.keyId: must be the 10-character key ID/);
     assert.deepEqual(problems(kms({ issuerId: [ISSUER] }))[0], 'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
-    assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/awsome' })).keys.get('main')?.kmsKeyId, 'alias/awsome');
-    assert.equal(compilePolicy(kms({ kmsKeyId: 'alias/team/aws/x' })).keys.get('main')?.kmsKeyId, 'alias/team/aws/x');
+    assert.equal((compilePolicy(kms({ kmsKeyId: 'alias/awsome' })).keys.get('main') as { kmsKeyId?: string } | undefined)?.kmsKeyId, 'alias/awsome');
+    assert.equal((compilePolicy(kms({ kmsKeyId: 'alias/team/aws/x' })).keys.get('main') as { kmsKeyId?: string } | undefined)?.kmsKeyId, 'alias/team/aws/x');
     for (const keyId of [undefined, 42, '2x9r4hxf34', '2X9R4HXF3', '2X9R4HXF345', ' 2X9R4HXF34']) {
       assert.deepEqual(problems(kms({ keyId }))[0], 'keys.main.keyId: must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)', String(keyId));
     }
@@ -182,26 +183,25 @@ describe('compilePolicy, field by field', () => {
       assert.deepEqual(problems(kms({ issuerId }))[0], 'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)', String(issuerId));
     }
     for (const individual of [false, 'true', 1, null]) {
-      assert.deepEqual(problems(kms({ issuerId: undefined, individual })), ['keys.main.individual: must be true (an individual key), or left out for a team key with issuerId', 'profiles.ci.key: names no key under keys: "main"'], String(individual));
+      assert.deepEqual(problems(kms({ issuerId: undefined, individual })), ['keys.main.individual: must be true (an individual key), or left out for a team key with issuerId'], String(individual));
     }
-    assert.deepEqual(problems(kms({ individual: true })), ['keys.main: issuerId and individual exclude each other: a team key has an issuer, an individual key has none', 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(kms({ issuerId: undefined })), ['keys.main: a kmsKeyId entry needs issuerId (a team key) or individual: true', 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(kms({ individual: true })), ['keys.main: issuerId and individual exclude each other: a team key has an issuer, an individual key has none']);
+    assert.deepEqual(problems(kms({ issuerId: undefined })), ['keys.main: a kmsKeyId entry needs issuerId (a team key) or individual: true']);
     assert.deepEqual(problems(kms({ kmsKeyId: 'nope', keyId: 'nope', issuerId: 'nope', colour: 'red' })), [
-      'keys.main.colour: unknown field (expected secretId, or kmsKeyId with keyId and issuerId or individual)',
+      `keys.main.colour: unknown field (expected ${SHAPES})`,
       'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN',
       'keys.main.keyId: must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)',
       'keys.main.issuerId: must be the issuer ID from App Store Connect (8-4-4-4-12 hex)',
-      'profiles.ci.key: names no key under keys: "main"',
     ]);
   });
 
   it('keys: secretId and kmsKeyId exclude each other; the Apple identity belongs to KMS entries only', () => {
-    assert.deepEqual(problems(kms({ secretId: 'asc/main' })), ['keys.main: secretId and kmsKeyId exclude each other: a key is kept either in a Secrets Manager secret or in KMS', 'profiles.ci.key: names no key under keys: "main"']);
-    const only = 'only kmsKeyId entries take keyId, issuerId and individual (a secret holds them in its JSON)';
-    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', keyId: '2X9R4HXF34' } })), [`keys.main.keyId: ${only}`, 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', issuerId: ISSUER, individual: true } })), [`keys.main.issuerId: ${only}`, `keys.main.individual: ${only}`, 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: { secretId: 42, individual: false } })), [`keys.main.individual: ${only}`, 'keys.main.secretId: must be a Secrets Manager secret name or ARN', 'profiles.ci.key: names no key under keys: "main"']);
-    assert.deepEqual(problems(withKeys({ main: { keyId: '2X9R4HXF34', issuerId: ISSUER } })), [`keys.main.keyId: ${only}`, `keys.main.issuerId: ${only}`, `keys.main.secretId: is missing: write ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
+    assert.deepEqual(problems(kms({ secretId: 'asc/main' })), ['keys.main: secretId and kmsKeyId exclude each other: a key is kept in one place']);
+    const only = (field: string) => `only kmsKeyId entries take ${field} (a secretId entry is { secretId: NAME_OR_ARN })`;
+    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', keyId: '2X9R4HXF34' } })), [`keys.main.keyId: ${only('keyId')}`]);
+    assert.deepEqual(problems(withKeys({ main: { secretId: 'asc/main', issuerId: ISSUER, individual: true } })), [`keys.main.issuerId: ${only('issuerId')}`, `keys.main.individual: ${only('individual')}`]);
+    assert.deepEqual(problems(withKeys({ main: { secretId: 42, individual: false } })), [`keys.main.individual: ${only('individual')}`, 'keys.main.secretId: must be a Secrets Manager secret name or ARN']);
+    assert.deepEqual(problems(withKeys({ main: { keyId: '2X9R4HXF34', issuerId: ISSUER } })), [`keys.main.secretId: is missing: write ${SHAPES}`]);
   });
 
   it('keys: names are letters, digits, "-" and "_", at most 64', () => {
@@ -256,8 +256,8 @@ describe('compilePolicy, field by field', () => {
   it('bundleId and description have their shapes', () => {
     const server = { api: 'app-store-server', scope: 'any' };
     assert.deepEqual(problems(withProfile({ ...server, bundleId: 42 })), ["profiles.p.bundleId: app-store-server profiles need the app's bundle ID (e.g. com.example.app); it becomes the bid claim"]);
-    assert.equal(compiled({ ...server, bundleId: 'com.example.app' }).bundleId, 'com.example.app');
-    assert.equal(compiled({}).bundleId, undefined);
+    assert.equal(compiled({ ...server, bundleId: 'com.example.app' }).fields.bundleId, 'com.example.app');
+    assert.equal(compiled({}).fields.bundleId, undefined);
     assert.deepEqual(problems(withProfile({ bundleId: 'com.example.app' })), ['profiles.p.bundleId: only app-store-server profiles take a bundleId']);
     for (const description of [42, 'x'.repeat(501)]) assert.deepEqual(problems(withProfile({ description })), ['profiles.p.description: must be a string of at most 500 characters']);
     assert.equal(compiled({ description: 'x'.repeat(500) }).description, 'x'.repeat(500));

@@ -2,8 +2,8 @@
  * The README's deploy steps, followed in order against an AWS emulator: moto's server on a free 127.0.0.1 port
  * (test/deploy/moto/moto_server_plus.py: moto_server plus the CloudFormation types it lacks and the stacks need),
  * account 111122223333, region eu-west-1 — the README's own values, so its commands run as written. Each fenced
- * `sh` block of README → Deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
- * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README → Keys held by AWS
+ * `sh` block of README.md#deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
+ * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README.md#keys-held-by-aws-kms
  * KMS; then the real AWS SDK reads back what was created. Two caller
  * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy` (CI: its own step).
  *
@@ -56,7 +56,7 @@ function readmeBlocks(section: string): string[] {
   return [...readme.slice(start, end).matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((m) => m[1]!.replace(/^ {3}/gm, ''));
 }
 const blocks = readmeBlocks('Deploying');
-/** The one block that contains `marker` (README → Deploying, or another section). */
+/** The one block that contains `marker` (README.md#deploying, or another section). */
 const block = (marker: string, section = 'Deploying') => {
   const found = (section === 'Deploying' ? blocks : readmeBlocks(section)).filter((b) => b.includes(marker));
   assert.equal(found.length, 1, `one README deploy block contains ${marker}`);
@@ -160,7 +160,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('README → Deploying, step by step, against moto_server', { concurrency: false }, () => {
+describe('README.md#deploying, step by step, against moto_server', { concurrency: false }, () => {
   it('1. the policy checks', async () => {
     const output = await sh(block('policy check'));
     assert.match(output, /ok|valid/i);

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { KeyObject, createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
-import { mintToken } from '../../src/core/mint.ts';
+import { mintToken } from '../../src/core/sign.ts';
 import { parseRequestedScope } from '../../src/core/scope.ts';
-import { KmsKeyFetcher, TAGS, type AppleIdentity } from '../../src/keys/kms.ts';
-import { KeyStore } from '../../src/keys/store.ts';
+import { KmsKeyFetcher, TAGS, type AppleIdentity } from '../../src/key-sources/kms.ts';
+import { KeyStore } from '../../src/key-sources/store.ts';
 import { FakeKms, type FakeKey, type KmsFault } from '../helpers/fake-kms.ts';
 import { ISSUER_ID, assertNoMaterial, generateP256, verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -61,7 +61,7 @@ function store(options: { ttl?: number; grace?: number; kmsKeyId?: string; ident
   return { keys, failures, signs };
 }
 
-const request = (scope: string[] | null = ['GET /v1/apps'], ttl = 600) => ({ api: 'app-store-connect' as const, scope: scope === null ? null : parseRequestedScope(scope), ttl });
+const request = (scope: string[] | null = ['GET /v1/apps'], ttl = 600) => ({ kind: 'app-store-connect' as const, scope: scope === null ? null : parseRequestedScope(scope), ttl });
 
 async function mint(keys: KeyStore, scope?: string[] | null, ttl?: number) {
   return mintToken(await keys.get('main'), request(scope, ttl), { now: clock });

@@ -1,5 +1,5 @@
 /**
- * Turn a private key as people really paste it into a P-256 KeyObject (DESIGN §3): PEM with real or escaped
+ * Turn a private key as people really paste it into a P-256 KeyObject (docs/design.md#the-secret): PEM with real or escaped
  * newlines, CRLF, newlines lost, surrounding whitespace or quotes, the base64 of the whole `.p8` file, or the bare
  * base64 DER body. Every refusal says why, and never contains any of the input.
  */

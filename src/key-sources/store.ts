@@ -1,11 +1,11 @@
 /**
- * The per-container key cache (DESIGN §10): each key is fetched at most once per TTL, concurrent requests share
+ * The per-container key cache (docs/design.md#reliability): each key is fetched at most once per TTL, concurrent requests share
  * one in-flight fetch, a failed refresh keeps serving the last good key for a grace period (stale-if-error), and
  * a failed fetch with nothing usable cached answers `key_unavailable` at once for a short back-off instead of
  * letting every request wait on a struggling backend.
  */
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
-import type { SigningKey } from '../core/secret.ts';
+import type { SigningKey } from '../core/signing-key.ts';
 
 /** What a backend returns for one key. */
 export interface FetchedKey {

@@ -1,19 +1,21 @@
 /**
- * The service: routes of DESIGN §5 wired to the pure core. Takes a normalised request, returns a response, and
+ * The service: the routes of docs/design.md#the-http-api wired to the pure core. Takes a normalised request, returns a response, and
  * never throws: anything unexpected is logged with its cause and answered as a bare `internal` problem.
  */
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
-import { renderTokenResponse, sha256Hex, startMint } from '../core/mint.ts';
-import { FORBIDDEN, allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
-import type { Policy, Profile } from '../policy/policy.ts';
-import type { KeyStore } from '../keys/store.ts';
+import { sha256Hex, startMint } from '../core/sign.ts';
+import type { KeyStore } from '../key-sources/store.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { FORBIDDEN, allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
+import type { Policy, Profile } from '../policy/policy.ts';
+import { accessRefused, tokenDecision } from './audit.ts';
 import { parseTokenBody } from './body.ts';
 import type { ApiRequest } from './event.ts';
 import { JSON_HEADERS, json, problem, type ApiResponse } from './response.ts';
+import { renderTokenResponse } from './token-response.ts';
 
-export interface AppDeps {
+export interface ServiceDeps {
   policy: Policy;
   keys: KeyStore;
   logger: Logger;
@@ -29,7 +31,7 @@ export interface AppDeps {
  */
 const TOKEN_PATH = /^\/v1\/tokens\/([^/]*)$/;
 
-export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiResponse> {
+export function createService(deps: ServiceDeps): (request: ApiRequest) => Promise<ApiResponse> {
   const now = deps.now ?? Date.now;
   return async (request) => {
     try {
@@ -76,15 +78,16 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
       grant = authorize(deps.policy, request.caller, profileName, body);
       const key = await deps.keys.get(grant.profile.key.name);
       keyId = key.keyId;
-      const pending = startMint(key, { api: grant.profile.api, scope: grant.scope, ttl: grant.ttl, bundleId: grant.profile.bundleId }, { now: now(), skew: deps.skew });
+      const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.profile.fields }, { now: now(), skew: deps.skew });
       // The signature is computed on WebCrypto's thread pool: render the audit record and the response meanwhile.
       // jose hands the signature over a few microtasks after it is asked, so wait for the microtask queue to drain
       // first (nextTurn). The rejection handler keeps a signing failure during that wait from counting as
       // unhandled; the token is awaited below.
       pending.token.catch(() => {});
       await nextTurn();
-      const writeAudit = deps.logger.prepareAudit(auditRecord(request, profileName, {
+      const writeAudit = deps.logger.prepareAudit(tokenDecision(request, profileName, {
         decision: 'issued',
+        kind: grant.profile.api,
         keyName: grant.profile.key.name,
         keyId: pending.keyId,
         scope: pending.scope,
@@ -100,26 +103,23 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
       return { statusCode: 200, headers: { ...JSON_HEADERS }, body: responseBody(token, tokenSha256) };
     } catch (error) {
       const code = isTokenVendingError(error) ? error.code : 'internal';
-      audit(request, profileName, {
+      deps.logger.audit(tokenDecision(request, profileName, {
         decision: 'refused',
         code,
         reason: isTokenVendingError(error) ? error.reason : 'unexpected_error',
+        kind: grant?.profile.api,
         keyName: grant?.profile.key.name,
         keyId,
         scope: grant ? (grant.scope?.map((e) => e.text) ?? null) : undefined,
         ttl: grant?.ttl,
-      });
+      }));
       deps.metrics?.count('TokensRefused', { reason: code });
       throw error;
     }
   }
 
-  function audit(request: ApiRequest, profile: string, fields: Record<string, unknown>): void {
-    deps.logger.audit(auditRecord(request, profile, fields));
-  }
-
   function refuseAccess(request: ApiRequest, reason: string): never {
-    deps.logger.audit({ event: 'access.refused', requestId: request.requestId, path: request.path, callerArn: request.rawCallerArn, sourceIp: request.sourceIp, reason, ...cognitoFields(request) });
+    deps.logger.audit(accessRefused(request, reason));
     throw new TokenVendingError('forbidden', 'This endpoint needs a SigV4-signed request from an IAM principal.', { reason });
   }
 
@@ -150,12 +150,6 @@ export function createApp(deps: AppDeps): (request: ApiRequest) => Promise<ApiRe
   }
 }
 
-/** What the audit record says of a caller with Cognito identity-pool credentials. */
-function cognitoFields(request: ApiRequest): Record<string, unknown> {
-  const cognito = request.caller?.cognito;
-  return cognito === undefined ? {} : { cognitoIdentityPoolId: cognito.identityPoolId, cognitoIdentityId: cognito.identityId, cognitoAuthenticationType: cognito.authenticationType };
-}
-
 export function describeProfile(profile: Profile) {
   return {
     name: profile.name,
@@ -164,24 +158,7 @@ export function describeProfile(profile: Profile) {
     key: profile.key.name,
     scope: profile.scope === 'any' ? 'any' : profile.scope.map((entry) => entry.text),
     ttl: profile.ttl,
-    ...(profile.bundleId === undefined ? {} : { bundleId: profile.bundleId }),
-  };
-}
-
-function auditRecord(request: ApiRequest, profile: string, fields: Record<string, unknown>): Record<string, unknown> {
-  return {
-    event: 'token.decision',
-    requestId: request.requestId,
-    principal: request.caller?.principal,
-    callerArn: request.rawCallerArn,
-    session: request.caller?.session,
-    accountId: request.caller?.accountId,
-    orgId: request.caller?.orgId,
-    sourceIp: request.sourceIp,
-    userAgent: request.userAgent,
-    ...cognitoFields(request),
-    profile: profile.slice(0, 128),
-    ...fields,
+    ...profile.fields,
   };
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
-import { buildClaims, mintToken, refreshAfter, renderTokenResponse, startMint, tokenResponse, type MintRequest } from '../../src/core/mint.ts';
+import { buildClaims, refreshAfter, type MintRequest } from '../../src/core/claims.ts';
+import { mintToken } from '../../src/core/sign.ts';
 import { parseRequestedScope } from '../../src/core/scope.ts';
 import { ISSUER_ID, TEAM_KEY_ID, generateP256, signingKey, verifyEs256 } from '../helpers/keys.ts';
 
@@ -12,7 +12,7 @@ const key = generateP256();
 const team = signingKey(key);
 const individual = signingKey(key, { issuerId: null, keyId: 'ABCDEF1234' });
 const scope = (...entries: string[]) => parseRequestedScope(entries);
-const request = (overrides: Partial<MintRequest> = {}): MintRequest => ({ api: 'app-store-connect', scope: null, ttl: 600, ...overrides });
+const request = (overrides: Partial<MintRequest> = {}): MintRequest => ({ kind: 'app-store-connect', scope: null, ttl: 600, ...overrides });
 
 function code(fn: () => unknown): string {
   try {
@@ -42,7 +42,7 @@ describe('team key tokens (App Store Connect API)', () => {
     for (const skew of [0, 30, 300]) {
       const { claims } = buildClaims(team, request({ ttl: 1200 }), { now: NOW + 999, skew });
       assert.equal(claims.iat, Math.floor((NOW + 999) / 1000) - skew);
-      assert.equal(claims.exp - claims.iat, 1200);
+      assert.equal((claims.exp as number) - claims.iat, 1200);
       assert.ok(Number.isInteger(claims.iat) && Number.isInteger(claims.exp));
     }
   });
@@ -67,7 +67,7 @@ describe('team key tokens (App Store Connect API)', () => {
     assert.equal(code(() => buildClaims(team, request({ ttl: 1201, scope: scope('GET /v1/ciBuildRuns', 'POST /v1/ciBuildRuns') }), { now: NOW })), 'ttl_out_of_range');
     assert.equal(code(() => buildClaims(team, request({ ttl: 15_552_001, scope: scope('GET /v1/ciBuildRuns') }), { now: NOW })), 'ttl_out_of_range');
     const { claims } = buildClaims(team, request({ ttl: 15_552_000, scope: scope('GET /v1/ciBuildRuns', 'GET /v1/apps/1/perfPowerMetrics') }), { now: NOW });
-    assert.equal(claims.exp - claims.iat, 15_552_000);
+    assert.equal((claims.exp as number) - claims.iat, 15_552_000);
   });
 
   it('refuses a ttl that is not a positive whole number, or not longer than the skew', () => {
@@ -90,32 +90,32 @@ describe('individual key tokens', () => {
   });
 
   it('cannot sign Enterprise or App Store Server tokens', () => {
-    assert.equal(code(() => buildClaims(individual, request({ api: 'enterprise' }), { now: NOW })), 'key_invalid');
-    assert.equal(code(() => buildClaims(individual, request({ api: 'app-store-server', bundleId: 'com.example.app' }), { now: NOW })), 'key_invalid');
+    assert.equal(code(() => buildClaims(individual, request({ kind: 'enterprise' }), { now: NOW })), 'key_invalid');
+    assert.equal(code(() => buildClaims(individual, request({ kind: 'app-store-server', fields: { bundleId: 'com.example.app' } }), { now: NOW })), 'key_invalid');
   });
 });
 
 describe('Enterprise Program API tokens', () => {
   it('use the enterprise audience and the 20-minute limit', async () => {
-    const minted = await mintToken(team, request({ api: 'enterprise', ttl: 1200 }), { now: NOW });
+    const minted = await mintToken(team, request({ kind: 'enterprise', ttl: 1200 }), { now: NOW });
     const { payload } = verifyEs256(minted.token, key.publicKey);
     assert.deepEqual(payload, { iss: ISSUER_ID, iat: NOW_S - 30, exp: NOW_S + 1170, aud: 'apple-developer-enterprise-v1' });
-    assert.equal(code(() => buildClaims(team, request({ api: 'enterprise', ttl: 1201, scope: scope('GET /v1/ciBuildRuns') }), { now: NOW })), 'ttl_out_of_range');
+    assert.equal(code(() => buildClaims(team, request({ kind: 'enterprise', ttl: 1201, scope: scope('GET /v1/ciBuildRuns') }), { now: NOW })), 'ttl_out_of_range');
   });
 });
 
 describe('App Store Server API tokens', () => {
   it('carry bid, allow up to 3600 s, and take no scope', async () => {
-    const minted = await mintToken(team, request({ api: 'app-store-server', ttl: 3600, bundleId: 'com.example.app' }), { now: NOW });
+    const minted = await mintToken(team, request({ kind: 'app-store-server', ttl: 3600, fields: { bundleId: 'com.example.app' } }), { now: NOW });
     const { header, payload } = verifyEs256(minted.token, key.publicKey);
     assert.deepEqual(header, { alg: 'ES256', kid: TEAM_KEY_ID, typ: 'JWT' });
     assert.deepEqual(payload, { iss: ISSUER_ID, iat: NOW_S - 30, exp: NOW_S + 3570, aud: 'appstoreconnect-v1', bid: 'com.example.app' });
-    assert.equal(code(() => buildClaims(team, request({ api: 'app-store-server', ttl: 3601, bundleId: 'com.example.app' }), { now: NOW })), 'ttl_out_of_range');
-    assert.equal(code(() => buildClaims(team, request({ api: 'app-store-server', scope: scope('GET /v1/apps'), bundleId: 'com.example.app' }), { now: NOW })), 'invalid_scope');
+    assert.equal(code(() => buildClaims(team, request({ kind: 'app-store-server', ttl: 3601, fields: { bundleId: 'com.example.app' } }), { now: NOW })), 'ttl_out_of_range');
+    assert.equal(code(() => buildClaims(team, request({ kind: 'app-store-server', scope: scope('GET /v1/apps'), fields: { bundleId: 'com.example.app' } }), { now: NOW })), 'invalid_scope');
   });
 
   it('refuses to mint without a bundle ID', () => {
-    assert.equal(code(() => buildClaims(team, request({ api: 'app-store-server' }), { now: NOW })), 'internal');
+    assert.equal(code(() => buildClaims(team, request({ kind: 'app-store-server' }), { now: NOW })), 'internal');
   });
 });
 
@@ -126,39 +126,3 @@ describe('refreshAfter', () => {
   });
 });
 
-describe('startMint', () => {
-  it('refuses synchronously, before any signature is started', () => {
-    assert.equal(code(() => startMint(team, request({ ttl: 20 }), { now: NOW })), 'ttl_out_of_range');
-  });
-
-  it('knows everything about the token before the signature, and the token matches it', async () => {
-    const pending = startMint(team, request({ scope: scope('GET /v1/builds'), ttl: 900 }), { now: NOW });
-    assert.deepEqual({ ...pending, token: undefined }, { token: undefined, keyId: TEAM_KEY_ID, audience: 'appstoreconnect-v1', scope: ['GET /v1/builds'], iat: NOW_S - 30, exp: NOW_S + 870, expiresIn: 870, refreshAfter: NOW_S + 690 });
-    const { payload } = verifyEs256(await pending.token, key.publicKey);
-    assert.equal(payload.exp, pending.exp);
-    assert.equal(payload.iat, pending.iat);
-  });
-
-  it('rejects the token, not the call, when the key cannot sign', async () => {
-    const { privateKey: ed25519 } = generateKeyPairSync('ed25519');
-    const pending = startMint({ ...team, privateKey: ed25519 }, request(), { now: NOW });
-    await assert.rejects(pending.token);
-  });
-});
-
-describe('renderTokenResponse', () => {
-  it('renders exactly what serialising the token response would, for every shape of response', async () => {
-    const cases: Array<[MintRequest, string | undefined]> = [
-      [request(), undefined],
-      [request({ scope: scope('GET /v1/apps?filter[platform]=IOS', 'GET /v1/builds') }), 'release'],
-      [request({ api: 'app-store-server', bundleId: 'com.example.app' }), 'store "kit" \\ \u2028'],
-    ];
-    for (const [mintRequest, profile] of cases) {
-      const minted = await mintToken(team, mintRequest, { now: NOW });
-      const { token, tokenSha256, ...pending } = minted;
-      const rendered = renderTokenResponse(pending, profile)(token, tokenSha256);
-      assert.equal(rendered, JSON.stringify(tokenResponse(minted, profile)));
-      assert.equal(JSON.parse(rendered).token, token);
-    }
-  });
-});

@@ -1,5 +1,6 @@
 /**
- * Keys held by AWS KMS (DESIGN §12): the `.p8` was imported into an asymmetric KMS key (`ECC_NIST_P256`,
+ * Keys held by AWS KMS (docs/design.md#keys-held-by-aws-kms): a policy key `{ kmsKeyId, keyId, issuerId |
+ * individual: true }`. the `.p8` was imported into an asymmetric KMS key (`ECC_NIST_P256`,
  * `SIGN_VERIFY`, origin `EXTERNAL`) and its private half never reaches this process. What can be cached is, through
  * the key store (once per TTL, shared, stale-if-error): `DescribeKey` (resolves an alias to the key ARN and says
  * whether the key can sign), `GetPublicKey` (to check every signature before it goes into a token) and
@@ -12,11 +13,12 @@
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsClientConfig, keyError, type AwsClientSettings } from '../aws/clients.ts';
 import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
 import { SignatureFormatError, derToJose } from '../core/der.ts';
 import { TokenVendingError } from '../core/errors.ts';
-import type { RemoteSigningKey } from '../core/secret.ts';
+import type { RemoteSigningKey } from '../core/signing-key.ts';
+import type { IamStatement, PolicyKeyBase, PolicyKeySource } from './source.ts';
 import type { FetchedKey, KeyFetcher } from './store.ts';
 
 /** The tags `asc-token keys import --kms-key-id` writes: who the imported key is to Apple. */
@@ -50,15 +52,12 @@ export interface KmsKeyDetails {
   checkedAt: string | null;
 }
 
-export interface KmsFetcherOptions {
+export interface KmsFetcherOptions extends AwsClientSettings {
   /** Key name → its KMS key (the policy's `kmsKeyId` entries). */
   keys: ReadonlyMap<string, KmsKeyEntry>;
   client?: KMSClient;
   /** Client settings for tests and special endpoints; production takes them from the environment. */
   clientConfig?: KMSClientConfig;
-  connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
   /** Called after every `Sign` (metrics). */
   onSign?: (event: { name: string; ok: boolean; durationMs: number; error?: unknown }) => void;
   now?: () => number;
@@ -79,6 +78,12 @@ const PERMANENT = new Set([
   'ValidationException',
   'InvalidGrantTokenException',
 ]);
+
+/** What a permanent error says about the key. */
+const ERROR_REMEDY: Record<string, string> = {
+  DisabledException: ' (the key is disabled)',
+  KMSInvalidStateException: ' (the key is not in a state that can sign: pending import or deletion?)',
+};
 
 /** What to do about a key state other than Enabled. */
 const STATE_REMEDY: Record<string, string> = {
@@ -109,19 +114,7 @@ export class KmsKeyFetcher implements KeyFetcher {
   #load(): Promise<{ sdk: Sdk; client: KMSClient }> {
     this.#sdk ??= import('./kms-sdk.ts').then((sdk) => ({
       sdk,
-      client:
-        this.#options.client ??
-        new sdk.KMSClient({
-          ...this.#options.clientConfig,
-          maxAttempts: this.#options.maxAttempts ?? 2,
-          requestHandler: new NodeHttpHandler({
-            connectionTimeout: this.#options.connectTimeoutMs ?? 1000,
-            requestTimeout: this.#options.requestTimeoutMs ?? 1500,
-            // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes and the
-            // request hangs on (found by the Secrets Manager hanging-endpoint test; the KMS one checks it too).
-            throwOnRequestTimeout: true,
-          }),
-        }),
+      client: this.#options.client ?? new sdk.KMSClient(awsClientConfig(this.#options.clientConfig, this.#options)),
     }));
     return this.#sdk;
   }
@@ -233,20 +226,17 @@ export class KmsKeyFetcher implements KeyFetcher {
     }
   }
 
-  /** One KMS call, its failure turned into the service's codes. */
+  /** One KMS call, its failure turned into the service's codes (src/aws/clients.ts). */
   async #call<T>(name: string, kmsKeyId: string, operation: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      const errorName = (error as { name?: string }).name ?? 'Error';
-      if (PERMANENT.has(errorName)) {
-        const state = errorName === 'DisabledException' ? ' (the key is disabled)' : errorName === 'KMSInvalidStateException' ? ' (the key is not in a state that can sign: pending import or deletion?)' : '';
-        throw invalid(name, `KMS answered ${errorName} to ${operation} on ${kmsKeyId}${state}`, `kms:${operation}:${errorName}`, error);
-      }
-      throw new TokenVendingError('key_unavailable', `Key "${name}" cannot be used right now; retry shortly.`, {
-        reason: `kms:${operation}:${errorName}`,
-        retryAfter: errorName === 'ThrottlingException' ? 1 : 2,
-        cause: error,
+      throw keyError(error, {
+        key: name,
+        source: 'kms',
+        operation,
+        permanent: PERMANENT,
+        describe: (errorName) => `KMS answered ${errorName} to ${operation} on ${kmsKeyId}${ERROR_REMEDY[errorName] ?? ''}`,
       });
     }
   }
@@ -288,3 +278,114 @@ export function identityFromTags(name: string, arn: string, tags: ReadonlyArray<
   if (issuerId === undefined || !ISSUER_ID_PATTERN.test(issuerId)) throw fail(`no valid ${TAGS.issuerId} tag (or ${TAGS.individual}=true)`);
   return { keyId, issuerId };
 }
+
+/** A key imported into AWS KMS: the private key never leaves KMS, so the policy says who it is to Apple. */
+export interface KmsPolicyKey extends PolicyKeyBase {
+  source: 'kms';
+  /** Key ID, key ARN, alias name (`alias/…`) or alias ARN. */
+  kmsKeyId: string;
+  /** The token's `kid` while the KMS key has no AscTokenVending tags (which win, so an alias move needs no deploy). */
+  keyId: string;
+  /** `undefined`: an individual key (`individual: true`). */
+  issuerId: string | undefined;
+}
+
+const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)';
+/** A KMS key ID: a UUID, or `mrk-` and 32 hex digits for a multi-Region key. */
+const KMS_KEY = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
+/** An alias name after `alias/` (KMS allows 256 characters in all). */
+const KMS_ALIAS = 'alias/[A-Za-z0-9/_-]{1,250}';
+const KMS_KEY_ID = new RegExp(`^(?:${KMS_KEY}|${KMS_ALIAS}|arn:${PARTITION}:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:(?:key/${KMS_KEY}|${KMS_ALIAS}))$`);
+const BARE_KEY_ID = new RegExp(`^${KMS_KEY}$`);
+const KMS_ARN = /^arn:([a-z-]+):kms:([a-z0-9-]+):([0-9]{12}):(key|alias)\/(.+)$/;
+/** AWS managed keys' aliases: symmetric keys KMS made, never an imported signing key. */
+const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
+
+/**
+ * What the role may sign with for one `kmsKeyId`: a key ID or key ARN names one key; an alias names the keys
+ * infra/kms-key.yml made for it, by the tag `asc-token-vending:alias` each carries from its creation — not by
+ * `kms:ResourceAliases`, which follows the alias: KMS takes up to five minutes to apply an alias change to
+ * authorisation, so during a rotation the old key would lose the grant before the new key gains it, and requests
+ * would fail while containers still sign with the old key.
+ */
+function kmsTarget(kmsKeyId: string): { keyArn: unknown } | { alias: string; keys: unknown } {
+  if (BARE_KEY_ID.test(kmsKeyId)) return { keyArn: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/${kmsKeyId}` } };
+  if (kmsKeyId.startsWith('alias/')) return { alias: kmsKeyId, keys: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' } };
+  const [, partition, region, account, kind, name] = KMS_ARN.exec(kmsKeyId) as RegExpExecArray;
+  return kind === 'key' ? { keyArn: kmsKeyId } : { alias: `alias/${name}`, keys: `arn:${partition}:kms:${region}:${account}:key/*` };
+}
+
+export const kmsSource: PolicyKeySource<KmsPolicyKey> = {
+  name: 'kms',
+  selector: 'kmsKeyId',
+  fields: ['kmsKeyId', 'keyId', 'issuerId', 'individual'],
+  shape: '{ kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true }',
+  compile(name, entry, problem) {
+    let valid = true;
+    const invalid = (field: string, text: string) => {
+      problem(field, text);
+      valid = false;
+    };
+    const { kmsKeyId, keyId, issuerId, individual } = entry;
+    if (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId)) {
+      invalid('kmsKeyId', 'must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
+    } else if (AWS_MANAGED_ALIAS.test(kmsKeyId)) {
+      invalid('kmsKeyId', 'alias/aws/… names a key AWS manages for a service, which cannot hold an imported signing key');
+    }
+    if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) {
+      invalid('keyId', 'must be the 10-character key ID from App Store Connect (the kid of tokens while the KMS key has no AscTokenVending tags)');
+    }
+    if (issuerId !== undefined && (typeof issuerId !== 'string' || !ISSUER_ID_PATTERN.test(issuerId))) {
+      invalid('issuerId', 'must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
+    }
+    if (individual !== undefined && individual !== true) invalid('individual', 'must be true (an individual key), or left out for a team key with issuerId');
+    if (issuerId !== undefined && individual !== undefined) invalid('', 'issuerId and individual exclude each other: a team key has an issuer, an individual key has none');
+    if (issuerId === undefined && individual === undefined) invalid('', 'a kmsKeyId entry needs issuerId (a team key) or individual: true');
+    if (!valid) return undefined;
+    return { name, source: 'kms', kmsKeyId: kmsKeyId as string, keyId: keyId as string, issuerId: issuerId as string | undefined };
+  },
+  describe: (key) =>
+    `KMS key ${key.kmsKeyId} — key ${key.keyId}, ${key.issuerId === undefined ? 'individual key' : `issuer ${key.issuerId}`} (the KMS key's AscTokenVending tags win when set)`,
+  createFetcher(keys, context) {
+    const metrics = context.metrics;
+    return new KmsKeyFetcher({
+      keys: new Map(keys.map((key) => [key.name, { kmsKeyId: key.kmsKeyId, identity: { keyId: key.keyId, issuerId: key.issuerId } }])),
+      ...(context.clientConfig ? { clientConfig: context.clientConfig as KMSClientConfig } : {}),
+      ...(context.now ? { now: context.now } : {}),
+      onSign: ({ ok, durationMs }) => {
+        metrics?.timing('KeySignLatency', durationMs, { source: 'kms' });
+        if (!ok) metrics?.count('KeySignFailures', { source: 'kms' });
+      },
+    });
+  },
+  /**
+   * kms:Sign (ECDSA_SHA_256 over a digest, as this module signs) and the metadata the fetcher caches (DescribeKey,
+   * GetPublicKey, ListResourceTags): on the named keys, or for an alias on the keys tagged with it.
+   */
+  iamStatements(keys): IamStatement[] {
+    const keyArns: unknown[] = [];
+    const aliases: string[] = [];
+    const aliasKeys: unknown[] = [];
+    for (const key of keys) {
+      const target = kmsTarget(key.kmsKeyId);
+      if ('keyArn' in target) keyArns.push(target.keyArn);
+      else {
+        aliases.push(target.alias);
+        if (!aliasKeys.some((k) => JSON.stringify(k) === JSON.stringify(target.keys))) aliasKeys.push(target.keys);
+      }
+    }
+    const sign = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
+    const metadata = ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'];
+    const statements: IamStatement[] = [];
+    if (keyArns.length > 0) {
+      statements.push({ Effect: 'Allow', Action: 'kms:Sign', Resource: keyArns, Condition: { StringEquals: sign } });
+      statements.push({ Effect: 'Allow', Action: metadata, Resource: keyArns });
+    }
+    if (aliases.length > 0) {
+      const tagged = { 'aws:ResourceTag/asc-token-vending:alias': aliases };
+      statements.push({ Effect: 'Allow', Action: 'kms:Sign', Resource: aliasKeys, Condition: { StringEquals: { ...sign, ...tagged } } });
+      statements.push({ Effect: 'Allow', Action: metadata, Resource: aliasKeys, Condition: { StringEquals: tagged } });
+    }
+    return statements;
+  },
+};

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { KeyParseError, parsePrivateKey } from '../../src/core/key.ts';
+import { KeyParseError, parsePrivateKey } from '../../src/core/private-key.ts';
 import { parseSecret } from '../../src/core/secret.ts';
 import { TokenVendingError } from '../../src/core/errors.ts';
 import { assertNoMaterial, generateP256 } from '../helpers/keys.ts';

@@ -1,12 +1,13 @@
 /**
- * `KEY_SOURCE=local`: every key in `.local/keys/NAME.json`, each in the secret's format (DESIGN §3), KMS entries of
- * the policy too, so that `npm start` stays offline. For the local server only; the Lambda handler reads the
- * policy's AWS sources (Secrets Manager, KMS).
+ * `KEY_SOURCE=local`: every key in `.local/keys/NAME.json`, each in the secret's format
+ * (docs/design.md#the-secret), whatever source the policy names for it, so that `npm start` stays offline. For the
+ * local server only; the Lambda handler reads each key from the source its policy entry names.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenVendingError } from '../core/errors.ts';
 import { parseSecret } from '../core/secret.ts';
+import type { KeySource, PolicyKeyBase } from './source.ts';
 import type { FetchedKey, KeyFetcher } from './store.ts';
 
 export class LocalKeyFetcher implements KeyFetcher {
@@ -28,3 +29,14 @@ export class LocalKeyFetcher implements KeyFetcher {
     return { key: parseSecret(name, text), versionId: undefined };
   }
 }
+
+/** Not named in a policy: `KEY_SOURCE=local` puts every key of the policy here. */
+export const localSource: KeySource<PolicyKeyBase> = {
+  name: 'local',
+  fields: [],
+  shape: '.local/keys/NAME.json in the secret\'s format',
+  compile: () => undefined,
+  describe: (key) => `.local/keys/${key.name}.json`,
+  createFetcher: (_keys, context) => new LocalKeyFetcher(context.directory ?? '.local/keys'),
+  iamStatements: () => [],
+};
