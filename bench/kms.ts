@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { TAGS } from '../src/key-sources/kms.ts';
+import { TAGS } from '../src/key-sources/kms-fetcher.ts';
 import { parsePolicyText } from '../src/policy/load.ts';
 import { lambda } from '../scripts/build-options.ts';
 import { FakeKms } from '../test/helpers/fake-kms.ts';

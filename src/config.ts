@@ -3,7 +3,7 @@
  * the variable.
  */
 import { MAX_SKEW_SECONDS } from './core/claims.ts';
-import { KEY_SOURCE_MODES, type KeySourceMode } from './key-sources/source.ts';
+import { KEY_SOURCE_ALIASES, KEY_SOURCE_MODES, type KeySourceMode } from './key-sources/source.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 export interface Config {
@@ -36,8 +36,7 @@ export function loadConfig(env: Env = process.env, defaults: { keySource?: KeySo
   const level = (env.LOG_LEVEL ?? 'INFO').trim().toUpperCase();
   if (!(LOG_LEVELS as string[]).includes(level)) throw new ConfigError(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: use one of ${LOG_LEVELS.join(', ')}`);
   const given = (env.KEY_SOURCE ?? defaults.keySource ?? 'policy').trim().toLowerCase();
-  // `secretsmanager` is the name this setting had when Secrets Manager was the only AWS source: it means `policy`.
-  const source = given === 'secretsmanager' ? 'policy' : given;
+  const source = Object.hasOwn(KEY_SOURCE_ALIASES, given) ? KEY_SOURCE_ALIASES[given] : given;
   if (!(KEY_SOURCE_MODES as readonly string[]).includes(source)) {
     throw new ConfigError(`KEY_SOURCE=${JSON.stringify(env.KEY_SOURCE)}: use policy (each key from the source the policy names) or local (.local/keys/)`);
   }

@@ -13,7 +13,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { isTokenVendingError } from '../core/errors.ts';
 import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
-import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../key-sources/kms.ts';
+import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../key-sources/kms-fetcher.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
 import { readP8 } from './p8.ts';

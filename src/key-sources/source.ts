@@ -11,6 +11,9 @@ import type { KeyFetcher } from './store.ts';
 export const KEY_SOURCE_MODES = ['policy', 'local'] as const;
 export type KeySourceMode = (typeof KEY_SOURCE_MODES)[number];
 
+/** `KEY_SOURCE` values of earlier releases: `secretsmanager` meant every source of the policy, when it had one. */
+export const KEY_SOURCE_ALIASES: Readonly<Record<string, KeySourceMode>> = { secretsmanager: 'policy' };
+
 /** A key entry of the policy, as its source compiled it. */
 export interface PolicyKeyBase {
   /** The policy's name for the key (`main`). */

@@ -13,7 +13,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { main } from '../../src/cli/main.ts';
-import { TAGS } from '../../src/key-sources/kms.ts';
+import { TAGS } from '../../src/key-sources/kms-fetcher.ts';
 import { FakeKms, type FakeKey } from '../helpers/fake-kms.ts';
 import { startFakeApple } from '../helpers/fake-apple.ts';
 import { assertNoMaterial, generateP256 } from '../helpers/keys.ts';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createHandler } from '../../src/handler.ts';
-import { TAGS } from '../../src/key-sources/kms.ts';
+import { TAGS } from '../../src/key-sources/kms-fetcher.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { FakeKms, type FakeKey } from '../helpers/fake-kms.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';

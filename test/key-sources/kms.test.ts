@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { TokenVendingError } from '../../src/core/errors.ts';
 import { mintToken } from '../../src/core/sign.ts';
 import { parseRequestedScope } from '../../src/core/scope.ts';
-import { KmsKeyFetcher, TAGS, type AppleIdentity } from '../../src/key-sources/kms.ts';
+import { KmsKeyFetcher, TAGS, type AppleIdentity } from '../../src/key-sources/kms-fetcher.ts';
 import { KeyStore } from '../../src/key-sources/store.ts';
 import { FakeKms, type FakeKey, type KmsFault } from '../helpers/fake-kms.ts';
 import { ISSUER_ID, assertNoMaterial, generateP256, verifyEs256 } from '../helpers/keys.ts';
