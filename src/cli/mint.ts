@@ -14,7 +14,7 @@ import { readP8 } from './p8.ts';
 import { parseOutput, printToken } from './output.ts';
 
 /** Each kind's profile fields as flags (src/core/kinds.ts): `--bundle-id BUNDLE_ID`. */
-const FIELD_FLAGS: ProfileField[] = KIND_PROFILE_FIELDS.map((name) => KIND_NAMES.flatMap((kind) => KINDS[kind].profileFields).find((f) => f.name === name) as ProfileField);
+const FIELD_FLAGS: readonly ProfileField[] = KIND_PROFILE_FIELDS;
 
 export const MINT_USAGE = `usage: asc-token mint --p8 FILE [--key-id ID] [--issuer-id ID | --individual]
                       [--api ${KIND_NAMES.join('|')}]${FIELD_FLAGS.map((f) => ` [--${f.flag} ${f.placeholder}]`).join('')}

@@ -3,8 +3,17 @@
  * kinds is in src/core/kinds.ts.
  */
 
-/** Six months: the longest lifetime Apple accepts, and only for long-lived-eligible scopes. */
+/** Six months: the longest lifetime Apple accepts for an App Store Connect token, and only for long-lived-eligible scopes. */
 export const LONG_LIVED_MAX_TTL = 15_552_000;
+
+/**
+ * The longest lifetime Apple documents for developer tokens (Sign in with Apple's client secret, MusicKit's developer
+ * token): 15,777,000 s, about six months.
+ */
+export const DEVELOPER_TOKEN_MAX_TTL = 15_777_000;
+
+/** Team IDs, like key IDs, are 10 upper-case alphanumerics (Membership details in the developer account). */
+export const TEAM_ID_PATTERN = /^[A-Z0-9]{10}$/;
 
 /** Apple key IDs are 10 upper-case alphanumerics in every example and every key we have seen. */
 export const KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;

@@ -3,7 +3,7 @@
  * Pure: the clock is passed in; nothing here signs or touches AWS.
  */
 import { TokenVendingError } from './errors.ts';
-import { KINDS, lifetimeLimit, type KindName } from './kinds.ts';
+import { KINDS, lifetimeLimit, refreshWindowOf, type KindName, type TokenKind } from './kinds.ts';
 import type { ScopeEntry } from './scope.ts';
 import type { KeyIdentity } from './signing-key.ts';
 
@@ -14,9 +14,9 @@ export interface MintRequest {
   kind: KindName;
   /** `null` for a token without a scope claim. */
   scope: ScopeEntry[] | null;
-  /** Seconds of `exp − iat`. */
+  /** Seconds of `exp − iat` (for a shared kind, Apple's lifetime: the request cannot choose it). */
   ttl: number;
-  /** The kind's profile and request fields (src/core/kinds.ts), compiled: e.g. `bundleId`. */
+  /** The kind's profile and request fields (src/core/kinds.ts), compiled and resolved: e.g. `bundleId`, `clientId`. */
   fields?: Readonly<Record<string, unknown>>;
 }
 
@@ -83,26 +83,47 @@ export function buildClaims(key: KeyIdentity, request: MintRequest, options: Min
     }
   }
 
-  const iat = Math.floor(options.now / 1000) - skew;
-  const claims: JwtClaims = { ...issuerClaims(key, request.kind), iat };
+  const claims: JwtClaims = { ...issuerClaims(key, kind), iat: issuedAt(kind, fields, options.now, skew) };
+  const { iat } = claims;
   if (kind.exp) claims.exp = iat + ttl;
   if (kind.audience !== undefined) claims.aud = kind.audience;
   if (request.scope !== null) claims.scope = request.scope.map((entry) => entry.text);
   const header: JwtHeader = { alg: 'ES256', kid: key.keyId };
   if (kind.typ) header.typ = 'JWT';
   for (const field of kind.tokenFields) {
-    const value = field.value(fields);
+    const value = field.value(fields, key);
     if (value !== undefined) (field.in === 'header' ? header : claims)[field.name] = value;
   }
   return { header, claims };
 }
 
 /**
+ * `iat`: now − skew; for a shared kind, the start of the refresh window that holds now − skew, so that every
+ * caller and every instance agrees on it (docs/design.md#shared-tokens).
+ */
+export function issuedAt(kind: TokenKind, fields: Readonly<Record<string, unknown>>, now: number, skew: number): number {
+  const iat = Math.floor(now / 1000) - skew;
+  if (kind.shared === undefined) return iat;
+  const window = refreshWindowOf(kind, fields);
+  return Math.floor(iat / window) * window;
+}
+
+/**
  * `iss` (or `sub: "user"` for an individual key) as the kind's issuer rule says.
  * @throws TokenVendingError `key_invalid` when the key cannot sign for the kind.
  */
-function issuerClaims(key: KeyIdentity, kindName: KindName): Pick<JwtClaims, 'iss' | 'sub'> {
-  const kind = KINDS[kindName];
+function issuerClaims(key: KeyIdentity, kind: TokenKind): Pick<JwtClaims, 'iss' | 'sub'> {
+  if (kind.issuer === 'team-id') {
+    if (key.teamId !== undefined) return { iss: key.teamId };
+    throw new TokenVendingError('key_invalid', `Key "${key.name}" has no teamId; ${kind.name} tokens need a developer key of its team (store {"keyId", "teamId", "privateKey"}).`, {
+      reason: 'no_team_id',
+    });
+  }
+  if (key.teamId !== undefined) {
+    throw new TokenVendingError('key_invalid', `Key "${key.name}" is a developer key (teamId); ${kind.name} tokens need an App Store Connect key (issuerId).`, {
+      reason: 'developer_key_for_app_store_connect',
+    });
+  }
   if (key.issuerId !== undefined) return { iss: key.issuerId };
   if (kind.individualKeys) return { sub: 'user' };
   throw new TokenVendingError('key_invalid', `Key "${key.name}" is an individual key (no issuerId); ${kind.name} needs a team key.`, {
@@ -116,4 +137,13 @@ function issuerClaims(key: KeyIdentity, kindName: KindName): Pick<JwtClaims, 'is
  */
 export function refreshAfter(iat: number, exp: number, nowSeconds: number): number {
   return Math.max(nowSeconds, exp - Math.floor((exp - iat) / 5));
+}
+
+/**
+ * When a holder of a shared token should fetch the next: once the next window's token exists everywhere (its `iat`
+ * is the next window's start, issued from then + skew). A sender that refreshes then changes its token once per
+ * window: never more often than Apple allows, never holding one older than Apple accepts.
+ */
+export function sharedRefreshAfter(iat: number, window: number, skew: number): number {
+  return iat + window + skew;
 }

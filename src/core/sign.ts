@@ -4,8 +4,10 @@
  */
 import { hash, webcrypto, type KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { buildClaims, refreshAfter, type JwtHeader, type MintOptions, type MintRequest } from './claims.ts';
+import { DEFAULT_SKEW_SECONDS, buildClaims, refreshAfter, sharedRefreshAfter, type JwtHeader, type MintOptions, type MintRequest } from './claims.ts';
 import { TokenVendingError } from './errors.ts';
+import { KINDS, refreshWindowOf } from './kinds.ts';
+import type { SharedTokens } from './shared-tokens.ts';
 import type { RemoteSigningKey, SigningKey } from './signing-key.ts';
 
 /** A token and what a response says of it. */
@@ -16,7 +18,7 @@ export interface MintedToken {
   audience: string | null;
   scope: string[] | null;
   iat: number;
-  /** The `exp` claim. */
+  /** The `exp` claim; for a kind without one, when Apple stops accepting the token (`iat` + its lifetime). */
   exp: number;
   /** Seconds from now until `exp`. */
   expiresIn: number;
@@ -31,21 +33,35 @@ export interface PendingToken extends Omit<MintedToken, 'token' | 'tokenSha256'>
   token: Promise<string>;
 }
 
+export interface StartOptions extends MintOptions {
+  /**
+   * Where tokens of shared kinds (APNs, DeviceCheck) are kept for their window, so that each is signed once per key
+   * and window however many callers ask (docs/design.md#shared-tokens). Without it each call signs.
+   */
+  shared?: SharedTokens | undefined;
+}
+
 /**
  * Build the claims and start the signature; the caller can do other work while it computes.
  * @throws TokenVendingError as {@link buildClaims}, synchronously.
  */
-export function startMint(key: SigningKey, request: MintRequest, options: MintOptions): PendingToken {
+export function startMint(key: SigningKey, request: MintRequest, options: StartOptions): PendingToken {
   const { header, claims } = buildClaims(key, request, options);
+  const kind = KINDS[request.kind];
   // jose's JWS layer signs the claims built and checked above; its JWT builder would copy, re-validate and
   // re-encode them on every request (a tenth of a warm request, BENCHMARKS.md).
-  const payload = utf8.encode(JSON.stringify(claims));
-  const token =
-    key.kind === 'local'
+  const claimsJson = JSON.stringify(claims);
+  const sign = () => {
+    const payload = utf8.encode(claimsJson);
+    return key.kind === 'local'
       ? cryptoKeyFor(key.privateKey).then((cryptoKey) => new CompactSign(payload).setProtectedHeader(header).sign(cryptoKey))
       : signRemotely(key, header, payload);
+  };
+  const token = kind.shared !== undefined && options.shared !== undefined ? options.shared.get(key, claims.iat, `${JSON.stringify(header)}.${claimsJson}`, sign) : sign();
   const nowSeconds = Math.floor(options.now / 1000);
-  const exp = claims.exp ?? claims.iat + request.ttl;
+  const exp = claims.exp ?? claims.iat + (kind.shared?.lifetime ?? request.ttl);
+  const refresh =
+    kind.shared === undefined ? refreshAfter(claims.iat, exp, nowSeconds) : Math.max(nowSeconds, sharedRefreshAfter(claims.iat, refreshWindowOf(kind, request.fields ?? {}), options.skew ?? DEFAULT_SKEW_SECONDS));
   return {
     token,
     keyId: key.keyId,
@@ -54,7 +70,7 @@ export function startMint(key: SigningKey, request: MintRequest, options: MintOp
     iat: claims.iat,
     exp,
     expiresIn: Math.max(0, exp - nowSeconds),
-    refreshAfter: refreshAfter(claims.iat, exp, nowSeconds),
+    refreshAfter: refresh,
   };
 }
 
@@ -62,7 +78,7 @@ export function startMint(key: SigningKey, request: MintRequest, options: MintOp
  * Mint a signed token.
  * @throws TokenVendingError as {@link buildClaims}.
  */
-export async function mintToken(key: SigningKey, request: MintRequest, options: MintOptions): Promise<MintedToken> {
+export async function mintToken(key: SigningKey, request: MintRequest, options: StartOptions): Promise<MintedToken> {
   const { token: signing, ...pending } = startMint(key, request, options);
   const token = await signing;
   return { ...pending, token, tokenSha256: sha256Hex(token) };

@@ -4,12 +4,16 @@
  */
 import type { KeyObject } from 'node:crypto';
 
-/** Who a key is to Apple. `issuerId` undefined means an individual key (`sub: "user"`). */
+/**
+ * Who a key is to Apple. An App Store Connect key has an `issuerId` (none: an individual key, `sub: "user"`); a
+ * developer key (APNs, Sign in with Apple, WeatherKit, MusicKit, DeviceCheck) has a `teamId` instead.
+ */
 export interface KeyIdentity {
   /** The policy's name for the key (for example `main`). */
   name: string;
   keyId: string;
   issuerId: string | undefined;
+  teamId?: string | undefined;
 }
 
 /** A key whose private half is in this process (Secrets Manager, local files): jose signs with it. */

@@ -1,13 +1,16 @@
 /**
- * The mint request body: optional JSON `{"scope": [..], "ttl": seconds}`, at most 8 KiB, unknown fields refused.
+ * The mint request body: optional JSON `{"scope": [..], "ttl": seconds}` and the kinds' request fields
+ * (`"clientId"` for Sign in with Apple: src/core/kinds.ts), at most 8 KiB, unknown fields refused.
  */
 import { TokenVendingError } from '../core/errors.ts';
+import { KIND_REQUEST_FIELDS } from '../core/kinds.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import type { TokenRequest } from '../policy/authorize.ts';
 import type { ApiRequest } from './event.ts';
 
 export const MAX_BODY_BYTES = 8192;
-const FIELDS = new Set(['scope', 'ttl']);
+const FIELDS = new Set(['scope', 'ttl', ...KIND_REQUEST_FIELDS.map((field) => field.name)]);
+const TAKES = [...FIELDS].map((field) => `"${field}"`).join(', ').replace(/, ([^,]*)$/, ' and $1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** @throws TokenVendingError `payload_too_large`, `unsupported_media_type`, `invalid_request`, `invalid_scope`. */
@@ -42,7 +45,7 @@ export function parseTokenBody(request: ApiRequest): TokenRequest {
   for (const field of Object.keys(record)) {
     if (!FIELDS.has(field)) {
       const shown = field.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
-      throw new TokenVendingError('invalid_request', `Unknown field "${shown}"; the body takes only "scope" and "ttl".`);
+      throw new TokenVendingError('invalid_request', `Unknown field "${shown}"; the body takes only ${TAKES}.`);
     }
   }
   const result: TokenRequest = {};
@@ -58,5 +61,13 @@ export function parseTokenBody(request: ApiRequest): TokenRequest {
     }
     result.ttl = record.ttl;
   }
+  const fields: Record<string, string> = {};
+  for (const { name } of KIND_REQUEST_FIELDS) {
+    const value = record[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 255) throw new TokenVendingError('invalid_request', `${name} must be a string of 1 to 255 characters.`);
+    fields[name] = value;
+  }
+  if (Object.keys(fields).length > 0) result.fields = fields;
   return result;
 }

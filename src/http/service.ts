@@ -3,6 +3,7 @@
  * never throws: anything unexpected is logged with its cause and answered as a bare `internal` problem.
  */
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
+import { SharedTokens } from '../core/shared-tokens.ts';
 import { sha256Hex, startMint } from '../core/sign.ts';
 import type { KeyStore } from '../key-sources/store.ts';
 import type { Logger } from '../log.ts';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   metrics?: Metrics | undefined;
   /** Seconds `iat` is set back (IAT_SKEW_SECONDS). */
   skew: number;
+  /** Where shared tokens are kept (default: a cache of this service's own). */
+  sharedTokens?: SharedTokens;
   now?: () => number;
 }
 
@@ -33,6 +36,8 @@ const TOKEN_PATH = /^\/v1\/tokens\/([^/]*)$/;
 
 export function createService(deps: ServiceDeps): (request: ApiRequest) => Promise<ApiResponse> {
   const now = deps.now ?? Date.now;
+  // APNs and DeviceCheck tokens: one signature per key and refresh window in this instance (docs/design.md#shared-tokens).
+  const shared = deps.sharedTokens ?? new SharedTokens();
   return async (request) => {
     try {
       return await route(request);
@@ -78,7 +83,7 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
       grant = authorize(deps.policy, request.caller, profileName, body);
       const key = await deps.keys.get(grant.profile.key.name);
       keyId = key.keyId;
-      const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.profile.fields }, { now: now(), skew: deps.skew });
+      const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.fields }, { now: now(), skew: deps.skew, shared });
       // The signature is computed on WebCrypto's thread pool: render the audit record and the response meanwhile.
       // jose hands the signature over a few microtasks after it is asked, so wait for the microtask queue to drain
       // first (nextTurn). The rejection handler keeps a signing failure during that wait from counting as

@@ -13,7 +13,7 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
 import { awsClientConfig, keyError, type AwsClientSettings } from '../aws/clients.ts';
-import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
+import { ISSUER_ID_PATTERN, KEY_ID_PATTERN, TEAM_ID_PATTERN } from '../core/apple.ts';
 import { SignatureFormatError, derToJose } from '../core/der.ts';
 import { TokenVendingError } from '../core/errors.ts';
 import type { RemoteSigningKey } from '../core/signing-key.ts';
@@ -24,12 +24,18 @@ export const TAGS = {
   keyId: 'AscTokenVending:KeyId',
   issuerId: 'AscTokenVending:IssuerId',
   individual: 'AscTokenVending:Individual',
+  teamId: 'AscTokenVending:TeamId',
 } as const;
 
-/** Who a key is to Apple: `issuerId` undefined is an individual key. */
+/** Who a key is to Apple: `issuerId` undefined is an individual key, or a developer key when `teamId` is set. */
 export interface AppleIdentity {
   keyId: string;
   issuerId: string | undefined;
+  teamId?: string | undefined;
+}
+
+function sameIdentity(a: AppleIdentity, b: AppleIdentity): boolean {
+  return a.keyId === b.keyId && a.issuerId === b.issuerId && a.teamId === b.teamId;
 }
 
 export interface KmsKeyEntry {
@@ -156,13 +162,13 @@ export class KmsKeyFetcher implements KeyFetcher {
     }
     details.identityFrom = fromTags ? 'tags' : 'policy';
     const warnings: string[] = [];
-    if (fromTags && entry.identity && (fromTags.keyId !== entry.identity.keyId || fromTags.issuerId !== entry.identity.issuerId)) {
+    if (fromTags && entry.identity && !sameIdentity(fromTags, entry.identity)) {
       warnings.push(
-        `KMS key ${arn} is tagged ${describe(fromTags)} but the policy says ${describe(entry.identity)}: tokens carry the tags' identity; update the policy's keyId/issuerId at the next deploy`,
+        `KMS key ${arn} is tagged ${describe(fromTags)} but the policy says ${describe(entry.identity)}: tokens carry the tags' identity; update the policy's keyId/issuerId/teamId at the next deploy`,
       );
     }
 
-    if (previous && previous.versionId === arn && previous.key.keyId === identity.keyId && previous.key.issuerId === identity.issuerId) {
+    if (previous && previous.versionId === arn && sameIdentity(previous.key, identity)) {
       const { warnings: _earlier, ...unchanged } = previous;
       return warnings.length ? { ...unchanged, warnings } : unchanged;
     }
@@ -172,6 +178,7 @@ export class KmsKeyFetcher implements KeyFetcher {
       name,
       keyId: identity.keyId,
       issuerId: identity.issuerId,
+      ...(identity.teamId === undefined ? {} : { teamId: identity.teamId }),
       sign: (signingInput) => this.#sign(name, arn, publicKey, signingInput),
     };
     publicKeys.set(key, publicKey);
@@ -253,7 +260,7 @@ function invalid(name: string, reason: string, code: string, cause?: unknown): T
 }
 
 function describe(identity: AppleIdentity): string {
-  return `key ${identity.keyId}${identity.issuerId === undefined ? ' (individual)' : `, issuer ${identity.issuerId}`}`;
+  return `key ${identity.keyId}${identity.teamId !== undefined ? `, team ${identity.teamId}` : identity.issuerId === undefined ? ' (individual)' : `, issuer ${identity.issuerId}`}`;
 }
 
 /**
@@ -265,14 +272,19 @@ export function identityFromTags(name: string, arn: string, tags: ReadonlyArray<
   const keyId = value(TAGS.keyId);
   const issuerId = value(TAGS.issuerId);
   const individual = value(TAGS.individual);
-  if (keyId === undefined && issuerId === undefined && individual === undefined) return undefined;
+  const teamId = value(TAGS.teamId);
+  if (keyId === undefined && issuerId === undefined && individual === undefined && teamId === undefined) return undefined;
   const fail = (what: string) => invalid(name, `KMS key ${arn} has ${what}; tag it again with asc-token keys import --kms-key-id`, 'kms:tags');
   if (keyId === undefined || !KEY_ID_PATTERN.test(keyId)) throw fail(`a ${TAGS.keyId} tag that is not a 10-character key ID`);
-  if (issuerId !== undefined && individual !== undefined) throw fail(`both ${TAGS.issuerId} and ${TAGS.individual} tags`);
+  if ([issuerId, individual, teamId].filter((v) => v !== undefined).length > 1) throw fail(`more than one of the ${TAGS.issuerId}, ${TAGS.individual} and ${TAGS.teamId} tags`);
+  if (teamId !== undefined) {
+    if (!TEAM_ID_PATTERN.test(teamId)) throw fail(`a ${TAGS.teamId} tag that is not a 10-character Team ID`);
+    return { keyId, issuerId: undefined, teamId };
+  }
   if (individual !== undefined) {
     if (individual !== 'true') throw fail(`a ${TAGS.individual} tag other than "true"`);
     return { keyId, issuerId: undefined };
   }
-  if (issuerId === undefined || !ISSUER_ID_PATTERN.test(issuerId)) throw fail(`no valid ${TAGS.issuerId} tag (or ${TAGS.individual}=true)`);
+  if (issuerId === undefined || !ISSUER_ID_PATTERN.test(issuerId)) throw fail(`no valid ${TAGS.issuerId} tag (or ${TAGS.individual}=true, or ${TAGS.teamId})`);
   return { keyId, issuerId };
 }

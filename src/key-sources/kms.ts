@@ -1,9 +1,10 @@
 /**
  * Keys held by AWS KMS (docs/design.md#keys-held-by-aws-kms): a policy key `{ kmsKeyId, keyId, issuerId | individual:
- * true }`, its compilation, what the function's role needs for it, and its fetcher (src/key-sources/kms-fetcher.ts).
+ * true | teamId }`, its compilation, what the function's role needs for it, and its fetcher
+ * (src/key-sources/kms-fetcher.ts).
  */
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
-import { ISSUER_ID_PATTERN, KEY_ID_PATTERN } from '../core/apple.ts';
+import { ISSUER_ID_PATTERN, KEY_ID_PATTERN, TEAM_ID_PATTERN } from '../core/apple.ts';
 import { KmsKeyFetcher } from './kms-fetcher.ts';
 import type { IamStatement, PolicyKeyBase, PolicyKeySource } from './source.ts';
 
@@ -14,8 +15,10 @@ export interface KmsPolicyKey extends PolicyKeyBase {
   kmsKeyId: string;
   /** The token's `kid` while the KMS key has no AscTokenVending tags (which win, so an alias move needs no deploy). */
   keyId: string;
-  /** `undefined`: an individual key (`individual: true`). */
+  /** `undefined`: an individual key (`individual: true`), or a developer key (`teamId`). */
   issuerId: string | undefined;
+  /** A developer key's Team ID (APNs, Sign in with Apple, …). */
+  teamId?: string | undefined;
 }
 
 const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc)';
@@ -46,15 +49,15 @@ function kmsTarget(kmsKeyId: string): { keyArn: unknown } | { alias: string; key
 export const kmsSource: PolicyKeySource<KmsPolicyKey> = {
   name: 'kms',
   selector: 'kmsKeyId',
-  fields: ['kmsKeyId', 'keyId', 'issuerId', 'individual'],
-  shape: '{ kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true }',
+  fields: ['kmsKeyId', 'keyId', 'issuerId', 'individual', 'teamId'],
+  shape: '{ kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true | teamId: TEAM_ID }',
   compile(name, entry, problem) {
     let valid = true;
     const invalid = (field: string, text: string) => {
       problem(field, text);
       valid = false;
     };
-    const { kmsKeyId, keyId, issuerId, individual } = entry;
+    const { kmsKeyId, keyId, issuerId, individual, teamId } = entry;
     if (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId)) {
       invalid('kmsKeyId', 'must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN');
     } else if (AWS_MANAGED_ALIAS.test(kmsKeyId)) {
@@ -67,17 +70,27 @@ export const kmsSource: PolicyKeySource<KmsPolicyKey> = {
       invalid('issuerId', 'must be the issuer ID from App Store Connect (8-4-4-4-12 hex)');
     }
     if (individual !== undefined && individual !== true) invalid('individual', 'must be true (an individual key), or left out for a team key with issuerId');
-    if (issuerId !== undefined && individual !== undefined) invalid('', 'issuerId and individual exclude each other: a team key has an issuer, an individual key has none');
-    if (issuerId === undefined && individual === undefined) invalid('', 'a kmsKeyId entry needs issuerId (a team key) or individual: true');
+    if (teamId !== undefined && (typeof teamId !== 'string' || !TEAM_ID_PATTERN.test(teamId))) invalid('teamId', 'must be the 10-character Team ID of the developer account');
+    const given = [issuerId, individual, teamId].filter((v) => v !== undefined).length;
+    if (given > 1) invalid('', 'issuerId, individual and teamId exclude each other: an App Store Connect team key has an issuer, an individual key none, a developer key a team');
+    if (given === 0) invalid('', 'a kmsKeyId entry needs issuerId (an App Store Connect team key), individual: true, or teamId (a developer key: APNs, Sign in with Apple, …)');
     if (!valid) return undefined;
-    return { name, source: 'kms', kmsKeyId: kmsKeyId as string, keyId: keyId as string, issuerId: issuerId as string | undefined };
+    return {
+      name,
+      source: 'kms',
+      kmsKeyId: kmsKeyId as string,
+      keyId: keyId as string,
+      issuerId: issuerId as string | undefined,
+      ...(teamId === undefined ? {} : { teamId: teamId as string }),
+      issuer: teamId === undefined ? 'issuer-id' : 'team-id',
+    };
   },
   describe: (key) =>
-    `KMS key ${key.kmsKeyId} — key ${key.keyId}, ${key.issuerId === undefined ? 'individual key' : `issuer ${key.issuerId}`} (the KMS key's AscTokenVending tags win when set)`,
+    `KMS key ${key.kmsKeyId} — key ${key.keyId}, ${key.teamId !== undefined ? `team ${key.teamId}` : key.issuerId === undefined ? 'individual key' : `issuer ${key.issuerId}`} (the KMS key's AscTokenVending tags win when set)`,
   createFetcher(keys, context) {
     const metrics = context.metrics;
     return new KmsKeyFetcher({
-      keys: new Map(keys.map((key) => [key.name, { kmsKeyId: key.kmsKeyId, identity: { keyId: key.keyId, issuerId: key.issuerId } }])),
+      keys: new Map(keys.map((key) => [key.name, { kmsKeyId: key.kmsKeyId, identity: { keyId: key.keyId, issuerId: key.issuerId, ...(key.teamId === undefined ? {} : { teamId: key.teamId }) } }])),
       ...(context.clientConfig ? { clientConfig: context.clientConfig as KMSClientConfig } : {}),
       ...(context.now ? { now: context.now } : {}),
       onSign: ({ ok, durationMs }) => {

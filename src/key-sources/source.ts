@@ -4,6 +4,7 @@
  * compiler, the runtime, `asc-token policy check`, health and the deployment's IAM derivation read these entries
  * and never branch on a source's name.
  */
+import type { IssuerKind, KindName } from '../core/kinds.ts';
 import type { Metrics } from '../metrics.ts';
 import type { KeyFetcher } from './store.ts';
 
@@ -20,6 +21,16 @@ export interface PolicyKeyBase {
   name: string;
   /** The source's name (`secretsmanager`, `kms`). */
   source: string;
+  /**
+   * What kind of issuer the key is, when the policy says (a KMS entry names its `issuerId`, `individual` or `teamId`);
+   * undefined when only the key itself says (a secret's JSON).
+   */
+  issuer?: IssuerKind | undefined;
+  /**
+   * The token kinds the key may sign (the entry's `services`, else what its issuer signs); undefined when neither is
+   * known before the key is loaded.
+   */
+  services?: readonly KindName[] | undefined;
 }
 
 /** One statement of an IAM policy, in CloudFormation's JSON (`Fn::Sub` with pseudo-parameters allowed). */

@@ -4,7 +4,7 @@
  */
 import { TokenVendingError } from '../core/errors.ts';
 import type { CallerIdentity } from '../core/principal.ts';
-import { KINDS } from '../core/kinds.ts';
+import { KINDS, KIND_REQUEST_FIELDS } from '../core/kinds.ts';
 import { PROFILE_NAME } from '../core/names.ts';
 import { canonicalScope, scopeCovers, type ScopeEntry } from '../core/scope.ts';
 import { MIN_TTL, type Policy, type Profile } from './policy.ts';
@@ -13,6 +13,8 @@ export interface TokenRequest {
   /** Parsed and syntax-checked scope entries, or undefined for "the profile's scope". */
   scope?: ScopeEntry[] | undefined;
   ttl?: number | undefined;
+  /** The request's kind-specific fields (e.g. `clientId`), as sent. */
+  fields?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Grant {
@@ -20,6 +22,8 @@ export interface Grant {
   /** `null` for a token without a scope claim. */
   scope: ScopeEntry[] | null;
   ttl: number;
+  /** The profile's kind-specific fields, and the request's resolved against them: what the token is made from. */
+  fields: Readonly<Record<string, unknown>>;
 }
 
 /** Forbidden detail: one answer for no identity, unknown profile and caller not allowed (docs/design.md#error-codes). */
@@ -37,7 +41,35 @@ export function authorize(policy: Policy, caller: CallerIdentity | undefined, pr
   const profile = policy.profiles.get(profileName);
   if (profile === undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'unknown_profile' });
   if (!callerAllowed(profile, caller)) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: 'caller_not_allowed' });
-  return { profile, scope: grantScope(profile, request.scope), ttl: grantTtl(profile, request.ttl) };
+  const kind = KINDS[profile.api];
+  if (kind.shared !== undefined && (request.scope !== undefined || request.ttl !== undefined)) {
+    throw new TokenVendingError('invalid_request', `${kind.title} tokens take no scope and no ttl: every caller of a key shares one token per refresh window.`, { reason: 'scope_or_ttl_for_shared_kind' });
+  }
+  return {
+    profile,
+    scope: grantScope(profile, request.scope),
+    ttl: kind.shared === undefined ? grantTtl(profile, request.ttl) : kind.shared.lifetime,
+    fields: { ...profile.fields, ...grantFields(profile, request.fields ?? {}) },
+  };
+}
+
+/** The request's kind-specific fields, resolved against the profile's (a client ID the profile lists). */
+function grantFields(profile: Profile, requested: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const kind = KINDS[profile.api];
+  for (const field of KIND_REQUEST_FIELDS) {
+    if (requested[field.name] !== undefined && !kind.requestFields.includes(field)) {
+      throw new TokenVendingError('invalid_request', `${kind.title} tokens take no "${field.name}"; omit it.`, { reason: `field_for_other_kind:${field.name}` });
+    }
+  }
+  const fields: Record<string, unknown> = {};
+  for (const field of kind.requestFields) {
+    const resolved = field.resolve(requested[field.name], profile.fields);
+    if ('refused' in resolved) {
+      throw new TokenVendingError(resolved.refused === 'not_granted' ? 'scope_not_allowed' : 'invalid_request', resolved.detail, { reason: `${field.name}_${resolved.refused}` });
+    }
+    fields[field.name] = resolved.value;
+  }
+  return fields;
 }
 
 export function callerAllowed(profile: Profile, caller: CallerIdentity): boolean {

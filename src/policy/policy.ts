@@ -4,7 +4,7 @@
  * entry takes is its source's (src/key-sources/registry.ts); what a profile takes beyond the common fields is its
  * kind's (src/core/kinds.ts).
  */
-import { DEFAULT_KIND, KINDS, KIND_NAMES, KIND_PROFILE_FIELDS, isKindName, kindsTaking, lifetimeLimit, type KindName } from '../core/kinds.ts';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, KIND_PROFILE_FIELDS, isKindName, kindsIssuedBy, kindsTaking, lifetimeLimit, type KindName } from '../core/kinds.ts';
 import { KEY_NAME, PROFILE_NAME } from '../core/names.ts';
 import { parseScopeEntry, type ScopeEntry } from '../core/scope.ts';
 import { KEY_SHAPES, POLICY_SOURCES, sourcesSelectedBy, type PolicyKey } from '../key-sources/registry.ts';
@@ -54,9 +54,11 @@ export const MIN_TTL = 60;
 export { PROFILE_NAME };
 
 const TOP_FIELDS = new Set(['version', 'keys', 'profiles']);
-const KEY_FIELDS = new Set(POLICY_SOURCES.flatMap((source) => source.fields));
+/** Fields every key entry may have, whatever its source. */
+const COMMON_KEY_FIELDS = ['services'];
+const KEY_FIELDS = new Set([...POLICY_SOURCES.flatMap((source) => source.fields), ...COMMON_KEY_FIELDS]);
 const COMMON_PROFILE_FIELDS = ['key', 'api', 'scope', 'ttl', 'callers', 'description'];
-const PROFILE_FIELDS = new Set([...COMMON_PROFILE_FIELDS.slice(0, 4), ...KIND_PROFILE_FIELDS, ...COMMON_PROFILE_FIELDS.slice(4)]);
+const PROFILE_FIELDS = new Set([...COMMON_PROFILE_FIELDS.slice(0, 4), ...KIND_PROFILE_FIELDS.map((f) => f.name), ...COMMON_PROFILE_FIELDS.slice(4)]);
 const TTL_FIELDS = new Set(['default', 'max']);
 
 type Obj = Record<string, unknown>;
@@ -134,14 +136,32 @@ function compileKey(name: string, value: unknown, problem: (path: string, text: 
     report((POLICY_SOURCES[0] as PolicyKeySource).selector, `is missing: write ${KEY_SHAPES}`);
     return undefined;
   }
+  const services = compileServices(value.services, report);
   for (const field of Object.keys(value)) {
-    if (KEY_FIELDS.has(field) && !source.fields.includes(field)) {
+    if (KEY_FIELDS.has(field) && !COMMON_KEY_FIELDS.includes(field) && !source.fields.includes(field)) {
       const takers = POLICY_SOURCES.filter((s) => (s.fields as readonly string[]).includes(field)).map((s) => `${s.selector} entries`);
       report(field, `only ${takers.join(' and ')} take ${field} (a ${source.selector} entry is ${source.shape})`);
     }
   }
   const key = source.compile(name, value, report) as PolicyKey | undefined;
-  return valid ? key : undefined;
+  if (key?.issuer !== undefined && services !== undefined) {
+    const issued = kindsIssuedBy(key.issuer);
+    const others = services.filter((kind) => !issued.includes(kind));
+    if (others.length > 0) report('services', `${others.join(', ')}: ${key.issuer === 'team-id' ? 'a developer key (teamId)' : 'an App Store Connect key (issuerId or individual)'} signs only ${issued.join(', ')}`);
+  }
+  if (!valid || key === undefined) return undefined;
+  const served = services ?? (key.issuer === undefined ? undefined : kindsIssuedBy(key.issuer));
+  return served === undefined ? key : { ...key, services: served };
+}
+
+/** A key entry's `services`: the token kinds it may sign (Apple lets one developer key serve several services). */
+function compileServices(value: unknown, report: (field: string, text: string) => void): KindName[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isKindName)) {
+    report('services', `must list the token kinds the key may sign: ${KIND_NAMES.join(', ')}`);
+    return undefined;
+  }
+  return [...new Set(value)];
 }
 
 function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKey>, brokenKeys: ReadonlySet<string>, report: (field: string, text: string) => void): Profile | undefined {
@@ -178,8 +198,11 @@ function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKe
     if ('problem' in parsed) report(field.name, `${api} profiles need ${parsed.problem}`);
     else fields[field.name] = parsed.value;
   }
-  for (const field of KIND_PROFILE_FIELDS) {
+  for (const { name: field } of KIND_PROFILE_FIELDS) {
     if (value[field] !== undefined && !kind.profileFields.some((f) => f.name === field)) report(field, `only ${kindsTaking(field).join(', ')} profiles take a ${field}`);
+  }
+  if (key?.services !== undefined && !key.services.includes(api)) {
+    report('api', `key ${key.name} does not sign ${api} tokens: it serves ${key.services.join(', ')} (its services${key.issuer === undefined ? '' : ', or what its issuer signs'})`);
   }
 
   let description: string | undefined;
@@ -234,6 +257,10 @@ function compileTtl(api: KindName, scope: ScopeEntry[] | 'any', value: unknown, 
   const limit = lifetimeLimit(kind, scope === 'any' ? null : scope);
   let max = kind.ttl.max;
   if (value === undefined) return { default: Math.min(kind.ttl.default, max), max };
+  if (kind.shared !== undefined) {
+    report('ttl', `${api} tokens take no ttl: every caller of a key shares one token per refreshWindow, and Apple accepts it for ${kind.shared.lifetime} s`);
+    return { default: kind.ttl.default, max };
+  }
   if (!isObject(value)) {
     report('ttl', 'must be { default: SECONDS, max: SECONDS }');
     return { default: Math.min(kind.ttl.default, max), max };

@@ -162,7 +162,7 @@ describe('KMS: the token identity (kid, iss)', () => {
     assert.equal(health?.source, 'kms');
     assert.deepEqual(health?.kms, { kmsKeyId: 'alias/asc/main', keyArn: kmsA.arn, keyState: 'Enabled', keySpec: 'ECC_NIST_P256', identityFrom: 'tags', checkedAt: new Date(clock).toISOString() });
     assert.equal(health?.warnings?.length, 1);
-    assert.match(health?.warnings?.[0] ?? '', /^KMS key arn:aws:kms:.* is tagged key AAAAAAAAAA, issuer 57246542-.* but the policy says key POLICYKEY1, issuer 57246542-.*: tokens carry the tags' identity; update the policy's keyId\/issuerId at the next deploy$/);
+    assert.match(health?.warnings?.[0] ?? '', /^KMS key arn:aws:kms:.* is tagged key AAAAAAAAAA, issuer 57246542-.* but the policy says key POLICYKEY1, issuer 57246542-.*: tokens carry the tags' identity; update the policy's keyId\/issuerId\/teamId at the next deploy$/);
   });
 
   it('no warning when the tags and the policy agree', async () => {
@@ -188,12 +188,27 @@ describe('KMS: the token identity (kid, iss)', () => {
     assert.equal(health?.warnings, undefined);
   });
 
+  it('a developer key: its AscTokenVending:TeamId tag is its iss, for an APNs token', async () => {
+    kmsA.tags = new Map(Object.entries({ [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.teamId]: 'TEAM123456' }));
+    const { keys } = store({ identity: { keyId: 'AAAAAAAAAA', issuerId: undefined, teamId: 'TEAM123456' } });
+    const key = await keys.get('main');
+    assert.deepEqual([key.keyId, key.issuerId, key.teamId], ['AAAAAAAAAA', undefined, 'TEAM123456']);
+    const minted = await mintToken(key, { kind: 'apns', scope: null, ttl: 3600 }, { now: clock });
+    const { header, payload } = verifyEs256(minted.token, keyA.publicKey);
+    assert.deepEqual(header, { alg: 'ES256', kid: 'AAAAAAAAAA' });
+    assert.deepEqual(Object.keys(payload).sort(), ['iat', 'iss']);
+    assert.equal(payload.iss, 'TEAM123456');
+    assert.equal((await keys.health())[0]?.warnings, undefined);
+  });
+
   const badTags: Array<[string, Record<string, string>, RegExp]> = [
     ['a key ID that is not one', { [TAGS.keyId]: 'short', [TAGS.issuerId]: ISSUER_ID }, /AscTokenVending:KeyId tag that is not a 10-character key ID/],
     ['only an issuer', { [TAGS.issuerId]: ISSUER_ID }, /AscTokenVending:KeyId tag that is not/],
-    ['a key ID without issuer or individual', { [TAGS.keyId]: 'AAAAAAAAAA' }, /no valid AscTokenVending:IssuerId tag \(or AscTokenVending:Individual=true\)/],
+    ['a key ID without issuer, individual or team', { [TAGS.keyId]: 'AAAAAAAAAA' }, /no valid AscTokenVending:IssuerId tag \(or AscTokenVending:Individual=true, or AscTokenVending:TeamId\)/],
     ['an issuer that is not one', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.issuerId]: 'nope' }, /no valid AscTokenVending:IssuerId tag/],
-    ['both issuer and individual', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.issuerId]: ISSUER_ID, [TAGS.individual]: 'true' }, /both AscTokenVending:IssuerId and AscTokenVending:Individual tags/],
+    ['both issuer and individual', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.issuerId]: ISSUER_ID, [TAGS.individual]: 'true' }, /more than one of the AscTokenVending:IssuerId, AscTokenVending:Individual and AscTokenVending:TeamId tags/],
+    ['both issuer and team', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.issuerId]: ISSUER_ID, [TAGS.teamId]: 'TEAM123456' }, /more than one of the AscTokenVending:IssuerId/],
+    ['a team that is not one', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.teamId]: 'team' }, /AscTokenVending:TeamId tag that is not a 10-character Team ID/],
     ['individual other than true', { [TAGS.keyId]: 'AAAAAAAAAA', [TAGS.individual]: 'yes' }, /AscTokenVending:Individual tag other than "true"/],
   ];
   for (const [name, tags, reason] of badTags) {

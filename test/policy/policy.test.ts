@@ -105,7 +105,8 @@ describe('compilePolicy, field by field', () => {
     assert.throws(() => compilePolicy({ ...base(), version: 2, extra: 1 }, 'x.yaml'), (e: unknown) => e instanceof PolicyError && e.message.startsWith('x.yaml: the policy has 2 problems:\n  - '));
   });
 
-  const SHAPES = '{ secretId: NAME_OR_ARN } or { kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true }';
+  const ASC_KINDS = ['app-store-connect', 'enterprise', 'app-store-server'];
+  const SHAPES = '{ secretId: NAME_OR_ARN } or { kmsKeyId: ID_OR_ALIAS, keyId: KEY_ID, issuerId: ISSUER_ID | individual: true | teamId: TEAM_ID }';
   it('keys: a mapping of names to { secretId } with a secret name or ARN', () => {
     assert.deepEqual(problems(withKeys({})), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
     assert.deepEqual(problems(withKeys([])), [`keys: must map at least one key name to ${SHAPES}`, 'profiles.ci.key: names no key under keys: "main"']);
@@ -135,9 +136,9 @@ describe('compilePolicy, field by field', () => {
       'arn:aws-cn:kms:cn-north-1:111122223333:alias/asc/main',
     ];
     for (const kmsKeyId of accepted) {
-      assert.deepEqual(compilePolicy(kms({ kmsKeyId })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId, keyId: '2X9R4HXF34', issuerId: ISSUER }, kmsKeyId);
+      assert.deepEqual(compilePolicy(kms({ kmsKeyId })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId, keyId: '2X9R4HXF34', issuerId: ISSUER, issuer: 'issuer-id', services: ASC_KINDS }, kmsKeyId);
     }
-    assert.deepEqual(compilePolicy(kms({ issuerId: undefined, individual: true })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: undefined });
+    assert.deepEqual(compilePolicy(kms({ issuerId: undefined, individual: true })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: undefined, issuer: 'issuer-id', services: ASC_KINDS });
     const mixed = compilePolicy(withKeys({ main: { secretId: 'asc/main' }, signer: { kmsKeyId: KMS_ID, keyId: 'ABCDE12345', individual: true } }));
     assert.deepEqual([...mixed.keys.values()].map((k) => k.source), ['secretsmanager', 'kms']);
   });
@@ -185,8 +186,8 @@ describe('compilePolicy, field by field', () => {
     for (const individual of [false, 'true', 1, null]) {
       assert.deepEqual(problems(kms({ issuerId: undefined, individual })), ['keys.main.individual: must be true (an individual key), or left out for a team key with issuerId'], String(individual));
     }
-    assert.deepEqual(problems(kms({ individual: true })), ['keys.main: issuerId and individual exclude each other: a team key has an issuer, an individual key has none']);
-    assert.deepEqual(problems(kms({ issuerId: undefined })), ['keys.main: a kmsKeyId entry needs issuerId (a team key) or individual: true']);
+    assert.deepEqual(problems(kms({ individual: true })), ['keys.main: issuerId, individual and teamId exclude each other: an App Store Connect team key has an issuer, an individual key none, a developer key a team']);
+    assert.deepEqual(problems(kms({ issuerId: undefined })), ['keys.main: a kmsKeyId entry needs issuerId (an App Store Connect team key), individual: true, or teamId (a developer key: APNs, Sign in with Apple, …)']);
     assert.deepEqual(problems(kms({ kmsKeyId: 'nope', keyId: 'nope', issuerId: 'nope', colour: 'red' })), [
       `keys.main.colour: unknown field (expected ${SHAPES})`,
       'keys.main.kmsKeyId: must be a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN',
@@ -219,7 +220,7 @@ describe('compilePolicy, field by field', () => {
       assert.deepEqual(name(bad), [`profiles.${bad}: profile names are letters, digits, ".", "-" and "_" (at most 64), as they appear in URL paths`], bad);
     }
     assert.equal(compilePolicy({ ...base(), profiles: { ['a'.repeat(64)]: base().profiles.ci } }).profiles.size, 1);
-    assert.deepEqual(problems(withProfile({ colour: 'red' })), ['profiles.p.colour: unknown field (expected key, api, scope, ttl, bundleId, callers, description)']);
+    assert.deepEqual(problems(withProfile({ colour: 'red' })), ['profiles.p.colour: unknown field (expected key, api, scope, ttl, bundleId, refreshWindow, clientIds, serviceId, origins, callers, description)']);
     assert.deepEqual(problems(withProfile({ key: undefined })), ['profiles.p.key: must name a key under keys']);
     assert.deepEqual(problems(withProfile({ key: 42 })), ['profiles.p.key: must name a key under keys']);
   });
