@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import type { ApiRequest } from './http/event.ts';
 import type { ApiResponse } from './http/response.ts';
+import { SharedTokens } from './core/shared-tokens.ts';
 import { createService } from './http/service.ts';
 import { createKeyFetcher } from './key-sources/registry.ts';
 import { KeyStore, type KeyFetcher } from './key-sources/store.ts';
@@ -21,6 +22,8 @@ export interface Runtime {
   config: Config;
   policy: Policy;
   keys: KeyStore;
+  /** This instance's shared tokens (APNs, DeviceCheck): one signature per key and refresh window. */
+  sharedTokens: SharedTokens;
   logger: Logger;
   metrics: Metrics;
   handle: (request: ApiRequest) => Promise<ApiResponse>;
@@ -86,6 +89,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
     },
   });
-  const handle = createService({ policy, keys, logger, metrics, skew: config.iatSkewSeconds, ...(options.now ? { now: options.now } : {}) });
-  return { config, policy, keys, logger, metrics, handle };
+  const sharedTokens = new SharedTokens();
+  const handle = createService({ policy, keys, logger, metrics, skew: config.iatSkewSeconds, sharedTokens, ...(options.now ? { now: options.now } : {}) });
+  return { config, policy, keys, sharedTokens, logger, metrics, handle };
 }

@@ -76,6 +76,7 @@ export function buildClaims(key: KeyIdentity, request: MintRequest, options: Min
   if (!kind.scoped && request.scope !== null) {
     throw new TokenVendingError('invalid_scope', `${kind.name} tokens take no scope`);
   }
+  const issuer = issuerClaims(key, kind);
   const fields = request.fields ?? {};
   for (const field of kind.profileFields) {
     if (field.required && (fields[field.name] === undefined || 'problem' in field.parse(fields[field.name]))) {
@@ -83,7 +84,7 @@ export function buildClaims(key: KeyIdentity, request: MintRequest, options: Min
     }
   }
 
-  const claims: JwtClaims = { ...issuerClaims(key, kind), iat: issuedAt(kind, fields, options.now, skew) };
+  const claims: JwtClaims = { ...issuer, iat: issuedAt(kind, fields, options.now, skew) };
   const { iat } = claims;
   if (kind.exp) claims.exp = iat + ttl;
   if (kind.audience !== undefined) claims.aud = kind.audience;

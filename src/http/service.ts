@@ -108,12 +108,14 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
       return { statusCode: 200, headers: { ...JSON_HEADERS }, body: responseBody(token, tokenSha256) };
     } catch (error) {
       const code = isTokenVendingError(error) ? error.code : 'internal';
+      // The profile the refusal is about, once the caller may use it (a `forbidden` names none: it may not exist).
+      const profile = grant?.profile ?? (code === 'forbidden' ? undefined : deps.policy.profiles.get(profileName));
       deps.logger.audit(tokenDecision(request, profileName, {
         decision: 'refused',
         code,
         reason: isTokenVendingError(error) ? error.reason : 'unexpected_error',
-        kind: grant?.profile.api,
-        keyName: grant?.profile.key.name,
+        kind: profile?.api,
+        keyName: profile?.key.name,
         keyId,
         scope: grant ? (grant.scope?.map((e) => e.text) ?? null) : undefined,
         ttl: grant?.ttl,

@@ -199,7 +199,7 @@ function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKe
     else fields[field.name] = parsed.value;
   }
   for (const { name: field } of KIND_PROFILE_FIELDS) {
-    if (value[field] !== undefined && !kind.profileFields.some((f) => f.name === field)) report(field, `only ${kindsTaking(field).join(', ')} profiles take a ${field}`);
+    if (value[field] !== undefined && !kind.profileFields.some((f) => f.name === field)) report(field, `only ${kindsTaking(field).join(', ')} profiles take ${field}`);
   }
   if (key?.services !== undefined && !key.services.includes(api)) {
     report('api', `key ${key.name} does not sign ${api} tokens: it serves ${key.services.join(', ')} (its services${key.issuer === undefined ? '' : ', or what its issuer signs'})`);

@@ -20,13 +20,23 @@ export function generateP256(): TestKey {
 export const TEAM_KEY_ID = '2X9R4HXF34';
 export const ISSUER_ID = '57246542-96fe-1a63-e053-0824d011072a';
 
-export function secretJson(key: TestKey, fields: { keyId?: string; issuerId?: string | null } = {}): string {
+export const TEAM_ID = 'A1B2C3D4E5';
+export const DEVELOPER_KEY_ID = 'PUSHKEY123';
+
+/** A secret's JSON: an App Store Connect key by default; with `teamId`, a developer key (no issuer ID). */
+export function secretJson(key: TestKey, fields: { keyId?: string; issuerId?: string | null; teamId?: string } = {}): string {
   const value: Record<string, unknown> = { keyId: fields.keyId ?? TEAM_KEY_ID, privateKey: key.pem };
-  if (fields.issuerId !== null) value.issuerId = fields.issuerId ?? ISSUER_ID;
+  if (fields.teamId !== undefined) value.teamId = fields.teamId;
+  else if (fields.issuerId !== null) value.issuerId = fields.issuerId ?? ISSUER_ID;
   return JSON.stringify(value);
 }
 
-export function signingKey(key: TestKey, fields: { keyId?: string; issuerId?: string | null; name?: string } = {}): LocalSigningKey {
+/** A developer key's secret: `{keyId, teamId, privateKey}`. */
+export function developerSecretJson(key: TestKey, fields: { keyId?: string; teamId?: string } = {}): string {
+  return secretJson(key, { keyId: fields.keyId ?? DEVELOPER_KEY_ID, teamId: fields.teamId ?? TEAM_ID });
+}
+
+export function signingKey(key: TestKey, fields: { keyId?: string; issuerId?: string | null; teamId?: string; name?: string } = {}): LocalSigningKey {
   return parseSecret(fields.name ?? 'main', secretJson(key, fields));
 }
 

@@ -259,7 +259,7 @@ describe('compilePolicy, field by field', () => {
     assert.deepEqual(problems(withProfile({ ...server, bundleId: 42 })), ["profiles.p.bundleId: app-store-server profiles need the app's bundle ID (e.g. com.example.app); it becomes the bid claim"]);
     assert.equal(compiled({ ...server, bundleId: 'com.example.app' }).fields.bundleId, 'com.example.app');
     assert.equal(compiled({}).fields.bundleId, undefined);
-    assert.deepEqual(problems(withProfile({ bundleId: 'com.example.app' })), ['profiles.p.bundleId: only app-store-server profiles take a bundleId']);
+    assert.deepEqual(problems(withProfile({ bundleId: 'com.example.app' })), ['profiles.p.bundleId: only app-store-server profiles take bundleId']);
     for (const description of [42, 'x'.repeat(501)]) assert.deepEqual(problems(withProfile({ description })), ['profiles.p.description: must be a string of at most 500 characters']);
     assert.equal(compiled({ description: 'x'.repeat(500) }).description, 'x'.repeat(500));
     assert.equal(compiled({}).description, undefined);
