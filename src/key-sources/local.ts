@@ -3,6 +3,7 @@
  * (docs/design.md#the-secret), whatever source the policy names for it, so that `npm start` stays offline. For the
  * local server only; the Lambda handler reads each key from the source its policy entry names.
  */
+import { hash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenVendingError } from '../core/errors.ts';
@@ -14,7 +15,7 @@ export class LocalKeyFetcher implements KeyFetcher {
   readonly kind = 'local';
   constructor(readonly directory: string) {}
 
-  async fetch(name: string): Promise<FetchedKey> {
+  async fetch(name: string, previous: FetchedKey | undefined): Promise<FetchedKey> {
     const file = join(this.directory, `${name}.json`);
     let text: string;
     try {
@@ -26,7 +27,10 @@ export class LocalKeyFetcher implements KeyFetcher {
         retryAfter: 1,
       });
     }
-    return { key: parseSecret(name, text), versionId: undefined };
+    // The file's digest is its version: an unchanged file keeps its key object (and the tokens signed with it).
+    const versionId = hash('sha256', text, 'hex');
+    if (previous?.versionId === versionId) return previous;
+    return { key: parseSecret(name, text), versionId };
   }
 }
 

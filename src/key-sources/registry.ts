@@ -42,7 +42,7 @@ function bySource(keys: Iterable<PolicyKey>): Map<KeySource, PolicyKeyBase[]> {
 
 /** One line about a policy key, for `asc-token policy check`. */
 export function describeKey(key: PolicyKey): string {
-  return sourceNamed(key.source).describe(key);
+  return `${sourceNamed(key.source).describe(key)}${key.services === undefined ? '' : `; signs ${key.services.join(', ')}`}`;
 }
 
 /**

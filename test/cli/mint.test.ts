@@ -115,7 +115,7 @@ describe('asc-token policy check', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /ok — 3 keys, 1 profile\n/);
     assert.match(result.stdout, /\n {2}key main: Secrets Manager secret asc\/main\n/);
-    assert.match(result.stdout, /\n {2}key signer: KMS key alias\/asc\/signer — key ABCDE12345, individual key \(the KMS key's AscTokenVending tags win when set\)\n/);
+    assert.match(result.stdout, /\n {2}key signer: KMS key alias\/asc\/signer — key ABCDE12345, individual key \(the KMS key's AscTokenVending tags win when set\); signs app-store-connect, enterprise, app-store-server\n/);
     assert.match(result.stdout, /\n {2}key team: KMS key 1234abcd-12ab-34cd-56ef-1234567890ab — key ZZZZZ99999, issuer 57246542-96fe-1a63-e053-0824d011072a /);
     assert.match(result.stdout, /\n {2}a: app-store-connect, key signer, scope any/);
   });
