@@ -27,7 +27,7 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
     }
     for (const profile of policy.profiles.values()) {
       const scope = profile.scope === 'any' ? 'any' : `${profile.scope.length} entr${profile.scope.length === 1 ? 'y' : 'ies'}`;
-      io.stdout(`  ${profile.name}: ${profile.api}, key ${profile.key.name}, scope ${scope}, ttl ${profile.ttl.default}/${profile.ttl.max}s${profile.longLived ? ' (long-lived)' : ''}, ${profile.callers.length} caller pattern${profile.callers.length === 1 ? '' : 's'}\n`);
+      io.stdout(`  ${profile.name}: ${profile.api}, key ${profile.keys.map((key) => key.name).join('+')}, scope ${scope}, ttl ${profile.ttl.default}/${profile.ttl.max}s${profile.longLived ? ' (long-lived)' : ''}, ${profile.callers.length} caller pattern${profile.callers.length === 1 ? '' : 's'}\n`);
     }
     return EXIT.ok;
   } catch (error) {

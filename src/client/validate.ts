@@ -8,7 +8,7 @@
 import { hash } from 'node:crypto';
 import { KEY_ID_PATTERN } from '../core/apple.ts';
 import { AUDIENCES, KINDS, KIND_NAMES, isKindName } from '../core/kinds.ts';
-import { PROFILE_NAME } from '../core/names.ts';
+import { KEY_NAME, PROFILE_NAME } from '../core/names.ts';
 import { printable } from './text.ts';
 
 /** The token response (docs/design.md#the-http-api). */
@@ -91,10 +91,16 @@ export function checkTokenResponse(value: unknown): TokenResponse {
 export interface ProfilesResponse {
   caller: { principal: string; arn: string | null; session: string | null; accountId: string | null; orgId: string | null };
   /** Each profile; the fields its kind adds (e.g. `bundleId`) only when they have their shape. */
-  profiles: Array<{ name: string; description: string | null; api: string; key: string | null; scope: string[] | 'any'; ttl: { default: number; max: number }; [field: string]: unknown }>;
+  profiles: Array<{ name: string; description: string | null; api: string; /** The key's name, or a pool's names. */ key: string | string[] | null; scope: string[] | 'any'; ttl: { default: number; max: number }; [field: string]: unknown }>;
 }
 
 const ARN_TEXT = /^arn:[A-Za-z0-9:/_+=,.@*?-]{1,2044}$/;
+
+/** A profile's key as the answer names it: one key name, or a pool of them; anything else is not shown. */
+function keyNames(value: unknown): string | string[] | null {
+  if (typeof value === 'string') return KEY_NAME.test(value) ? value : null;
+  return Array.isArray(value) && value.length > 0 && value.length <= 10 && value.every((name) => typeof name === 'string' && KEY_NAME.test(name)) ? [...(value as string[])] : null;
+}
 
 /**
  * Check a `/v1/profiles` answer field by field, as {@link checkTokenResponse} does a token: names, APIs and scope
@@ -120,7 +126,7 @@ export function checkProfilesResponse(value: unknown): ProfilesResponse {
       name: q.name as string,
       description: text(q.description, 500),
       api: q.api as string,
-      key: typeof q.key === 'string' && PROFILE_NAME.test(q.key) ? q.key : null,
+      key: keyNames(q.key),
       scope: q.scope === 'any' ? ('any' as const) : [...(q.scope as string[])],
       ttl: { default: q.ttl.default as number, max: q.ttl.max as number },
       // The kind's own fields, each checked as the policy compiler checks it (src/core/kinds.ts).

@@ -5,7 +5,9 @@
 import { TokenVendingError, isTokenVendingError } from '../core/errors.ts';
 import { SharedTokens } from '../core/shared-tokens.ts';
 import { sha256Hex, startMint } from '../core/sign.ts';
+import { KeyPool } from '../key-sources/pool.ts';
 import type { KeyStore } from '../key-sources/store.ts';
+import type { SigningKey } from '../core/signing-key.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { FORBIDDEN, allowedProfiles, authorize, type Grant } from '../policy/authorize.ts';
@@ -25,6 +27,8 @@ export interface ServiceDeps {
   skew: number;
   /** Where shared tokens are kept (default: a cache of this service's own). */
   sharedTokens?: SharedTokens;
+  /** How the keys of pools are chosen (default: one of this service's own). */
+  keyPool?: KeyPool;
   now?: () => number;
 }
 
@@ -38,6 +42,29 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
   const now = deps.now ?? Date.now;
   // APNs and DeviceCheck tokens: one signature per key and refresh window in this instance (docs/design.md#shared-tokens).
   const shared = deps.sharedTokens ?? new SharedTokens();
+  // A profile's pool of keys: each token from the one that issued fewest here in the last hour (docs/design.md#key-pools).
+  const pool = deps.keyPool ?? new KeyPool();
+
+  /**
+   * The key to sign with: the only one, or the pool's least used that loads; a key that fails to load hands the
+   * token to the next, so a pool also rides out one broken key. The token is counted for its key when the key is
+   * chosen, before any wait, so that concurrent requests spread over the pool too.
+   * @throws the first key's error when none loads.
+   */
+  async function poolKey(names: readonly string[], at: number): Promise<{ name: string; key: SigningKey }> {
+    let first: unknown;
+    for (const name of pool.order(names, at)) {
+      pool.record(name, at);
+      try {
+        return { name, key: await deps.keys.get(name) };
+      } catch (error) {
+        pool.record(name, at, -1);
+        first ??= error;
+        if (!isTokenVendingError(error) || (error.code !== 'key_invalid' && error.code !== 'key_unavailable')) throw error;
+      }
+    }
+    throw first;
+  }
   return async (request) => {
     try {
       return await route(request);
@@ -76,14 +103,17 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
 
   async function mint(request: ApiRequest, profileName: string): Promise<ApiResponse> {
     let grant: Grant | undefined;
+    let keyName: string | undefined;
     let keyId: string | undefined;
     try {
       if (request.refusal !== undefined) throw new TokenVendingError('forbidden', FORBIDDEN, { reason: request.refusal });
       const body = parseTokenBody(request);
       grant = authorize(deps.policy, request.caller, profileName, body);
-      const key = await deps.keys.get(grant.profile.key.name);
+      const started = now();
+      const { name, key } = await poolKey(grant.profile.keys.map((k) => k.name), started);
+      keyName = name;
       keyId = key.keyId;
-      const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.fields }, { now: now(), skew: deps.skew, shared });
+      const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.fields }, { now: started, skew: deps.skew, shared });
       // The signature is computed on WebCrypto's thread pool: render the audit record and the response meanwhile.
       // jose hands the signature over a few microtasks after it is asked, so wait for the microtask queue to drain
       // first (nextTurn). The rejection handler keeps a signing failure during that wait from counting as
@@ -93,7 +123,7 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
       const writeAudit = deps.logger.prepareAudit(tokenDecision(request, profileName, {
         decision: 'issued',
         kind: grant.profile.api,
-        keyName: grant.profile.key.name,
+        keyName,
         keyId: pending.keyId,
         scope: pending.scope,
         ttl: grant.ttl,
@@ -115,7 +145,7 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
         code,
         reason: isTokenVendingError(error) ? error.reason : 'unexpected_error',
         kind: profile?.api,
-        keyName: profile?.key.name,
+        keyName: keyName ?? (profile?.keys.length === 1 ? profile.keys[0]?.name : undefined),
         keyId,
         scope: grant ? (grant.scope?.map((e) => e.text) ?? null) : undefined,
         ttl: grant?.ttl,
@@ -151,7 +181,10 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
   async function health(request: ApiRequest): Promise<ApiResponse> {
     const allowed = allowedProfiles(deps.policy, requireCaller(request));
     if (allowed.length === 0) refuseAccess(request, 'no_profile');
-    const keys = await deps.keys.health([...new Set(allowed.map((profile) => profile.key.name))]);
+    const keys = (await deps.keys.health([...new Set(allowed.flatMap((profile) => profile.keys.map((key) => key.name)))])).map((key) => ({
+      ...key,
+      issuedLastHour: pool.issuedLastHour(key.name, now()),
+    }));
     const ok = keys.every((k) => k.status === 'ok' || k.status === 'stale');
     return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', keySource: deps.keys.kind, keys });
   }
@@ -162,7 +195,7 @@ export function describeProfile(profile: Profile) {
     name: profile.name,
     description: profile.description ?? null,
     api: profile.api,
-    key: profile.key.name,
+    key: profile.keys.length === 1 ? (profile.keys[0]?.name ?? null) : profile.keys.map((key) => key.name),
     scope: profile.scope === 'any' ? 'any' : profile.scope.map((entry) => entry.text),
     ttl: profile.ttl,
     ...profile.fields,

@@ -83,6 +83,7 @@ export const kmsSource: PolicyKeySource<KmsPolicyKey> = {
       issuerId: issuerId as string | undefined,
       ...(teamId === undefined ? {} : { teamId: teamId as string }),
       issuer: teamId === undefined ? 'issuer-id' : 'team-id',
+      appleIdentity: teamId !== undefined ? `team:${teamId}` : issuerId !== undefined ? `issuer:${issuerId}` : 'individual',
     };
   },
   describe: (key) =>

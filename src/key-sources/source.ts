@@ -27,6 +27,11 @@ export interface PolicyKeyBase {
    */
   issuer?: IssuerKind | undefined;
   /**
+   * Who the key is to Apple when the policy says (`issuer:ID`, `team:ID`, `individual`): keys of one pool must agree.
+   * Undefined when only the key itself says.
+   */
+  appleIdentity?: string | undefined;
+  /**
    * The token kinds the key may sign (the entry's `services`, else what its issuer signs); undefined when neither is
    * known before the key is loaded.
    */

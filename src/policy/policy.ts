@@ -4,11 +4,11 @@
  * entry takes is its source's (src/key-sources/registry.ts); what a profile takes beyond the common fields is its
  * kind's (src/core/kinds.ts).
  */
-import { DEFAULT_KIND, KINDS, KIND_NAMES, KIND_PROFILE_FIELDS, isKindName, kindsIssuedBy, kindsTaking, lifetimeLimit, type KindName } from '../core/kinds.ts';
-import { KEY_NAME, PROFILE_NAME } from '../core/names.ts';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, KIND_PROFILE_FIELDS, isKindName, kindsTaking, lifetimeLimit, type KindName } from '../core/kinds.ts';
+import { PROFILE_NAME } from '../core/names.ts';
 import { parseScopeEntry, type ScopeEntry } from '../core/scope.ts';
-import { KEY_SHAPES, POLICY_SOURCES, sourcesSelectedBy, type PolicyKey } from '../key-sources/registry.ts';
-import type { PolicyKeySource } from '../key-sources/source.ts';
+import type { PolicyKey } from '../key-sources/registry.ts';
+import { compileKeys, compilePool } from './keys.ts';
 import { compileCaller, type CallerMatcher } from './callers.ts';
 
 export type { PolicyKey } from '../key-sources/registry.ts';
@@ -17,7 +17,11 @@ export type { CallerMatcher } from './callers.ts';
 export interface Profile {
   name: string;
   description: string | undefined;
-  key: PolicyKey;
+  /**
+   * The key that signs its tokens, or a pool of keys of the same team that share the work (`key: [a, b, c]`): each
+   * token from the one that issued fewest in the last hour (docs/design.md#key-pools).
+   */
+  keys: readonly PolicyKey[];
   /** The token kind (the policy's `api`). */
   api: KindName;
   /** `'any'`: a token without a scope claim (everything the key's role allows). */
@@ -46,17 +50,13 @@ export class PolicyError extends Error {
   }
 }
 
-/** Default lifetime when a profile gives none: the kind's default, or the profile's maximum if lower. */
-export const DEFAULT_TTL = 600;
 /** Shortest lifetime a caller may ask for: a token must outlive the request that uses it. */
 export const MIN_TTL = 60;
 
 export { PROFILE_NAME };
+export { MAX_POOL, compileKeys } from './keys.ts';
 
 const TOP_FIELDS = new Set(['version', 'keys', 'profiles']);
-/** Fields every key entry may have, whatever its source. */
-const COMMON_KEY_FIELDS = ['services'];
-const KEY_FIELDS = new Set([...POLICY_SOURCES.flatMap((source) => source.fields), ...COMMON_KEY_FIELDS]);
 const COMMON_PROFILE_FIELDS = ['key', 'api', 'scope', 'ttl', 'callers', 'description'];
 const PROFILE_FIELDS = new Set([...COMMON_PROFILE_FIELDS.slice(0, 4), ...KIND_PROFILE_FIELDS.map((f) => f.name), ...COMMON_PROFILE_FIELDS.slice(4)]);
 const TTL_FIELDS = new Set(['default', 'max']);
@@ -90,80 +90,6 @@ export function compilePolicy(document: unknown, source = 'policy'): Policy {
   return { version: 1, keys, profiles };
 }
 
-/**
- * The `keys` section alone (the deployment derives the function's IAM grants from it: src/policy/iam.ts).
- * @returns the compiled keys, and the names of those with problems (reported).
- */
-export function compileKeys(section: unknown, problem: (path: string, text: string) => void): { keys: Map<string, PolicyKey>; brokenKeys: Set<string> } {
-  const keys = new Map<string, PolicyKey>();
-  /** Keys written in the policy but with problems: profiles naming them are not told the key does not exist. */
-  const brokenKeys = new Set<string>();
-  if (!isObject(section) || Object.keys(section).length === 0) {
-    problem('keys', `must map at least one key name to ${KEY_SHAPES}`);
-  } else {
-    for (const [name, value] of Object.entries(section)) {
-      const key = compileKey(name, value, problem);
-      if (key) keys.set(name, key);
-      else brokenKeys.add(name);
-    }
-  }
-  return { keys, brokenKeys };
-}
-
-/** One `keys` entry: exactly one source's selector, that source's fields; every problem reported. */
-function compileKey(name: string, value: unknown, problem: (path: string, text: string) => void): PolicyKey | undefined {
-  const path = `keys.${name}`;
-  let valid = true;
-  const report = (field: string, text: string) => {
-    problem(field ? `${path}.${field}` : path, text);
-    valid = false;
-  };
-  if (!KEY_NAME.test(name)) report('', 'key names are letters, digits, "-" and "_" (at most 64)');
-  if (!isObject(value)) {
-    report('', `must be ${KEY_SHAPES}`);
-    return undefined;
-  }
-  for (const field of Object.keys(value)) {
-    if (!KEY_FIELDS.has(field)) report(field, `unknown field (expected ${KEY_SHAPES})`);
-  }
-  const selected = sourcesSelectedBy(value);
-  if (selected.length > 1) {
-    report('', `${selected.map((s) => s.selector).join(' and ')} exclude each other: a key is kept in one place`);
-    return undefined;
-  }
-  const source = selected[0];
-  if (source === undefined) {
-    report((POLICY_SOURCES[0] as PolicyKeySource).selector, `is missing: write ${KEY_SHAPES}`);
-    return undefined;
-  }
-  const services = compileServices(value.services, report);
-  for (const field of Object.keys(value)) {
-    if (KEY_FIELDS.has(field) && !COMMON_KEY_FIELDS.includes(field) && !source.fields.includes(field)) {
-      const takers = POLICY_SOURCES.filter((s) => (s.fields as readonly string[]).includes(field)).map((s) => `${s.selector} entries`);
-      report(field, `only ${takers.join(' and ')} take ${field} (a ${source.selector} entry is ${source.shape})`);
-    }
-  }
-  const key = source.compile(name, value, report) as PolicyKey | undefined;
-  if (key?.issuer !== undefined && services !== undefined) {
-    const issued = kindsIssuedBy(key.issuer);
-    const others = services.filter((kind) => !issued.includes(kind));
-    if (others.length > 0) report('services', `${others.join(', ')}: ${key.issuer === 'team-id' ? 'a developer key (teamId)' : 'an App Store Connect key (issuerId or individual)'} signs only ${issued.join(', ')}`);
-  }
-  if (!valid || key === undefined) return undefined;
-  const served = services ?? (key.issuer === undefined ? undefined : kindsIssuedBy(key.issuer));
-  return served === undefined ? key : { ...key, services: served };
-}
-
-/** A key entry's `services`: the token kinds it may sign (Apple lets one developer key serve several services). */
-function compileServices(value: unknown, report: (field: string, text: string) => void): KindName[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || !value.every(isKindName)) {
-    report('services', `must list the token kinds the key may sign: ${KIND_NAMES.join(', ')}`);
-    return undefined;
-  }
-  return [...new Set(value)];
-}
-
 function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKey>, brokenKeys: ReadonlySet<string>, report: (field: string, text: string) => void): Profile | undefined {
   if (!PROFILE_NAME.test(name)) report('', 'profile names are letters, digits, ".", "-" and "_" (at most 64), as they appear in URL paths');
   if (!isObject(value)) {
@@ -174,10 +100,7 @@ function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKe
     if (!PROFILE_FIELDS.has(field)) report(field, `unknown field (expected ${[...PROFILE_FIELDS].join(', ')})`);
   }
 
-  const key = keys.get(value.key as string);
-  if (key === undefined && !(typeof value.key === 'string' && brokenKeys.has(value.key))) {
-    report('key', typeof value.key === 'string' ? `names no key under keys: "${value.key}"` : 'must name a key under keys');
-  }
+  const pool = compilePool(value.key, keys, brokenKeys, report);
 
   const apiValue = value.api ?? DEFAULT_KIND;
   const api: KindName = isKindName(apiValue) ? apiValue : DEFAULT_KIND;
@@ -201,8 +124,10 @@ function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKe
   for (const { name: field } of KIND_PROFILE_FIELDS) {
     if (value[field] !== undefined && !kind.profileFields.some((f) => f.name === field)) report(field, `only ${kindsTaking(field).join(', ')} profiles take ${field}`);
   }
-  if (key?.services !== undefined && !key.services.includes(api)) {
-    report('api', `key ${key.name} does not sign ${api} tokens: it serves ${key.services.join(', ')} (its services${key.issuer === undefined ? '' : ', or what its issuer signs'})`);
+  for (const key of pool ?? []) {
+    if (key.services !== undefined && !key.services.includes(api)) {
+      report('api', `key ${key.name} does not sign ${api} tokens: it serves ${key.services.join(', ')} (its services${key.issuer === undefined ? '' : ', or what its issuer signs'})`);
+    }
   }
 
   let description: string | undefined;
@@ -223,8 +148,8 @@ function compileProfile(name: string, value: unknown, keys: Map<string, PolicyKe
   }
 
   // A profile with problems is never used: compilePolicy throws when any were reported.
-  if (key === undefined) return undefined;
-  return { name, description, key, api, scope, ttl, fields, callers, longLived: ttl.max > kind.ttl.max };
+  if (pool === undefined) return undefined;
+  return { name, description, keys: pool, api, scope, ttl, fields, callers, longLived: ttl.max > kind.ttl.max };
 }
 
 /** What a missing field's problem says: the same text as a malformed one's. */

@@ -136,9 +136,9 @@ describe('compilePolicy, field by field', () => {
       'arn:aws-cn:kms:cn-north-1:111122223333:alias/asc/main',
     ];
     for (const kmsKeyId of accepted) {
-      assert.deepEqual(compilePolicy(kms({ kmsKeyId })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId, keyId: '2X9R4HXF34', issuerId: ISSUER, issuer: 'issuer-id', services: ASC_KINDS }, kmsKeyId);
+      assert.deepEqual(compilePolicy(kms({ kmsKeyId })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId, keyId: '2X9R4HXF34', issuerId: ISSUER, issuer: 'issuer-id', appleIdentity: `issuer:${ISSUER}`, services: ASC_KINDS }, kmsKeyId);
     }
-    assert.deepEqual(compilePolicy(kms({ issuerId: undefined, individual: true })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: undefined, issuer: 'issuer-id', services: ASC_KINDS });
+    assert.deepEqual(compilePolicy(kms({ issuerId: undefined, individual: true })).keys.get('main'), { name: 'main', source: 'kms', kmsKeyId: 'alias/asc/main', keyId: '2X9R4HXF34', issuerId: undefined, issuer: 'issuer-id', appleIdentity: 'individual', services: ASC_KINDS });
     const mixed = compilePolicy(withKeys({ main: { secretId: 'asc/main' }, signer: { kmsKeyId: KMS_ID, keyId: 'ABCDE12345', individual: true } }));
     assert.deepEqual([...mixed.keys.values()].map((k) => k.source), ['secretsmanager', 'kms']);
   });
@@ -221,8 +221,8 @@ describe('compilePolicy, field by field', () => {
     }
     assert.equal(compilePolicy({ ...base(), profiles: { ['a'.repeat(64)]: base().profiles.ci } }).profiles.size, 1);
     assert.deepEqual(problems(withProfile({ colour: 'red' })), ['profiles.p.colour: unknown field (expected key, api, scope, ttl, bundleId, refreshWindow, clientIds, serviceId, origins, callers, description)']);
-    assert.deepEqual(problems(withProfile({ key: undefined })), ['profiles.p.key: must name a key under keys']);
-    assert.deepEqual(problems(withProfile({ key: 42 })), ['profiles.p.key: must name a key under keys']);
+    assert.deepEqual(problems(withProfile({ key: undefined })), ['profiles.p.key: must name a key under keys, or a pool of them (key: [a, b], at most 10)']);
+    assert.deepEqual(problems(withProfile({ key: 42 })), ['profiles.p.key: must name a key under keys, or a pool of them (key: [a, b], at most 10)']);
   });
 
   it('scope: "any" or a non-empty list', () => {
