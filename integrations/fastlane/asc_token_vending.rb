@@ -20,7 +20,7 @@
 # - `in_house`: true for an Enterprise Program profile (Spaceship picks the API host with it and refuses nil);
 # - `key_id`, `issuer_id`, `duration`, `expiration`: as Spaceship's own Token has them (deliver and pilot read
 #   `key_id`/`issuer_id` when they set up an upload; `expiration` appears in Spaceship's verbose log);
-# - `key_raw` is nil and `write_key_to_file` raises: there is no key here. Binary uploads through altool or
+# - `key_raw` and `write_key_to_file` raise AscTokenVending::Error: there is no key here. Binary uploads through altool or
 #   Transporter need the .p8 itself (README.md#tools-that-need-the-p8-itself).
 #
 # Needs Ruby's standard library only.
@@ -40,6 +40,9 @@ module AscTokenVending
     # Any JWT-shaped run in text that is about to go into an error message.
     JWT_IN_TEXT = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.freeze
     ENTERPRISE_AUDIENCE = 'apple-developer-enterprise-v1'
+    NO_KEY = 'a vended token has no .p8: binary uploads through altool or Transporter (pilot, deliver with an ipa or pkg) ' \
+             'need the key itself. Upload the binary with `asc-token upload` and run pilot with distribute_only: true ' \
+             '(deliver: skip_binary_upload: true); README.md#tools-that-need-the-p8-itself'
 
     attr_reader :profile, :url, :key_id, :issuer_id, :text, :expiration, :duration, :refresh_after
     # Spaceship reads it (and its own Token lets callers set it); set from the profile's API on each refresh.
@@ -82,14 +85,15 @@ module AscTokenVending
       @refresh_after.nil? || Time.now >= @refresh_after
     end
 
-    # Spaceship's Token keeps the .p8 here for uploads; a vended token has none.
+    # Spaceship's Token keeps the .p8 here, and deliver and pilot read it only to hand it to altool or Transporter
+    # for a binary upload (they write AuthKey_KEYID.p8 themselves). A vended token has no key: stop there, clearly,
+    # rather than let them write an empty key file that altool then refuses with its own confusing error.
     def key_raw
-      nil
+      raise Error, NO_KEY
     end
 
     def write_key_to_file(_path)
-      raise Error, 'a vended token has no .p8 to write: binary uploads through altool or Transporter need the key ' \
-                   '(see "Tools that need the .p8 itself" in the asc-token-vending README)'
+      raise Error, NO_KEY
     end
 
     def inspect

@@ -192,12 +192,13 @@ describe('fastlane: AscTokenVending::SpaceshipToken as Spaceship uses it', { ski
     assert.ok(issued().slice(issuedBefore).every((r) => String(r.userAgent).startsWith('asc-token/')));
   });
 
-  it('deliver/pilot see a team key (an issuer, not an individual key) and no .p8: writing one raises a clear error', () => {
+  it('deliver/pilot setting up a binary upload (key_raw into AuthKey_KEYID.p8) stop at key_raw with a clear error, and no key file is written', () => {
     const transporter = report('transporter');
-    assert.equal(transporter.individual, false);
-    assert.equal(transporter.key_nil, true);
+    assert.equal(transporter.upload.class, 'AscTokenVending::Error');
+    assert.match(transporter.upload.message, /binary uploads through altool or Transporter .* need the key itself\. Upload the binary with `asc-token upload`/);
+    assert.equal(transporter.key_file, false, 'no (empty) AuthKey file left for altool');
     assert.equal(transporter.write_key.class, 'AscTokenVending::Error');
-    assert.match(transporter.write_key.message, /binary uploads through altool or Transporter need the key/);
+    assert.equal(transporter.write_key.message, transporter.upload.message);
   });
 
   it('a refresh that fails raises and leaves the token Spaceship holds in place', () => {

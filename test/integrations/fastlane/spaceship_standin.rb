@@ -168,10 +168,17 @@ if scenarios.include?('spaceship')
   statuses = threads.map(&:value)
   report('concurrent', statuses: statuses.uniq, before: sha(before), after: sha(token.text))
 
-  # deliver / pilot: transporter_for_selected_team builds an api_key hash from the token for altool.
-  api_key = { key_id: token.key_id, issuer_id: token.issuer_id, key: token.key_raw }
-  report('transporter', individual: api_key[:issuer_id].nil?, key_nil: api_key[:key].nil?,
-                        write_key: error_of { token.write_key_to_file(File.join(Dir.tmpdir, 'AuthKey.p8')) })
+  # deliver / pilot: transporter_for_selected_team builds an api_key hash from the token, and the altool executor
+  # writes its key to AuthKey_KEYID.p8 itself (File.write, not write_key_to_file): a vended token must stop that
+  # at key_raw, before a key file exists, not leave an empty one for altool to choke on.
+  key_dir = Dir.mktmpdir
+  key_file = File.join(key_dir, "AuthKey_#{token.key_id}.p8")
+  upload = error_of do
+    api_key = { key_id: token.key_id, issuer_id: token.issuer_id, key: token.key_raw, in_house: token.in_house }
+    File.write(key_file, api_key[:key])
+  end
+  report('transporter', upload: upload, key_file: File.exist?(key_file),
+                        write_key: error_of { token.write_key_to_file(File.join(key_dir, 'AuthKey.p8')) })
 
   # A refresh that fails keeps the token Spaceship already holds.
   kept = token.text
