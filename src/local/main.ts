@@ -3,6 +3,7 @@
  * key, a dev policy and a developer identity under `.local/`, and prints commands that get a token.
  */
 import { userInfo } from 'node:os';
+import { watchFile } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { ConfigError } from '../config.ts';
 import { createHandler } from '../handler.ts';
@@ -12,6 +13,7 @@ import { normalisePrincipal } from '../core/principal.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { CredentialsFileError, devPolicyText, ensureFile, generateDevCredentials, generateDevSecret, localPaths, readCredentialsFile } from './dev.ts';
 import { createLocalServer } from './server.ts';
+import type { LocalCredential } from './verify.ts';
 
 function fail(message: string): never {
   process.stderr.write(`asc-token-vending: ${message}\n`);
@@ -52,21 +54,28 @@ if (!credentialsFile) {
   credentialsFile = paths.credentials;
 }
 
-let credentials;
-let runtime: Runtime;
-try {
-  credentials = readCredentialsFile(credentialsFile);
-  runtime = createRuntime({
+/** The policy, the keys and the identities, read from their files (again on every reload). */
+function load(): { runtime: Runtime; credentials: LocalCredential[] } {
+  const credentials = readCredentialsFile(credentialsFile as string);
+  const runtime = createRuntime({
     env,
     defaults: { keySource: 'local' },
     localKeyDirectory: paths.keys,
     // EMF metric lines only matter in CloudWatch; locally they would drown the audit records.
     ...(env.LOG_LEVEL?.toUpperCase() === 'DEBUG' ? {} : { metricsSink: () => {} }),
   });
+  return { runtime, credentials };
+}
+
+const isStartError = (error: unknown) => error instanceof ConfigError || error instanceof PolicyError || error instanceof CredentialsFileError;
+let loaded: ReturnType<typeof load>;
+try {
+  loaded = load();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof PolicyError || error instanceof CredentialsFileError) fail(error.message);
+  if (isStartError(error)) fail(error instanceof Error ? error.message : String(error));
   throw error;
 }
+let { runtime, credentials } = loaded;
 
 if (runtime.config.keySource === 'local') {
   for (const name of runtime.policy.keys.keys()) {
@@ -74,10 +83,10 @@ if (runtime.config.keySource === 'local') {
   }
 }
 
-const handler = createHandler({ init: () => runtime });
+let current = createHandler({ init: () => runtime });
 const server = createLocalServer({
-  handler,
-  credentials,
+  handler: (event, context) => current(event, context),
+  credentials: () => credentials,
   onRefused: ({ requestId, method, path, status, reason, sourceIp }) => runtime.logger.audit({ event: 'request.refused', requestId, method, path, status, reason, sourceIp }),
 });
 const listenPort = port(env.PORT);
@@ -121,9 +130,36 @@ server.listen(listenPort, '127.0.0.1', async () => {
       '',
     );
   }
-  lines.push('Audit records and logs follow as JSON lines. Ctrl-C stops the server.', '');
+  lines.push(
+    `Edits to ${show(env.POLICY_FILE as string)} and ${show(credentialsFile as string)} take effect at once (or send SIGHUP: kill -HUP ${process.pid}).`,
+    'Audit records and logs follow as JSON lines. Ctrl-C stops the server.',
+    '',
+  );
   process.stdout.write(lines.join('\n'));
 });
+
+/**
+ * Read the policy and the identities again: a new runtime (so keys load afresh) and the new identities; a file that no
+ * longer reads or compiles keeps the previous ones, and says why.
+ */
+function reload(why: string): void {
+  try {
+    ({ runtime, credentials } = load());
+    current = createHandler({ init: () => runtime });
+    process.stdout.write(`asc-token-vending: reloaded (${why}): ${runtime.policy.profiles.size} profiles, ${credentials.length} identit${credentials.length === 1 ? 'y' : 'ies'}\n`);
+  } catch (error) {
+    if (!isStartError(error)) throw error;
+    process.stderr.write(`asc-token-vending: kept the previous configuration (${why}): ${(error as Error).message}\n`);
+  }
+}
+
+// Polling, not fs.watch: editors that save by writing a new file and renaming it leave fs.watch on the old one.
+for (const file of [env.POLICY_FILE as string, credentialsFile as string]) {
+  watchFile(resolve(file), { interval: 500, persistent: false }, (now, before) => {
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) reload(`${show(file)} changed`);
+  });
+}
+process.on('SIGHUP', () => reload('SIGHUP'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -15,7 +15,8 @@ export type LambdaHandler = (event: APIGatewayProxyEvent, context: { awsRequestI
 
 export interface LocalServerOptions {
   handler: LambdaHandler;
-  credentials: readonly LocalCredential[];
+  /** The identities the server knows; a function is asked on every request (the local server reloads its file). */
+  credentials: readonly LocalCredential[] | (() => readonly LocalCredential[]);
   now?: () => number;
   /**
    * Called for every request refused before it reaches the handler (bad signature, duplicate header, body too
@@ -39,7 +40,16 @@ const STAGE = 'local';
 const SINGLE_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'content-encoding', 'host', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'user-agent']);
 
 export function createLocalServer(options: LocalServerOptions): Server {
-  const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c]));
+  const byKey = (list: readonly LocalCredential[]) => new Map(list.map((c) => [c.accessKeyId, c]));
+  const fixed = typeof options.credentials === 'function' ? undefined : byKey(options.credentials);
+  let last: readonly LocalCredential[] | undefined;
+  let lastMap = new Map<string, LocalCredential>();
+  const credentials = (): Map<string, LocalCredential> => {
+    if (fixed !== undefined) return fixed;
+    const list = (options.credentials as () => readonly LocalCredential[])();
+    if (list !== last) [last, lastMap] = [list, byKey(list)];
+    return lastMap;
+  };
   const now = options.now ?? Date.now;
   return createServer((req, res) => {
     serve(req, res).catch(() => {
@@ -77,7 +87,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
       return;
     }
     const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
-    const verification = await verifySigV4({ method: req.method ?? 'GET', path: url.pathname, query: rawQuery, headers: req.headers, body }, credentials, now());
+    const verification = await verifySigV4({ method: req.method ?? 'GET', path: url.pathname, query: rawQuery, headers: req.headers, body }, credentials(), now());
     if (!verification.ok) {
       refuse(new TokenVendingError('forbidden', `Missing or invalid SigV4 signature: ${verification.reason}.`), verification.reason);
       return;

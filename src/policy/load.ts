@@ -12,8 +12,22 @@ export function parsePolicyText(text: string, source: string): unknown {
   try {
     return parse(text);
   } catch (error) {
-    throw new PolicyError(source, [`not valid YAML: ${String((error as Error)?.message).split('\n')[0]}`]);
+    throw new PolicyError(source, [yamlProblem(error, text)]);
   }
+}
+
+/**
+ * The parser's complaint on one line: where, what, and the line it is about (the parser's own message ends in a
+ * colon and a multi-line excerpt, which a list of problems would cut after the colon).
+ */
+function yamlProblem(error: unknown, text: string): string {
+  const message = String((error as Error)?.message ?? error);
+  const position = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+  const what = message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '') ?? 'unreadable';
+  if (position === undefined) return `not valid YAML: ${what}`;
+  const line = text.split('\n')[position.line - 1] ?? '';
+  const shown = line.replace(/[^\x20-\x7e]/g, (c) => (c === '\t' ? '\\t' : '?')).slice(0, 120);
+  return `not valid YAML at line ${position.line}, column ${position.col}: ${what}${shown.trim() ? ` (the line: ${JSON.stringify(shown)})` : ''}`;
 }
 
 /**

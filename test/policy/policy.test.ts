@@ -399,9 +399,18 @@ describe('policy files', () => {
     assert.throws(() => loadPolicyFile('infra'), (e: unknown) => e instanceof PolicyError && e.problems[0] === 'cannot be read (EISDIR)');
   });
   it('refuse a duplicate key with the parser\'s first line, and an alias bomb without expanding it', () => {
-    assert.throws(() => parsePolicyText('version: 1\nversion: 1\n', 'p.yaml'), (e: unknown) => e instanceof PolicyError && e.problems.length === 1 && /^not valid YAML: Map keys must be unique[^\n]*$/.test(e.problems[0] ?? ''));
+    assert.throws(() => parsePolicyText('version: 1\nversion: 1\n', 'p.yaml'), (e: unknown) => e instanceof PolicyError && e.problems.length === 1 && e.problems[0] === 'not valid YAML at line 2, column 1: Map keys must be unique (the line: "version: 1")');
+    // The whole complaint on one line: where, what, and the line, never cut after "column 1:".
+    const tab = (() => {
+      try {
+        parsePolicyText('version: 1\nkeys:\n\tmain: { secretId: x }\n', 'p.yaml');
+      } catch (error) {
+        return (error as PolicyError).problems[0];
+      }
+    })();
+    assert.equal(tab, 'not valid YAML at line 3, column 1: Tabs are not allowed as indentation (the line: "\\\\tmain: { secretId: x }")');
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
-    assert.throws(() => parsePolicyText(bomb, 'bomb.yaml'), (e: unknown) => e instanceof PolicyError && /^not valid YAML: .*alias/i.test(e.problems[0] ?? ''));
+    assert.throws(() => parsePolicyText(bomb, 'bomb.yaml'), (e: unknown) => e instanceof PolicyError && /^not valid YAML( at line \d+, column \d+)?: .*alias/i.test(e.problems[0] ?? ''));
   });
 });
 
