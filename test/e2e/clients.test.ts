@@ -26,11 +26,17 @@ let service: Service;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 let url: string;
 let requests = 0;
+let lastRetryAfter: string | undefined;
 let closedUrl: string;
 before(async () => {
   closedUrl = await nothingListening();
   service = createService();
-  server = await startLocalServer(async (event, context) => (requests++, service.handler(event, context)), [DEV]);
+  server = await startLocalServer(async (event, context) => {
+    requests++;
+    const response = await service.handler(event, context);
+    lastRetryAfter = response.headers?.['retry-after'] as string | undefined;
+    return response;
+  }, [DEV]);
   url = server.url;
 });
 after(() => {
@@ -75,11 +81,15 @@ describe('TokenClient', () => {
     }
   });
 
-  it('retries a 503 before giving up with its code', async () => {
-    const client = new TokenClient({ url, credentials, attempts: 2 });
+  it('retries a 503 before giving up with its code, waiting no longer than its Retry-After', async () => {
+    const waits: number[] = [];
+    const client = new TokenClient({ url, credentials, attempts: 2, sleep: async (ms) => void waits.push(ms) });
     const before = requests;
     await assert.rejects(client.getToken('missing-key'), (error: unknown) => error instanceof TokenClientError && error.code === 'key_unavailable' && error.status === 503);
     assert.equal(requests - before, 2);
+    assert.equal(waits.length, 1);
+    assert.ok(Number(lastRetryAfter) >= 1, `Retry-After ${lastRetryAfter}`);
+    assert.ok(waits[0]! >= 0 && waits[0]! <= Number(lastRetryAfter) * 1000, `waited ${waits[0]} ms`);
   });
 
   it('reports an unreachable service as code "network"', async () => {
