@@ -105,20 +105,30 @@ describe('the packed package, installed with --omit=dev', () => {
     assert.deepEqual(verifyEs256(result.token, service.service.key.publicKey).payload.scope, [result.scope]);
   });
 
+  // The one test of the declarations (it was three: this one, and two with skipLibCheck on a symlinked checkout).
   it('ships declarations a consumer type-checks against with skipLibCheck off', async () => {
     writeFileSync(
       join(consumer, 'consumer.ts'),
       [
         "import { TokenClient, TokenClientError, defaultCredentialProvider, type Credentials } from 'asc-token-vending/client';",
-        "import { AppStoreConnectClient, uploadBuild, vendedTokenAuth } from 'asc-token-vending/asc';",
+        "import { AppStoreConnectClient, AscError, NotarizationError, notarize, notaryClient, uploadBuild, vendedTokenAuth, type NotarizeResult, type UploadBuildResult } from 'asc-token-vending/asc';",
         "const tokens = new TokenClient({ url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', credentials: defaultCredentialProvider() });",
         "const credentials: Credentials = { accessKeyId: 'a', secretAccessKey: 'b' };",
-        "const client = new AppStoreConnectClient({ auth: vendedTokenAuth({ tokens, profile: 'testflight-upload' }) });",
-        "const result = await uploadBuild({ client, file: 'App.ipa' });",
+        "const response = await tokens.getToken('p', { scope: ['GET /v1/apps'] });",
+        'const token: string = response.token;',
+        'const expiresIn: number = response.expiresIn;',
         "export const code = (e: unknown) => (e instanceof TokenClientError ? e.code : 'other');",
         '// @ts-expect-error ttl is a number of seconds',
         "await tokens.getToken('p', { ttl: '600' });",
-        'console.log(result.id, credentials);',
+        "const auth = vendedTokenAuth({ tokens, profile: 'testflight-upload' });",
+        'const client = new AppStoreConnectClient({ auth });',
+        "const result: UploadBuildResult = await uploadBuild({ client, file: 'App.ipa', timeoutMs: 30 * 60_000, onEvent: (e) => console.log(e.type) });",
+        "export const ascCode = (e: unknown) => (e instanceof AscError ? e.code : 'other');",
+        "// @ts-expect-error platform is one of Apple's names",
+        "await uploadBuild({ client, file: 'App.ipa', platform: 'IPHONE' });",
+        "const notarized: NotarizeResult = await notarize({ client: notaryClient({ auth }), file: 'App.zip', timeoutMs: 60 * 60_000 });",
+        "export const issues = (e: unknown) => (e instanceof NotarizationError ? e.result.issues.map((i) => `${i.path}: ${i.message}`) : []);",
+        "console.log(result.id, result.state, credentials, token, expiresIn, notarized.id, notarized.status === 'Accepted');",
       ].join('\n'),
     );
     writeFileSync(
