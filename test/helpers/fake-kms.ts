@@ -251,7 +251,7 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
       digest = hash('sha256', message, 'buffer') as unknown as Buffer;
     }
     const signer = fault?.kind === 'foreignSignature' ? newP256Key() : (key.material as KeyObject);
-    const d = Buffer.from(signer.export({ format: 'jwk' }).d as string, 'base64url');
+    const d = privateScalar(signer);
     let signature = Buffer.from(p256.sign(digest, d, { prehash: false, format: 'der', lowS: false }));
     if (fault?.kind === 'malformedSignature') {
       // The SEQUENCE length in long form: BER a lenient reader accepts, but not DER.
@@ -264,6 +264,17 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
 function usable(key: FakeKey): void {
   if (key.state === 'Disabled') throw new AwsJsonError('DisabledException', `${key.arn} is disabled.`);
   if (key.state !== 'Enabled' || !key.material) throw new AwsJsonError('KMSInvalidStateException', `${key.arn} is ${key.state === 'Enabled' ? 'missing its key material' : key.state}.`);
+}
+
+const scalars = new WeakMap<KeyObject, Buffer>();
+/** The private scalar noble signs with, exported once per key (not on every Sign: a load test signs hundreds). */
+function privateScalar(key: KeyObject): Buffer {
+  let d = scalars.get(key);
+  if (d === undefined) {
+    d = Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
+    scalars.set(key, d);
+  }
+  return d;
 }
 
 function publicDer(key: FakeKey): Buffer {
