@@ -53,11 +53,15 @@ describe('signedRequest over node:http', () => {
 
   it('gives up on a server that never answers at the deadline: a network failure (ETIMEDOUT), retried', async () => {
     const { url, hits } = await serve(() => {});
+    let waits = 0;
     await assert.rejects(
-      signedRequestWithRetry({ method: 'POST', baseUrl: url, path: '/v1/tokens/ci', credentials, timeoutMs: 50 }, { attempts: 2, sleep: async () => {} }),
+      signedRequestWithRetry({ method: 'POST', baseUrl: url, path: '/v1/tokens/ci', credentials, timeoutMs: 50 }, { attempts: 2, sleep: async () => void waits++ }),
       (error: unknown) => error instanceof NetworkError && error.message === `cannot reach ${url} (ETIMEDOUT)`,
     );
-    assert.equal(hits(), 2);
+    // Two attempts, a wait between them. The server may not have seen both: on a busy machine a 50 ms deadline can
+    // pass before the request reaches it.
+    assert.equal(waits, 1);
+    assert.ok(hits() >= 1 && hits() <= 2, `${hits()} requests`);
   });
 
   it('treats an answer cut off mid-body as a network failure, retried, and leaves no deadline running', async () => {
