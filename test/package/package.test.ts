@@ -3,7 +3,7 @@
  * tarball into an empty project, offline. What it installs is counted (the bar: ≤ 10 packages; everything the
  * shipped files run is bundled, so it is the package alone), no install-time script runs, and the installed
  * `asc-token` bin and the `asc-token-vending/client` and `/asc` exports work against the local server, their
- * declarations type-checked with skipLibCheck off. `npm test` builds first; CI also runs `npm publish --dry-run`.
+ * declarations type-checked with skipLibCheck off. `npm run test:all` builds first; CI also runs `npm publish --dry-run`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -37,7 +37,7 @@ let service: TokenService;
 
 before(async () => {
   service = await startTokenService();
-  // --ignore-scripts: `prepare` would build again; npm test has just built dist/.
+  // --ignore-scripts: `prepare` would build again; npm run test:all has just built dist/.
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, env: npmEnv });
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(dir, info!.filename);

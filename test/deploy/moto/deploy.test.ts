@@ -5,7 +5,7 @@
  * `sh` block of README → Deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
  * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README → Keys held by AWS
  * KMS; then the real AWS SDK reads back what was created. Two caller
- * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy` (CI: its own step).
+ * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy`, and by `npm run test:all` last, alone.
  *
  * What moto does not emulate, and where it is checked instead (the template tests, test/deploy/*.test.ts):
  * API Gateway stages (osls then creates the stage through the API), gateway responses, domain names and base path
