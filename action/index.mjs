@@ -2540,7 +2540,10 @@ var load = (0, import_node_module.createRequire)(import.meta.url);
 async function send(url, method, headers, body, timeoutMs) {
   const { request: request2 } = load(url.protocol === "https:" ? "node:https" : "node:http");
   return new Promise((resolve, reject) => {
-    const fail = (error) => reject(error instanceof RequestFailure ? error : new RequestFailure(error?.code ?? error?.name ?? "error", error));
+    const fail = (error) => {
+      clearTimeout(deadline);
+      reject(error instanceof RequestFailure ? error : new RequestFailure(error?.code ?? error?.name ?? "error", error));
+    };
     const outgoing = request2(url, { method, headers: body === void 0 ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (response) => {
       const chunks = [];
       let size = 0;
@@ -2555,10 +2558,7 @@ async function send(url, method, headers, body, timeoutMs) {
       });
     });
     const deadline = setTimeout(() => outgoing.destroy(new RequestFailure("ETIMEDOUT")), timeoutMs);
-    outgoing.on("error", (error) => {
-      clearTimeout(deadline);
-      fail(error);
-    });
+    outgoing.on("error", fail);
     outgoing.end(body);
   });
 }

@@ -120,7 +120,10 @@ const load = createRequire(import.meta.url);
 async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   const { request } = load(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http');
   return new Promise((resolve, reject) => {
-    const fail = (error: unknown) => reject(error instanceof RequestFailure ? error : new RequestFailure((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error', error));
+    const fail = (error: unknown) => {
+      clearTimeout(deadline);
+      reject(error instanceof RequestFailure ? error : new RequestFailure((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error', error));
+    };
     const outgoing = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -135,10 +138,7 @@ async function send(url: URL, method: string, headers: Record<string, string>, b
       });
     });
     const deadline = setTimeout(() => outgoing.destroy(new RequestFailure('ETIMEDOUT')), timeoutMs);
-    outgoing.on('error', (error) => {
-      clearTimeout(deadline);
-      fail(error);
-    });
+    outgoing.on('error', fail);
     outgoing.end(body);
   });
 }

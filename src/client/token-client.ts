@@ -41,6 +41,8 @@ export interface TokenClientOptions {
   /** Attempts per request on 429, 5xx and network errors (default 3). */
   attempts?: number;
   now?: () => number;
+  /** @internal The wait between attempts (tests make it instant). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A refusal or failure, with the service's stable `code` (docs/design.md#error-codes) to branch on. */
@@ -117,7 +119,7 @@ export class TokenClient {
           region: this.#options.region,
           userAgent: userAgent('client'),
         },
-        { attempts: this.#options.attempts ?? 3 },
+        { attempts: this.#options.attempts ?? 3, sleep: this.#options.sleep },
       );
     } catch (error) {
       if (error instanceof NetworkError) throw new TokenClientError('network', error.message, 0, undefined, { cause: error });

@@ -1,27 +1,23 @@
 /**
  * Finding #12.4: a hostile or intercepted token service must not be able to write into the CI environment. A
  * server on loopback answers 200 with crafted token responses; the CLI must refuse every one before printing or
- * writing anything, for every output format, through `main` and through the built CLI process.
+ * writing anything, for every output format, through `main` (the built CLI process: hostile-server.dist.test.ts).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { checkTokenResponse } from '../../src/client/validate.ts';
 import { ServiceUrlError, checkServiceUrl } from '../../src/client/url.ts';
 import { TokenClient, TokenClientError } from '../../src/client/token-client.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'asc-hostile-'));
 const TOKEN = 'eyJhbGciOiJFUzI1NiIsImtpZCI6IjJYOVI0SFhGMzQiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -103,21 +99,6 @@ describe('a hostile token service (finding #12.4)', () => {
     assert.equal(readFileSync(githubEnv, 'utf8'), `ASC_TOKEN=${TOKEN}\nASC_TOKEN_EXPIRES_AT=2026-11-22T10:10:00Z\n`);
     const json = await cli(['token', 'release', '--url', url, '--output', 'json']);
     assert.deepEqual(JSON.parse(json.stdout), good);
-  });
-
-  it('the built CLI refuses too, and leaves $GITHUB_ENV untouched', async () => {
-    answer = HOSTILE[0]![1];
-    const githubEnv = join(dir, 'github_env_process');
-    writeFileSync(githubEnv, '');
-    const result = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'token', 'release', '--url', url, '--output', 'github'], {
-      env: { PATH: process.env.PATH, GITHUB_ENV: githubEnv, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x' },
-    }).then(
-      () => assert.fail('succeeded'),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    assert.equal(result.code, 1);
-    assert.equal(result.stdout, '');
-    assert.equal(readFileSync(githubEnv, 'utf8'), '');
   });
 });
 

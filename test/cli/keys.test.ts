@@ -1,6 +1,7 @@
 /**
  * The rotation runbook with the CLI: import → show → verify → promote, against Secrets Manager and App Store
- * Connect fakes on loopback (the real SDK client and fetch on the wire).
+ * Connect fakes on loopback (the real SDK client and fetch on the wire), through main(). The built CLI with the SDK's
+ * own configuration: test/cli/keys.dist.test.ts.
  */
 import assert from 'node:assert/strict';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -102,41 +103,6 @@ describe('keys: the rotation runbook', () => {
     assert.equal(refused.code, 3);
     assert.match(refused.stderr, /apple_refused: App Store Connect refused key UNKNOWN001 .*NOT_AUTHORIZED: Authentication credentials are missing or invalid\. — Provide a properly/);
     assert.match(refused.stderr, /hint: check that the key ID and issuer ID match/);
-  });
-});
-
-describe('keys: the built CLI with the SDK\'s own configuration', () => {
-  it('finds Secrets Manager through AWS_ENDPOINT_URL_SECRETS_MANAGER and credentials in the environment', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
-    const { dirname, resolve } = await import('node:path');
-    const { fileURLToPath } = await import('node:url');
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'keys', 'show', '--secret-id', 'asc/main'], { env });
-    trackOutput(stdout);
-    assert.match(stdout, /AWSCURRENT +key OLDKEY0001 +team key/);
-  });
-
-  it('without a region: a usage error that says how to set one; a secret ARN brings its own region', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
-    const { dirname, resolve } = await import('node:path');
-    const { fileURLToPath } = await import('node:url');
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
-    const run = (...argv: string[]) =>
-      promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), ...argv], { env }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
-      );
-    const bare = await run('keys', 'show', '--secret-id', 'asc/main');
-    trackOutput(bare.stderr);
-    assert.equal(bare.code, 2, bare.stderr);
-    assert.match(bare.stderr, /no_region: no AWS region is configured\nhint: set AWS_REGION/);
-    const arn = await run('keys', 'show', '--secret-id', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:asc/main-AbCdEf');
-    trackOutput(arn.stderr);
-    assert.doesNotMatch(arn.stderr, /no_region/);
   });
 });
 

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { assertNoMaterial, generateP256, verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -91,13 +89,6 @@ describe('asc-token mint', () => {
       assertNoMaterial(result.stderr, key);
     });
   }
-
-  it('runs from the built bundle: node dist/cli.mjs mint', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER], { cwd: dir });
-    verifyEs256(stdout.trim(), key.publicKey);
-    const failure = await promisify(execFile)(process.execPath, [join(root, 'dist/cli.mjs'), 'mint'], { cwd: dir }).catch((error) => error);
-    assert.equal(failure.code, 2);
-  });
 });
 
 describe('asc-token policy check', () => {

@@ -1,7 +1,8 @@
 /**
  * AWS's policy evaluation, as far as the infra/ templates' KMS key policies and the roles' IAM policies need it, so
- * that test/deploy/templates.test.ts can ask "may this principal do this to this key?" of the policy a stack would
- * create — for the operations the CLI and the service really send, and for an attacker with `kms:*` in IAM.
+ * that the template tests (test/deploy/kms-key.test.ts, key-secret.test.ts) can ask "may this principal do this to
+ * this key?" of the policy a stack would create — for the operations the CLI and the service really send, and for
+ * an attacker with `kms:*` in IAM.
  *
  * What it implements (IAM User Guide, "Policy evaluation logic"; AWS KMS Developer Guide, "Key policies"): an
  * explicit Deny in any policy wins; otherwise a key policy statement must allow the request — for the account's

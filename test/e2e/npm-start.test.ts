@@ -1,6 +1,6 @@
 /**
  * What a newcomer does: start the local server with no configuration at all, paste the banner's commands, get a
- * token. Runs the built server in a fresh directory with the arguments `npm start` gives it (`npm test` builds first).
+ * token. Runs the built server in a fresh directory with the arguments `npm start` gives it (`npm run test:all` builds first).
  */
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';

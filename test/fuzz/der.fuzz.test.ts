@@ -2,7 +2,7 @@
  * Property-based tests of the DER → JOSE conversion (src/core/der.ts): any byte string is either refused with a
  * SignatureFormatError or is exactly the canonical DER of the (r, s) it converts to, with 0 < r, s < n; and every
  * canonical encoding of a valid (r, s), as well as small corruptions of one, behaves so. FUZZ_RUNS sets the number
- * of cases (npm run fuzz runs 10,000).
+ * of cases (npm run fuzz and npm run test:all run 10,000).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

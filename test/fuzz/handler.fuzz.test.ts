@@ -2,7 +2,7 @@
  * Property-based tests: random bodies, headers, paths, identities and encodings through the real handler, and
  * random requests through the pure policy decision. Every answer must be a documented status with a problem+json
  * body and a documented code (or a verifiable token); nothing throws, nothing hangs, nothing leaks.
- * FUZZ_RUNS sets the number of cases (npm run fuzz runs 10,000).
+ * FUZZ_RUNS sets the number of cases (npm run fuzz and npm run test:all run 10,000).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

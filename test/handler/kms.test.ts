@@ -1,16 +1,13 @@
 /**
  * The real handler with a policy that holds keys in Secrets Manager and in KMS at once, each source a
- * wire-protocol fake on loopback driven by the real SDK clients; the same scenario through the built Lambda bundle
- * with AWS_ENDPOINT_URL_KMS.
+ * wire-protocol fake on loopback driven by the real SDK clients. The built Lambda bundle with AWS_ENDPOINT_URL_KMS:
+ * test/handler/kms.dist.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createHandler } from '../../src/handler.ts';
 import { TAGS } from '../../src/key-sources/kms-fetcher.ts';
 import { createRuntime } from '../../src/runtime.ts';
@@ -21,7 +18,6 @@ import { ISSUER_ID, assertNoMaterial, generateP256, secretJson, verifyEs256 } fr
 import { trackOutput } from '../helpers/leaks.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REST = 'rest-v1-iam-auth.captured.powertools-ts.json';
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
 const smKey = generateP256();
@@ -228,23 +224,3 @@ describe('the handler with Secrets Manager and KMS keys in one policy', () => {
   });
 });
 
-describe('dist/handler.mjs with a KMS key (AWS_ENDPOINT_URL_KMS on loopback)', () => {
-  it('mints with the KMS key the policy names, and loads it once', async () => {
-    const script = `const { handler } = await import(${JSON.stringify(join(root, 'dist/handler.mjs'))});
-      for (const event of JSON.parse(process.argv[1])) process.stdout.write('@@' + JSON.stringify(await handler(event, { awsRequestId: 'x' })) + '\\n');`;
-    const base = { ...process.env, LOG_LEVEL: 'SILENT' } as Record<string, string | undefined>;
-    for (const name of ['KEY_SOURCE', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete base[name];
-    const events = Array.from({ length: 3 }, () => withRequest(REST, { method: 'POST', path: '/v1/tokens/via-kms' }));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(events)], {
-      env: { ...base, POLICY_FILE: join(dir, 'policy.json'), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_KMS: kms.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint },
-    });
-    const responses = stdout.split('\n').filter((line) => line.startsWith('@@')).map((line) => JSON.parse(line.slice(2)));
-    assert.equal(responses.length, 3);
-    for (const response of responses) {
-      assert.equal(response.statusCode, 200, response.body);
-      assert.equal(verifyEs256(JSON.parse(response.body).token, kmsKeyA.publicKey).header.kid, 'KMSKEYAAAA');
-    }
-    assert.deepEqual([kms.count('DescribeKey'), kms.count('GetPublicKey'), kms.count('ListResourceTags'), kms.count('Sign')], [1, 1, 1, 3]);
-    assert.equal(sm.calls.length, 0);
-  });
-});

@@ -1,44 +1,33 @@
 /**
  * App Store Connect on loopback, for `keys verify`: accepts a bearer token only when it verifies with a key it
- * knows (by kid) and meets Apple's rules, and answers in Apple's error format otherwise.
+ * knows (by kid) and passes Apple's checks (test/helpers/apple-token.ts), and answers in Apple's error format
+ * otherwise. It knows keys, not accounts: a team key's token may name any issuer, an individual key's is `sub: "user"`.
  */
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { verifyEs256 } from './keys.ts';
+import { checkAppleToken } from './apple-token.ts';
+import { notAuthorized, sendJson } from './fake-apple-api.ts';
+import { listenOnLoopback, stopServer } from './loopback.ts';
 
 export async function startFakeApple(knownKeys: Map<string, KeyObject>) {
   const requests: Array<{ path: string; claims?: Record<string, unknown> }> = [];
   const server = createServer((req, res) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const unauthorized = () => {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ status: '401', code: 'NOT_AUTHORIZED', title: 'Authentication credentials are missing or invalid.', detail: 'Provide a properly configured and signed bearer token, and make sure that it has not expired.' }] }));
-    };
-    if (!token) return unauthorized();
-    try {
-      const kid = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).kid;
-      const key = knownKeys.get(kid);
-      if (!key) return unauthorized();
-      const { payload } = verifyEs256(token, key);
-      requests.push({ path: req.url ?? '', claims: payload });
-      const now = Date.now() / 1000;
-      if ((payload.exp as number) - (payload.iat as number) > 1200 || (payload.iat as number) > now + 60 || payload.aud !== 'appstoreconnect-v1') return unauthorized();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: [{ type: 'apps', id: '1' }] }));
-    } catch {
-      unauthorized();
-    }
+    const [header, payload] = (/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '').split('.').map((part) => {
+      try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    });
+    const kid = header?.kid;
+    const key = typeof kid === 'string' ? knownKeys.get(kid) : undefined;
+    if (!key) return sendJson(res, 401, notAuthorized());
+    const issuerId = typeof payload?.iss === 'string' ? payload.iss : undefined;
+    const checked = checkAppleToken(req.headers.authorization, { publicKey: key, keyId: kid as string, issuerId }, Math.floor(Date.now() / 1000));
+    if (checked.claims) requests.push({ path: req.url ?? '', claims: checked.claims });
+    if (!checked.ok) return sendJson(res, 401, notAuthorized());
+    sendJson(res, 200, { data: [{ type: 'apps', id: '1' }] });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    stop: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
+  const url = await listenOnLoopback(server);
+  return { url, requests, stop: () => stopServer(server) };
 }

@@ -10,11 +10,10 @@
  * checksum checked at commit. Faults: 401 for tokens older than N s, parts failing once, FAILED with errors,
  * processing that never ends, 409 for a duplicate build.
  */
-import { checkAppleToken } from './apple-token.ts';
-import { createHash, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeAppleApi, appleError, sendJson, type AppleApiOptions, type AppleRecordedRequest } from './fake-apple-api.ts';
+import { readBody } from './loopback.ts';
 
 interface Schema {
   safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } };
@@ -57,19 +56,12 @@ export interface StateDetail {
 
 export type PartFault = 'error503' | 'reset' | 'forbidden';
 
-export interface FakeAscOptions {
-  /** The public half of the API key, and its ID and issuer: tokens must verify against them. */
-  publicKey: KeyObject;
-  keyId: string;
-  issuerId?: string;
-  now?: () => number;
+export interface FakeAscOptions extends AppleApiOptions {
   apps?: Array<{ id: string; bundleId: string }>;
   /** Bytes per upload operation (default 1 MiB). */
   partSize?: number;
   /** Every token must carry a scope naming exactly its call, one entry. */
   requireScope?: boolean;
-  /** Answer 401 to a token whose `iat` is more than this many seconds ago. */
-  maxTokenAgeSeconds?: number;
   /** Parts (0-based) whose first attempt fails this way. */
   partFaults?: Map<number, PartFault>;
   /** How many status checks after the commit answer PROCESSING before the outcome; `forever` never ends. */
@@ -81,19 +73,10 @@ export interface FakeAscOptions {
   /** Keep the bytes (default) or only count them (the benchmark's 256 MiB), checking the commit against `expectSha256`. */
   store?: 'memory' | 'count';
   expectSha256?: string;
-  /** Awaited before each API answer (not upload parts): tests move clocks here, the benchmark samples memory. */
-  onApiRequest?: (request: { method: string; path: string }) => void | Promise<void>;
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  status: number;
-  /** The token's scope claim, if it had one. */
-  scope?: string[] | undefined;
-  iat?: number;
-  tokenSha256?: string;
-}
+/** An API request (not an upload part), with the token's scope claim if it had one. */
+export type RecordedRequest = AppleRecordedRequest;
 
 interface UploadFile {
   id: string;
@@ -118,36 +101,17 @@ interface BuildUpload {
   fileId?: string;
 }
 
-export class FakeAppStoreConnect {
-  url = '';
-  readonly requests: RecordedRequest[] = [];
-  /** Contract violations seen: each a request or answer that does not match Apple's spec or rules. */
-  readonly problems: string[] = [];
+export class FakeAppStoreConnect extends FakeAppleApi<FakeAscOptions, RecordedRequest> {
   readonly buildUploads = new Map<string, BuildUpload>();
   readonly files = new Map<string, UploadFile>();
   /** Upload part attempts, with the headers they carried. */
   readonly partRequests: Array<{ fileId: string; part: number; headers: Record<string, string | string[] | undefined>; status: number; firstByteAt?: number; lastByteAt?: number; bytes: number }> = [];
-  rejectedAsOld = 0;
   /** Answers for the next API requests, in order, before anything else is looked at (5xx, 429 with Retry-After). */
   readonly apiFaults: Array<{ status: number; retryAfter?: number }> = [];
-  readonly options: FakeAscOptions;
-  readonly #server = createServer((req, res) => void this.#handle(req, res).catch((error) => this.#fail(res, error)));
 
-  constructor(options: FakeAscOptions) {
-    this.options = options;
-  }
-
-  async start(): Promise<this> {
+  override async start(): Promise<this> {
     await appleSchemas();
-    this.#server.listen(0, '127.0.0.1');
-    await once(this.#server, 'listening');
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  stop(): void {
-    this.#server.closeAllConnections();
-    this.#server.close();
+    return super.start();
   }
 
   /** The bytes a build upload file ended up with, parts reassembled in offset order. */
@@ -162,11 +126,7 @@ export class FakeAppStoreConnect {
     return `${this.url}/sink`;
   }
 
-  #now(): number {
-    return (this.options.now ?? Date.now)();
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname.startsWith('/upload/') || url.pathname === '/sink') return this.#part(req, res, url);
     const body = await readBody(req);
@@ -179,7 +139,7 @@ export class FakeAppStoreConnect {
       return answer(fault.status, appleError(fault.status, fault.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'UNEXPECTED_ERROR', 'An unexpected error occurred.', 'An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.'), 'zErrorResponse');
     }
 
-    const auth = this.#authorize(req, url, record);
+    const auth = this.authorize(req, url, record, (claims) => this.#scopeRefusal(claims, record.method, url));
     if (auth !== undefined) return answer(401, auth, 'zErrorResponse');
     await this.options.onApiRequest?.({ method: record.method, path: url.pathname });
     const s = await appleSchemas();
@@ -300,32 +260,15 @@ export class FakeAppStoreConnect {
     }
   }
 
-  /** Apple's checks of a bearer token; a problem description (as Apple's 401 body) or undefined when it passes. */
-  #authorize(req: IncomingMessage, url: URL, record: RecordedRequest): unknown {
-    const unauthorized = (why: string, expected = false) => {
-      if (!expected) this.problems.push(`${record.method} ${url.pathname}: token refused: ${why}`);
-      return appleError(401, 'NOT_AUTHORIZED', 'Authentication credentials are missing or invalid.', 'Provide a properly configured and signed bearer token, and make sure that it has not expired. Learn more about Generating Tokens for API Requests https://developer.apple.com/go/?id=api-generating-tokens');
-    };
-    const now = Math.floor(this.#now() / 1000);
-    const checked = checkAppleToken(req.headers.authorization, this.options, now);
-    if (checked.claims) {
-      record.scope = checked.claims.scope;
-      record.iat = checked.claims.iat;
-    }
-    if (checked.tokenSha256) record.tokenSha256 = checked.tokenSha256;
-    if (!checked.ok) return unauthorized(checked.why);
-    const { claims } = checked;
+  /** Why the token's scope claim does not cover this call (Apple's matching; `requireScope`: exactly this call). */
+  #scopeRefusal(claims: Record<string, any>, method: string, url: URL): string | undefined {
     if (claims.scope !== undefined) {
-      if (!Array.isArray(claims.scope) || !claims.scope.some((entry: unknown) => typeof entry === 'string' && scopeNames(entry, record.method, url))) {
-        return unauthorized(`scope ${JSON.stringify(claims.scope)} does not name ${record.method} ${url.pathname}${url.search}`);
+      if (!Array.isArray(claims.scope) || !claims.scope.some((entry: unknown) => typeof entry === 'string' && scopeNames(entry, method, url))) {
+        return `scope ${JSON.stringify(claims.scope)} does not name ${method} ${url.pathname}${url.search}`;
       }
-      if (this.options.requireScope && claims.scope.length !== 1) return unauthorized(`scope has ${claims.scope.length} entries, not exactly this call`);
+      if (this.options.requireScope && claims.scope.length !== 1) return `scope has ${claims.scope.length} entries, not exactly this call`;
     } else if (this.options.requireScope) {
-      return unauthorized('no scope claim');
-    }
-    if (this.options.maxTokenAgeSeconds !== undefined && now - claims.iat > this.options.maxTokenAgeSeconds) {
-      this.rejectedAsOld++;
-      return unauthorized(`token ${now - claims.iat} s old`, true);
+      return 'no scope claim';
     }
     return undefined;
   }
@@ -384,7 +327,7 @@ export class FakeAppStoreConnect {
           cfBundleShortVersionString: upload.version,
           cfBundleVersion: upload.build,
           platform: upload.platform,
-          createdDate: new Date(this.#now()).toISOString(),
+          createdDate: new Date(this.now()).toISOString(),
           state: { state: upload.state, errors: upload.errors, warnings: upload.warnings, infos: [] },
         },
         relationships: { buildUploadFiles: { links: { self: `${this.url}/v1/buildUploads/${upload.id}/relationships/buildUploadFiles`, related: `${this.url}/v1/buildUploads/${upload.id}/buildUploadFiles` } } },
@@ -412,7 +355,7 @@ export class FakeAppStoreConnect {
             offset: op.offset,
             length: op.length,
             partNumber: index + 1,
-            expiration: new Date(this.#now() + 7 * 86_400_000).toISOString(),
+            expiration: new Date(this.now() + 7 * 86_400_000).toISOString(),
             requestHeaders: [
               { name: 'Content-Type', value: 'application/octet-stream' },
               { name: 'x-apple-upload-part', value: `${file.id}:${index}` },
@@ -431,25 +374,8 @@ export class FakeAppStoreConnect {
       const issues = specIssues((await appleSchemas())[schema] as Schema, value);
       if (issues.length > 0) this.problems.push(`the fake's own answer to ${record.method} ${record.path} does not match ${schema}: ${issues.slice(0, 3).join('; ')}`);
     }
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(value));
+    sendJson(res, status, value);
   }
-
-  #fail(res: ServerResponse, error: unknown): void {
-    this.problems.push(`the fake failed: ${(error as Error).stack}`);
-    if (!res.headersSent) res.writeHead(500);
-    res.end();
-  }
-}
-
-function appleError(status: number, code: string, title: string, detail: string) {
-  return { errors: [{ id: randomUUID(), status: String(status), code, title, detail }] };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /**

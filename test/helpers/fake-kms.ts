@@ -1,6 +1,6 @@
 /**
  * An AWS KMS endpoint on loopback speaking the real wire protocol (AWS JSON 1.1, `X-Amz-Target: TrentService.*`,
- * base64 blobs, errors as `{"__type", "message"}`), so the real `@aws-sdk/client-kms` — its serialisation, retries,
+ * base64 blobs, errors as `{"__type", "message"}`: test/helpers/fake-aws-json.ts), so the real `@aws-sdk/client-kms` — its serialisation, retries,
  * timeouts and error parsing — is what the tests exercise. It does what KMS does with imported keys, for real:
  * generates an RSA wrapping key per wrapping spec, unwraps imported material with it (RSAES-OAEP, or RSA + AES key
  * wrap with padding), keeps it only inside, and signs digests with it, answering DER signatures as KMS does.
@@ -13,20 +13,12 @@
  * node:crypto.
  */
 import { createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, hash, privateDecrypt, randomBytes, randomUUID, constants, type KeyObject } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { p256 } from '@noble/curves/nist.js';
+import { AwsJsonError, FakeAwsJsonService, type AwsJsonFault } from './fake-aws-json.ts';
 
 export type KmsFault =
-  | { kind: 'throttle'; operation?: string }
-  | { kind: 'error5xx'; operation?: string }
-  | { kind: 'hang'; operation?: string }
-  | { kind: 'delay'; ms: number; operation?: string }
-  | { kind: 'accessDenied'; operation?: string }
-  | { kind: 'garbage'; operation?: string }
-  | { kind: 'refuse'; operation?: string }
+  | AwsJsonFault
   /** Sign answers bytes that are not a valid DER signature (here: the sequence length in BER's long form). */
   | { kind: 'malformedSignature'; operation?: 'Sign' }
   /** Sign answers a well-formed signature by another key. */
@@ -62,44 +54,28 @@ const REGION = 'us-east-1';
 const WRAPPING_BITS: Record<string, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 const generateRsa = promisify(generateKeyPair);
 
-class KmsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-export class FakeKms {
+export class FakeKms extends FakeAwsJsonService<KmsFault> {
   readonly keys = new Map<string, FakeKey>();
   readonly aliases = new Map<string, string>();
-  readonly calls: Array<{ target: string; body: Record<string, any>; raw: string }> = [];
-  /** Faults applied to the next matching calls, in order; `persistentFault` applies to every matching call while set. */
-  readonly faults: KmsFault[] = [];
-  persistentFault: KmsFault | undefined;
   readonly #imports = new Map<string, ImportParameters>();
   readonly #wrappingKeys = new Map<string, Promise<KeyObject>>();
-  #server = createServer((req, res) => void this.#handle(req, res));
-  #hanging = new Set<ServerResponse>();
-  endpoint = '';
 
-  async start(): Promise<this> {
-    this.#server.listen(0, '127.0.0.1');
-    await once(this.#server, 'listening');
-    this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
+  constructor() {
+    super({
+      targetPrefix: 'TrentService',
+      throttled: new AwsJsonError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.'),
+      internal: (message) => new AwsJsonError('KMSInternalException', message, 500),
+      accessDenied: (operation) => new AwsJsonError('AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/x/y is not authorized to perform: kms:${operation}`),
+    });
   }
 
-  async stop(): Promise<void> {
-    for (const res of this.#hanging) res.destroy();
-    this.#server.closeAllConnections();
-    this.#server.close();
+  override count(target = 'Sign'): number {
+    return super.count(target);
   }
 
-  count(target = 'Sign'): number {
-    return this.calls.filter((c) => c.target === target).length;
+  /** Signature faults concern Sign only, whatever `operation` says. */
+  protected override faultOperation(fault: KmsFault): string | undefined {
+    return fault.kind === 'malformedSignature' || fault.kind === 'foreignSignature' ? 'Sign' : fault.operation;
   }
 
   /** A new key, as `CreateKey` makes it (an EXTERNAL key waits for its material: PendingImport). */
@@ -133,18 +109,18 @@ export class FakeKms {
 
   /** Resolve a key ID, key ARN, alias name or alias ARN as KMS does. */
   find(keyId: unknown, options: { aliases?: boolean } = {}): FakeKey {
-    if (typeof keyId !== 'string' || keyId === '') throw new KmsError('ValidationException', '1 validation error detected: Value null at \'keyId\' failed to satisfy constraint: Member must not be null');
+    if (typeof keyId !== 'string' || keyId === '') throw new AwsJsonError('ValidationException', '1 validation error detected: Value null at \'keyId\' failed to satisfy constraint: Member must not be null');
     const aliasName = keyId.startsWith('alias/') ? keyId : /^arn:aws:kms:[^:]+:\d{12}:(alias\/.+)$/.exec(keyId)?.[1];
     if (aliasName !== undefined) {
-      if (options.aliases === false) throw new KmsError('NotFoundException', `Invalid keyId '${keyId}'`);
+      if (options.aliases === false) throw new AwsJsonError('NotFoundException', `Invalid keyId '${keyId}'`);
       const target = this.aliases.get(aliasName);
       const key = target === undefined ? undefined : this.keys.get(target);
-      if (!key) throw new KmsError('NotFoundException', `Alias arn:aws:kms:${REGION}:${ACCOUNT}:${aliasName} is not found.`);
+      if (!key) throw new AwsJsonError('NotFoundException', `Alias arn:aws:kms:${REGION}:${ACCOUNT}:${aliasName} is not found.`);
       return key;
     }
     const id = /^arn:aws:kms:[^:]+:\d{12}:key\/(.+)$/.exec(keyId)?.[1] ?? keyId;
     const key = this.keys.get(id);
-    if (!key) throw new KmsError('NotFoundException', `Key '${keyId}' does not exist`);
+    if (!key) throw new AwsJsonError('NotFoundException', `Key '${keyId}' does not exist`);
     return key;
   }
 
@@ -157,55 +133,7 @@ export class FakeKms {
     return key;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString();
-    const target = String(req.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
-    let body: Record<string, any> = {};
-    try {
-      body = JSON.parse(raw || '{}');
-    } catch {
-      return this.#error(res, new KmsError('SerializationException', 'bad json'));
-    }
-    this.calls.push({ target, body, raw });
-    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return this.#error(res, new KmsError('MissingAuthenticationTokenException', 'unsigned'));
-    if (req.headers['content-type'] !== 'application/x-amz-json-1.1') return this.#error(res, new KmsError('UnknownOperationException', 'content type'));
-    // Signature faults concern Sign only, whatever `operation` says.
-    const operationOf = (fault: KmsFault) => (fault.kind === 'malformedSignature' || fault.kind === 'foreignSignature' ? 'Sign' : fault.operation);
-    const matches = (fault: KmsFault | undefined) => fault !== undefined && (operationOf(fault) === undefined || operationOf(fault) === target);
-    const index = this.faults.findIndex(matches);
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0] : matches(this.persistentFault) ? this.persistentFault : undefined;
-    switch (fault?.kind) {
-      case 'throttle':
-        return this.#error(res, new KmsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.'));
-      case 'error5xx':
-        return this.#error(res, new KmsError('KMSInternalException', 'internal', 500));
-      case 'accessDenied':
-        return this.#error(res, new KmsError('AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/x/y is not authorized to perform: kms:${target}`));
-      case 'garbage':
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        return void res.end('<html>proxy error</html>');
-      case 'refuse':
-        return void req.socket.destroy();
-      case 'hang':
-        this.#hanging.add(res);
-        return;
-      case 'delay':
-        await new Promise((r) => setTimeout(r, fault.ms));
-        break;
-    }
-    try {
-      const answer = await this.#operation(target, body, fault);
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-      res.end(JSON.stringify(answer));
-    } catch (error) {
-      if (error instanceof KmsError) return this.#error(res, error);
-      return this.#error(res, new KmsError('KMSInternalException', String(error), 500));
-    }
-  }
-
-  async #operation(target: string, body: Record<string, any>, fault: KmsFault | undefined): Promise<unknown> {
+  protected async operation(target: string, body: Record<string, any>, fault: KmsFault | undefined): Promise<unknown> {
     switch (target) {
       case 'CreateKey': {
         const key = this.createKey({ keySpec: body.KeySpec, keyUsage: body.KeyUsage, origin: body.Origin, description: body.Description });
@@ -236,8 +164,8 @@ export class FakeKms {
       case 'CreateAlias':
       case 'UpdateAlias': {
         const key = this.find(body.TargetKeyId, { aliases: false });
-        if (target === 'CreateAlias' && this.aliases.has(body.AliasName)) throw new KmsError('AlreadyExistsException', `An alias with the name ${body.AliasName} already exists`);
-        if (target === 'UpdateAlias' && !this.aliases.has(body.AliasName)) throw new KmsError('NotFoundException', `Alias ${body.AliasName} is not found.`);
+        if (target === 'CreateAlias' && this.aliases.has(body.AliasName)) throw new AwsJsonError('AlreadyExistsException', `An alias with the name ${body.AliasName} already exists`);
+        if (target === 'UpdateAlias' && !this.aliases.has(body.AliasName)) throw new AwsJsonError('NotFoundException', `Alias ${body.AliasName} is not found.`);
         this.aliases.set(body.AliasName, key.id);
         return {};
       }
@@ -249,18 +177,18 @@ export class FakeKms {
       case 'EnableKey':
       case 'DisableKey': {
         const key = this.find(body.KeyId, { aliases: false });
-        if (key.state === 'PendingImport' || key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state}`);
+        if (key.state === 'PendingImport' || key.state === 'PendingDeletion') throw new AwsJsonError('KMSInvalidStateException', `${key.arn} is ${key.state}`);
         key.state = target === 'EnableKey' ? 'Enabled' : 'Disabled';
         return {};
       }
       case 'GetParametersForImport': {
         const key = this.find(body.KeyId, { aliases: false });
-        if (key.origin !== 'EXTERNAL') throw new KmsError('UnsupportedOperationException', `${key.arn} origin is ${key.origin} which is not valid for this operation.`);
-        if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+        if (key.origin !== 'EXTERNAL') throw new AwsJsonError('UnsupportedOperationException', `${key.arn} origin is ${key.origin} which is not valid for this operation.`);
+        if (key.state === 'PendingDeletion') throw new AwsJsonError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
         if (!['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1'].includes(body.WrappingAlgorithm)) {
-          throw new KmsError('ValidationException', `Value '${body.WrappingAlgorithm}' at 'wrappingAlgorithm' failed to satisfy constraint`);
+          throw new AwsJsonError('ValidationException', `Value '${body.WrappingAlgorithm}' at 'wrappingAlgorithm' failed to satisfy constraint`);
         }
-        if (WRAPPING_BITS[body.WrappingKeySpec] === undefined) throw new KmsError('ValidationException', `Value '${body.WrappingKeySpec}' at 'wrappingKeySpec' failed to satisfy constraint`);
+        if (WRAPPING_BITS[body.WrappingKeySpec] === undefined) throw new AwsJsonError('ValidationException', `Value '${body.WrappingKeySpec}' at 'wrappingKeySpec' failed to satisfy constraint`);
         const wrappingKey = await this.#wrappingKey(body.WrappingKeySpec);
         const token = randomBytes(64).toString('base64');
         const validTo = Date.now() + 24 * 3600 * 1000;
@@ -272,33 +200,33 @@ export class FakeKms {
       case 'Sign':
         return this.#sign(body, fault);
       default:
-        throw new KmsError('UnknownOperationException', target);
+        throw new AwsJsonError('UnknownOperationException', target);
     }
   }
 
   #importKeyMaterial(body: Record<string, any>): unknown {
     const key = this.find(body.KeyId, { aliases: false });
     const parameters = this.#imports.get(body.ImportToken);
-    if (!parameters || parameters.keyId !== key.id) throw new KmsError('InvalidImportTokenException', 'The import token is not valid for this KMS key.');
-    if (parameters.validTo < Date.now()) throw new KmsError('ExpiredImportTokenException', 'The import token has expired.');
+    if (!parameters || parameters.keyId !== key.id) throw new AwsJsonError('InvalidImportTokenException', 'The import token is not valid for this KMS key.');
+    if (parameters.validTo < Date.now()) throw new AwsJsonError('ExpiredImportTokenException', 'The import token has expired.');
     const model = body.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES';
     if (model === 'KEY_MATERIAL_EXPIRES') {
-      if (body.ValidTo === undefined) throw new KmsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.');
-      if (body.ValidTo * 1000 <= Date.now() || body.ValidTo * 1000 > Date.now() + 365 * 24 * 3600 * 1000) throw new KmsError('ValidationException', 'ValidTo must be in the future and at most 365 days away.');
+      if (body.ValidTo === undefined) throw new AwsJsonError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.');
+      if (body.ValidTo * 1000 <= Date.now() || body.ValidTo * 1000 > Date.now() + 365 * 24 * 3600 * 1000) throw new AwsJsonError('ValidationException', 'ValidTo must be in the future and at most 365 days away.');
     } else if (model !== 'KEY_MATERIAL_DOES_NOT_EXPIRE' || body.ValidTo !== undefined) {
-      throw new KmsError('ValidationException', 'ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
+      throw new AwsJsonError('ValidationException', 'ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
     }
     let material: KeyObject;
     try {
       material = createPrivateKey({ key: unwrap(parameters, Buffer.from(body.EncryptedKeyMaterial, 'base64')), format: 'der', type: 'pkcs8' });
     } catch {
-      throw new KmsError('InvalidCiphertextException', 'The encrypted key material could not be decrypted with the wrapping key and algorithm of this import token.');
+      throw new AwsJsonError('InvalidCiphertextException', 'The encrypted key material could not be decrypted with the wrapping key and algorithm of this import token.');
     }
     if (material.asymmetricKeyType !== 'ec' || material.asymmetricKeyDetails?.namedCurve !== 'prime256v1' || key.keySpec !== 'ECC_NIST_P256') {
-      throw new KmsError('IncorrectKeyMaterialException', `The key material does not match the key spec ${key.keySpec} of ${key.arn}.`);
+      throw new AwsJsonError('IncorrectKeyMaterialException', `The key material does not match the key spec ${key.keySpec} of ${key.arn}.`);
     }
     if (key.material && !publicDer(key).equals(createPublicKey(material).export({ format: 'der', type: 'spki' }))) {
-      throw new KmsError('IncorrectKeyMaterialException', `The key material is not the material previously imported into ${key.arn}.`);
+      throw new AwsJsonError('IncorrectKeyMaterialException', `The key material is not the material previously imported into ${key.arn}.`);
     }
     this.#imports.delete(body.ImportToken);
     key.material = material;
@@ -311,19 +239,19 @@ export class FakeKms {
   #sign(body: Record<string, any>, fault: KmsFault | undefined): unknown {
     const key = this.find(body.KeyId);
     usable(key);
-    if (key.keyUsage !== 'SIGN_VERIFY') throw new KmsError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage} which is not valid for Sign.`);
-    if (body.SigningAlgorithm !== 'ECDSA_SHA_256' || key.keySpec !== 'ECC_NIST_P256') throw new KmsError('InvalidKeyUsageException', `Algorithm ${body.SigningAlgorithm} is incompatible with key spec ${key.keySpec}.`);
+    if (key.keyUsage !== 'SIGN_VERIFY') throw new AwsJsonError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage} which is not valid for Sign.`);
+    if (body.SigningAlgorithm !== 'ECDSA_SHA_256' || key.keySpec !== 'ECC_NIST_P256') throw new AwsJsonError('InvalidKeyUsageException', `Algorithm ${body.SigningAlgorithm} is incompatible with key spec ${key.keySpec}.`);
     const message = Buffer.from(body.Message ?? '', 'base64');
     let digest: Buffer;
     if (body.MessageType === 'DIGEST') {
-      if (message.length !== 32) throw new KmsError('ValidationException', 'Digest is invalid length for algorithm ECDSA_SHA_256.');
+      if (message.length !== 32) throw new AwsJsonError('ValidationException', 'Digest is invalid length for algorithm ECDSA_SHA_256.');
       digest = message;
     } else {
-      if (message.length > 4096) throw new KmsError('ValidationException', "Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096");
+      if (message.length > 4096) throw new AwsJsonError('ValidationException', "Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096");
       digest = hash('sha256', message, 'buffer') as unknown as Buffer;
     }
     const signer = fault?.kind === 'foreignSignature' ? newP256Key() : (key.material as KeyObject);
-    const d = Buffer.from(signer.export({ format: 'jwk' }).d as string, 'base64url');
+    const d = privateScalar(signer);
     let signature = Buffer.from(p256.sign(digest, d, { prehash: false, format: 'der', lowS: false }));
     if (fault?.kind === 'malformedSignature') {
       // The SEQUENCE length in long form: BER a lenient reader accepts, but not DER.
@@ -331,16 +259,22 @@ export class FakeKms {
     }
     return { KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' };
   }
-
-  #error(res: ServerResponse, error: KmsError): void {
-    res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-    res.end(JSON.stringify({ __type: error.type, message: error.message }));
-  }
 }
 
 function usable(key: FakeKey): void {
-  if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
-  if (key.state !== 'Enabled' || !key.material) throw new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'Enabled' ? 'missing its key material' : key.state}.`);
+  if (key.state === 'Disabled') throw new AwsJsonError('DisabledException', `${key.arn} is disabled.`);
+  if (key.state !== 'Enabled' || !key.material) throw new AwsJsonError('KMSInvalidStateException', `${key.arn} is ${key.state === 'Enabled' ? 'missing its key material' : key.state}.`);
+}
+
+const scalars = new WeakMap<KeyObject, Buffer>();
+/** The private scalar noble signs with, exported once per key (not on every Sign: a load test signs hundreds). */
+function privateScalar(key: KeyObject): Buffer {
+  let d = scalars.get(key);
+  if (d === undefined) {
+    d = Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
+    scalars.set(key, d);
+  }
+  return d;
 }
 
 function publicDer(key: FakeKey): Buffer {

@@ -13,12 +13,11 @@
  * corrupted or missing upload is recorded in `problems`, which tests assert stays empty). Faults: 401 for tokens
  * older than N s, queued API errors, Invalid/Rejected with a log, processing that never ends, hostile answers.
  */
-import { checkAppleToken } from './apple-token.ts';
-import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeAppleApi, appleError, sendJson, type AppleApiOptions, type AppleRecordedRequest } from './fake-apple-api.ts';
 import type { MotoS3 } from './fake-notary-moto.ts';
+import { readBody } from './loopback.ts';
 
 export interface FakeNotaryIssue {
   severity: string;
@@ -31,19 +30,12 @@ export interface FakeNotaryIssue {
 
 export type NotaryOutcome = 'Accepted' | { status: 'Invalid' | 'Rejected'; statusSummary: string; statusCode: number; issues: FakeNotaryIssue[] | null };
 
-export interface FakeNotaryOptions {
-  publicKey: KeyObject;
-  keyId: string;
+export interface FakeNotaryOptions extends AppleApiOptions {
   issuerId: string;
   s3: MotoS3;
-  now?: () => number;
   /** Status checks answered `In Progress` once the upload is complete, before the outcome; `forever` never ends. */
   processingChecks?: number | 'forever';
   outcome?: NotaryOutcome;
-  /** Answer 401 to a token whose `iat` is more than this many seconds ago. */
-  maxTokenAgeSeconds?: number;
-  /** Awaited before each API answer: tests move clocks here. */
-  onApiRequest?: (request: { method: string; path: string }) => void | Promise<void>;
   /** Replace parts of the answers, as a hostile or broken service would. */
   hostile?: {
     id?: string;
@@ -57,14 +49,7 @@ export interface FakeNotaryOptions {
   };
 }
 
-export interface NotaryRecordedRequest {
-  method: string;
-  path: string;
-  status: number;
-  scope?: string[] | undefined;
-  iat?: number;
-  tokenSha256?: string;
-}
+export type NotaryRecordedRequest = AppleRecordedRequest;
 
 export interface FakeSubmission {
   id: string;
@@ -81,38 +66,16 @@ export interface FakeSubmission {
   outcome?: Exclude<NotaryOutcome, 'Accepted'>;
 }
 
-export class FakeNotary {
-  url = '';
-  readonly requests: NotaryRecordedRequest[] = [];
-  readonly problems: string[] = [];
+export class FakeNotary extends FakeAppleApi<FakeNotaryOptions, NotaryRecordedRequest> {
   readonly submissions = new Map<string, FakeSubmission>();
   /** Fetches of developer logs, with the headers they carried. */
   readonly logFetches: Array<{ id: string; authorization: string | undefined }> = [];
   /** Answers for the next API requests, in order (e.g. 503, 403), before anything else is looked at. */
   readonly apiFaults: Array<{ status: number; code?: string }> = [];
-  rejectedAsOld = 0;
-  readonly options: FakeNotaryOptions;
-  readonly #server = createServer((req, res) => void this.#handle(req, res).catch((error) => this.#fail(res, error)));
-
-  constructor(options: FakeNotaryOptions) {
-    this.options = options;
-  }
 
   /** The base URL the client is given (ASC_NOTARY_URL), as Apple's: `…/notary/v2`. */
   get baseUrl(): string {
     return `${this.url}/notary/v2`;
-  }
-
-  async start(): Promise<this> {
-    this.#server.listen(0, '127.0.0.1');
-    await once(this.#server, 'listening');
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  stop(): void {
-    this.#server.closeAllConnections();
-    this.#server.close();
   }
 
   /** Every secret this fake handed out (tests check that no output contains one). */
@@ -120,11 +83,7 @@ export class FakeNotary {
     return [...this.submissions.values()].flatMap((s) => [s.credentials.secretAccessKey, s.credentials.sessionToken]);
   }
 
-  #now(): number {
-    return (this.options.now ?? Date.now)();
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname.startsWith('/developer-logs/')) return this.#developerLog(req, res, url);
     const body = await readBody(req);
@@ -133,7 +92,9 @@ export class FakeNotary {
     const answer = (status: number, value: unknown) => this.#answer(res, record, status, value);
     const fault = this.apiFaults.shift();
     if (fault) return answer(fault.status, appleError(fault.status, fault.code ?? (fault.status === 403 ? 'FORBIDDEN_ERROR' : 'UNEXPECTED_ERROR'), fault.status === 403 ? 'This request is forbidden for security reasons' : 'An unexpected error occurred.', 'The fake was told to fail this request.'));
-    const refused = this.#authorize(req, url, record);
+    const refused = this.authorize(req, url, record, (claims) =>
+      claims.scope !== undefined && (!Array.isArray(claims.scope) || !claims.scope.includes(`${record.method} ${url.pathname}`)) ? `scope ${JSON.stringify(claims.scope)} does not name ${record.method} ${url.pathname}` : undefined,
+    );
     if (refused !== undefined) return answer(401, refused);
     await this.options.onApiRequest?.({ method: record.method, path: url.pathname });
 
@@ -162,7 +123,7 @@ export class FakeNotary {
           id,
           name: json.submissionName,
           sha256: json.sha256,
-          createdDate: new Date(this.#now()).toISOString(),
+          createdDate: new Date(this.now()).toISOString(),
           object: `prod/${credentials.roleId}-${id}`,
           credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
           status: 'In Progress',
@@ -268,52 +229,10 @@ export class FakeNotary {
     res.end(JSON.stringify(log, null, 2));
   }
 
-  /** Apple's checks of a bearer token; Apple's 401 body, or undefined when it passes. */
-  #authorize(req: IncomingMessage, url: URL, record: NotaryRecordedRequest): unknown {
-    const unauthorized = (why: string, expected = false) => {
-      if (!expected) this.problems.push(`${record.method} ${url.pathname}: token refused: ${why}`);
-      return appleError(401, 'NOT_AUTHORIZED', 'Authentication credentials are missing or invalid.', 'Provide a properly configured and signed bearer token, and make sure that it has not expired.');
-    };
-    const now = Math.floor(this.#now() / 1000);
-    const checked = checkAppleToken(req.headers.authorization, this.options, now);
-    if (checked.claims) {
-      record.scope = checked.claims.scope;
-      record.iat = checked.claims.iat;
-    }
-    if (checked.tokenSha256) record.tokenSha256 = checked.tokenSha256;
-    if (!checked.ok) return unauthorized(checked.why);
-    const { claims } = checked;
-    if (claims.scope !== undefined && (!Array.isArray(claims.scope) || !claims.scope.includes(`${record.method} ${url.pathname}`))) {
-      return unauthorized(`scope ${JSON.stringify(claims.scope)} does not name ${record.method} ${url.pathname}`);
-    }
-    if (this.options.maxTokenAgeSeconds !== undefined && now - claims.iat > this.options.maxTokenAgeSeconds) {
-      this.rejectedAsOld++;
-      return unauthorized(`token ${now - claims.iat} s old`, true);
-    }
-    return undefined;
-  }
-
   #answer(res: ServerResponse, record: NotaryRecordedRequest, status: number, value: unknown): void {
     record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(value));
+    sendJson(res, status, value);
   }
-
-  #fail(res: ServerResponse, error: unknown): void {
-    this.problems.push(`the fake failed: ${(error as Error).stack}`);
-    if (!res.headersSent) res.writeHead(500);
-    res.end();
-  }
-}
-
-function appleError(status: number, code: string, title: string, detail: string) {
-  return { errors: [{ id: randomUUID(), status: String(status), code, title, detail }] };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** A developer log issue as Apple writes them (Resolving common notarization issues). */

@@ -1,17 +1,15 @@
 /**
  * What a newcomer sees when a request is refused, and what the audit log learns about the caller's tool: the CLI's
  * hint fits the refusal's reason (a signature failure at the local server does not send the user to
- * `asc-token profiles`, which is refused the same way), and the CLI and TokenClient name themselves and their
- * version in `user-agent`, which the audit record keeps.
+ * `asc-token profiles`, which is refused the same way), and TokenClient names itself and its version in
+ * `user-agent`, which the audit record keeps (the built CLI's: refusals.dist.test.ts).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { TokenClient } from '../../src/client/index.ts';
 import { refusalHint, refusalReason } from '../../src/client/refusal.ts';
@@ -21,7 +19,6 @@ import { trackOutput } from '../helpers/leaks.ts';
 import { createService, type Service } from '../helpers/setup.ts';
 import { ROOT } from './readme.ts';
 
-const run = promisify(execFile);
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const DEV: LocalCredential = { accessKeyId: 'AKIDREFUSALS00000001', secretAccessKey: 'refusals-secret', principalArn: 'arn:aws:sts::000000000000:assumed-role/local-developer/hints' };
 
@@ -119,15 +116,6 @@ describe('the hint on a refusal fits its reason', () => {
 
 describe('the audit record names the tool and its version', () => {
   const lastAudit = () => service.logs.audits().filter((r) => r.event === 'token.decision').at(-1);
-
-  it('the built CLI sends user-agent asc-token/VERSION (cli)', async () => {
-    const env = { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: DEV.accessKeyId, AWS_SECRET_ACCESS_KEY: DEV.secretAccessKey, ASC_TOKEN_URL: url };
-    const { stdout } = await run(process.execPath, [join(ROOT, 'dist/cli.mjs'), 'token', 'release', '--output', 'json'], { env });
-    const response = JSON.parse(stdout) as { tokenSha256: string };
-    const audit = lastAudit();
-    assert.equal(audit?.tokenSha256, response.tokenSha256);
-    assert.equal(audit?.userAgent, `asc-token/${VERSION} (cli)`);
-  });
 
   it('TokenClient sends user-agent asc-token/VERSION (client)', async () => {
     const client = new TokenClient({ url, credentials: async () => DEV });

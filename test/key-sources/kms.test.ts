@@ -39,12 +39,20 @@ beforeEach(() => {
   kmsA = fake.importDirectly(fake.createKey({ alias: 'alias/asc/main' }), keyA.privateKey, teamTags('AAAAAAAAAA'));
 });
 
-function store(options: { ttl?: number; grace?: number; kmsKeyId?: string; identity?: AppleIdentity | null } = {}) {
+/**
+ * Timeouts for the tests of a slow or hanging KMS: the SDK's own timeout machinery, as the fetcher configures it,
+ * with its production values (1 s connect, 1.5 s per attempt) scaled down so that no test waits seconds; one test
+ * below keeps the production values.
+ */
+const SHORT_TIMEOUTS = { connectTimeoutMs: 200, requestTimeoutMs: 300 };
+
+function store(options: { ttl?: number; grace?: number; kmsKeyId?: string; identity?: AppleIdentity | null; timeouts?: typeof SHORT_TIMEOUTS } = {}) {
   const failures: unknown[] = [];
   const signs: Array<{ ok: boolean }> = [];
   const fetcher = new KmsKeyFetcher({
     keys: new Map([['main', { kmsKeyId: options.kmsKeyId ?? 'alias/asc/main', identity: options.identity === null ? undefined : (options.identity ?? POLICY) }]]),
     clientConfig: { endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } },
+    ...options.timeouts,
     now: () => clock,
     onSign: (event) => signs.push(event),
   });
@@ -286,31 +294,36 @@ describe('KMS: failures', () => {
     assert.equal(error.reason, 'kms:Sign:KMSInternalException');
   });
 
-  for (const [name, fault] of [
-    ['refused connections', { kind: 'refuse' }],
-    ['a hanging endpoint', { kind: 'hang' }],
-    ['a slow endpoint (5 s)', { kind: 'delay', ms: 5000 }],
-    ['a garbage response', { kind: 'garbage' }],
-    ['throttling', { kind: 'throttle' }],
-  ] as Array<[string, KmsFault]>) {
+  // Refused, garbage and throttled answers fail at once; a hanging or slow one waits for the (short) timeouts.
+  for (const [name, fault, attempts, timeouts] of [
+    ['refused connections', { kind: 'refuse' }, 2, undefined],
+    ['a hanging endpoint', { kind: 'hang' }, 2, SHORT_TIMEOUTS],
+    ['a slow endpoint (5 s)', { kind: 'delay', ms: 5000 }, 2, SHORT_TIMEOUTS],
+    ['a garbage response', { kind: 'garbage' }, 1, undefined],
+    ['throttling', { kind: 'throttle' }, 2, undefined],
+  ] as Array<[string, KmsFault, number, typeof SHORT_TIMEOUTS | undefined]>) {
     it(`a cold start with ${name} answers key_unavailable, bounded by the SDK timeouts`, async () => {
       fake.persistentFault = fault;
       const started = Date.now();
-      const error = await refusal(store().keys.get('main'));
+      const error = await refusal(store(timeouts ? { timeouts } : {}).keys.get('main'));
       assert.equal(error.code, 'key_unavailable');
       assert.match(error.reason, /^kms:DescribeKey:/);
-      // Not a speed assertion: a liveness bound far above the configured timeouts (1 s connect, 1.5 s request, 2 attempts).
+      assert.equal(fake.count('DescribeKey'), attempts, 'attempts');
+      // Not a speed assertion: a liveness bound far above the configured timeouts (2 attempts).
       assert.ok(Date.now() - started < 10_000, 'the fetch did not give up');
     });
   }
 
-  it('a hanging Sign answers key_unavailable, bounded by the SDK timeouts', async () => {
+  it('a hanging Sign answers key_unavailable, cut off by the production timeouts (1 s connect, 1.5 s per attempt, 2 attempts)', async () => {
     const { keys } = store();
     await keys.get('main');
     fake.persistentFault = { kind: 'hang', operation: 'Sign' };
     const started = Date.now();
     assert.equal((await refusal(mint(keys))).code, 'key_unavailable');
-    assert.ok(Date.now() - started < 10_000, 'the signature did not give up');
+    const waited = Date.now() - started;
+    assert.equal(fake.count('Sign'), 2, 'attempts');
+    // The configured request timeout, twice, and a liveness bound (not a speed assertion).
+    assert.ok(waited >= 2 * 1500 - 50 && waited < 10_000, `gave up after ${waited} ms`);
   });
 
   it('a malformed DER signature is refused, never put in a token', async () => {

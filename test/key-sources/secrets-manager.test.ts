@@ -30,11 +30,19 @@ beforeEach(() => {
   fake.create('asc/main', secretJson(keyA, { keyId: 'AAAAAAAAAA' }));
 });
 
-function store(options: { ttl?: number; grace?: number; names?: string[]; secretIds?: Record<string, string> } = {}) {
+/**
+ * Timeouts for the tests of a slow or hanging Secrets Manager: the SDK's own timeout machinery, as the fetcher
+ * configures it, with its production values (1 s connect, 1.5 s per attempt) scaled down so that no test waits
+ * seconds; one test below keeps the production values.
+ */
+const SHORT_TIMEOUTS = { connectTimeoutMs: 200, requestTimeoutMs: 300 };
+
+function store(options: { ttl?: number; grace?: number; names?: string[]; secretIds?: Record<string, string>; timeouts?: typeof SHORT_TIMEOUTS } = {}) {
   const failures: unknown[] = [];
   const fetcher = new SecretsManagerKeyFetcher({
     secretIds: new Map(Object.entries(options.secretIds ?? { main: 'asc/main' })),
     clientConfig: { endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } },
+    ...options.timeouts,
   });
   const keys = new KeyStore({
     fetcher,
@@ -155,17 +163,35 @@ describe('failures', () => {
     assert.equal(fake.count(), 2);
   });
 
-  for (const [name, fault] of [['refused connections', { kind: 'refuse' }], ['a hanging endpoint', { kind: 'hang' }], ['a slow endpoint (5 s)', { kind: 'delay', ms: 5000 }], ['a garbage response', { kind: 'garbage' }]] as Array<[string, Fault]>) {
+  // Refused and garbage answers fail at once; a hanging or slow one waits for the (short) timeouts.
+  for (const [name, fault, attempts, timeouts] of [
+    ['refused connections', { kind: 'refuse' }, 2, undefined],
+    ['a hanging endpoint', { kind: 'hang' }, 2, SHORT_TIMEOUTS],
+    ['a slow endpoint (5 s)', { kind: 'delay', ms: 5000 }, 2, SHORT_TIMEOUTS],
+    ['a garbage response', { kind: 'garbage' }, 1, undefined],
+  ] as Array<[string, Fault, number, typeof SHORT_TIMEOUTS | undefined]>) {
     it(`a cold start with ${name} answers key_unavailable, bounded by the SDK timeouts`, async () => {
       fake.persistentFault = fault;
-      const { keys } = store();
+      const { keys } = store(timeouts ? { timeouts } : {});
       const started = Date.now();
       const error = await refusal(keys.get('main'));
       assert.equal(error.code, 'key_unavailable');
-      // Not a speed assertion: a liveness bound far above the configured timeouts (1 s connect, 1.5 s request, 2 attempts).
+      assert.equal(fake.count(), attempts, 'attempts');
+      // Not a speed assertion: a liveness bound far above the configured timeouts (2 attempts).
       assert.ok(Date.now() - started < 10_000, 'the fetch did not give up');
     });
   }
+
+  it('with the production timeouts (1 s connect, 1.5 s per attempt, 2 attempts) a hanging endpoint is cut off after both attempts', async () => {
+    fake.persistentFault = { kind: 'hang' };
+    const { keys } = store();
+    const started = Date.now();
+    assert.equal((await refusal(keys.get('main'))).code, 'key_unavailable');
+    const waited = Date.now() - started;
+    assert.equal(fake.count(), 2);
+    // The configured request timeout, twice, and a liveness bound (not a speed assertion).
+    assert.ok(waited >= 2 * 1500 - 50 && waited < 10_000, `gave up after ${waited} ms`);
+  });
 
   it('backs off after a failure with nothing cached, then recovers', async () => {
     fake.persistentFault = { kind: 'error5xx' };

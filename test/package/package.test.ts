@@ -3,7 +3,7 @@
  * tarball into an empty project, offline. What it installs is counted (the bar: ≤ 10 packages; everything the
  * shipped files run is bundled, so it is the package alone), no install-time script runs, and the installed
  * `asc-token` bin and the `asc-token-vending/client` and `/asc` exports work against the local server, their
- * declarations type-checked with skipLibCheck off. `npm test` builds first; CI also runs `npm publish --dry-run`.
+ * declarations type-checked with skipLibCheck off. `npm run test:all` builds first; CI also runs `npm publish --dry-run`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -37,7 +37,7 @@ let service: TokenService;
 
 before(async () => {
   service = await startTokenService();
-  // --ignore-scripts: `prepare` would build again; npm test has just built dist/.
+  // --ignore-scripts: `prepare` would build again; npm run test:all has just built dist/.
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, env: npmEnv });
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(dir, info!.filename);
@@ -105,20 +105,30 @@ describe('the packed package, installed with --omit=dev', () => {
     assert.deepEqual(verifyEs256(result.token, service.service.key.publicKey).payload.scope, [result.scope]);
   });
 
+  // The one test of the declarations (it was three: this one, and two with skipLibCheck on a symlinked checkout).
   it('ships declarations a consumer type-checks against with skipLibCheck off', async () => {
     writeFileSync(
       join(consumer, 'consumer.ts'),
       [
         "import { TokenClient, TokenClientError, defaultCredentialProvider, type Credentials } from 'asc-token-vending/client';",
-        "import { AppStoreConnectClient, uploadBuild, vendedTokenAuth } from 'asc-token-vending/asc';",
+        "import { AppStoreConnectClient, AscError, NotarizationError, notarize, notaryClient, uploadBuild, vendedTokenAuth, type NotarizeResult, type UploadBuildResult } from 'asc-token-vending/asc';",
         "const tokens = new TokenClient({ url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', credentials: defaultCredentialProvider() });",
         "const credentials: Credentials = { accessKeyId: 'a', secretAccessKey: 'b' };",
-        "const client = new AppStoreConnectClient({ auth: vendedTokenAuth({ tokens, profile: 'testflight-upload' }) });",
-        "const result = await uploadBuild({ client, file: 'App.ipa' });",
+        "const response = await tokens.getToken('p', { scope: ['GET /v1/apps'] });",
+        'const token: string = response.token;',
+        'const expiresIn: number = response.expiresIn;',
         "export const code = (e: unknown) => (e instanceof TokenClientError ? e.code : 'other');",
         '// @ts-expect-error ttl is a number of seconds',
         "await tokens.getToken('p', { ttl: '600' });",
-        'console.log(result.id, credentials);',
+        "const auth = vendedTokenAuth({ tokens, profile: 'testflight-upload' });",
+        'const client = new AppStoreConnectClient({ auth });',
+        "const result: UploadBuildResult = await uploadBuild({ client, file: 'App.ipa', timeoutMs: 30 * 60_000, onEvent: (e) => console.log(e.type) });",
+        "export const ascCode = (e: unknown) => (e instanceof AscError ? e.code : 'other');",
+        "// @ts-expect-error platform is one of Apple's names",
+        "await uploadBuild({ client, file: 'App.ipa', platform: 'IPHONE' });",
+        "const notarized: NotarizeResult = await notarize({ client: notaryClient({ auth }), file: 'App.zip', timeoutMs: 60 * 60_000 });",
+        "export const issues = (e: unknown) => (e instanceof NotarizationError ? e.result.issues.map((i) => `${i.path}: ${i.message}`) : []);",
+        "console.log(result.id, result.state, credentials, token, expiresIn, notarized.id, notarized.status === 'Accepted');",
       ].join('\n'),
     );
     writeFileSync(

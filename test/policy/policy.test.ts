@@ -407,6 +407,7 @@ describe('policy files', () => {
       } catch (error) {
         return (error as PolicyError).problems[0];
       }
+      return undefined;
     })();
     assert.equal(tab, 'not valid YAML at line 3, column 1: Tabs are not allowed as indentation (the line: "\\\\tmain: { secretId: x }")');
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');

@@ -5,9 +5,9 @@
  * `sh` block of README.md#deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
  * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README.md#keys-held-by-aws-kms
  * KMS; then the real AWS SDK reads back what was created. Two caller
- * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy` (CI: its own step).
+ * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy`, and by `npm run test:all` last, alone.
  *
- * What moto does not emulate, and where it is checked instead (test/deploy/templates.test.ts on the template):
+ * What moto does not emulate, and where it is checked instead (the template tests, test/deploy/*.test.ts):
  * API Gateway stages (osls then creates the stage through the API), gateway responses, domain names and base path
  * mappings; CloudWatch alarms; SNS subscriptions and topic policies; S3 bucket policies; IAM OIDC providers. moto
  * does not evaluate IAM or resource policies (their content is checked here as stored, and in the templates
@@ -171,7 +171,7 @@ describe('README.md#deploying, step by step, against moto_server', { concurrency
     const created = await stack('github-oidc-provider');
     assert.match(created.StackStatus!, /_COMPLETE$/);
     assert.deepEqual(created.Tags, [{ Key: 'service', Value: 'asc-token-vending' }]);
-    // moto has no AWS::IAM::OIDCProvider in CloudFormation: its template is checked in templates.test.ts.
+    // moto has no AWS::IAM::OIDCProvider in CloudFormation: its template is checked in github-oidc.test.ts.
   });
 
   it('3. the ops role trusts the one principal, by ARN', async () => {
