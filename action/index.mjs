@@ -2592,6 +2592,87 @@ function isNetworkFailure(error) {
   return error instanceof RequestFailure;
 }
 
+// src/client/ci-text.ts
+var UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var UNSAFE_EXCEPT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var LEADING_SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+var REDRAW = "\r\x1B[K";
+function defuse(line) {
+  const lead = LEADING_SPACE.exec(line)[0].length;
+  const head = line.startsWith("::", lead) ? `${line.slice(0, lead)}: :${line.slice(lead + 2)}` : line;
+  return head.replaceAll("##[", "# #[");
+}
+function printable(value, max) {
+  const safe = oneLine(value);
+  return safe.length > max ? `${safe.slice(0, max)}\u2026` : safe;
+}
+function oneLine(value) {
+  return defuse(value.replace(UNSAFE, " "));
+}
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text) {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workflowCommand(name, data, properties = {}) {
+  const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(oneLine(value))}`);
+  return `::${name}${props.length > 0 ? ` ${props.join(",")}` : ""}::${escapeData(oneLine(data))}`;
+}
+var OutputGuard = class {
+  /** The current line's first two characters after its leading white space ('' while it is blank). */
+  #start = "";
+  /** The current line's last two characters. */
+  #tail = "";
+  #redraw;
+  /**
+   * @param options.redraw keep `\r\x1b[K` (a progress bar redrawn in place on a terminal; never in a log) as a
+   * line start.
+   */
+  constructor(options = {}) {
+    this.#redraw = options.redraw === true;
+  }
+  /** Whether text written so far ended in the middle of a line. */
+  get midLine() {
+    return this.#start !== "" || this.#tail !== "";
+  }
+  /** Told that a whole line (a workflow command) was written beside the guard. */
+  lineWritten() {
+    this.#start = "";
+    this.#tail = "";
+  }
+  /** The text as it may be written. */
+  clean(text) {
+    const pieces = this.#redraw ? text.split(REDRAW) : [text];
+    const clean = pieces.map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
+    let out = "";
+    for (const part of clean.split(/(\n|\r\x1b\[K)/)) {
+      if (part === "\n" || part === REDRAW) {
+        out += part;
+        this.lineWritten();
+        continue;
+      }
+      out += this.#segment(part);
+    }
+    return out;
+  }
+  /** A piece of one line, continuing what was written of it before. */
+  #segment(text) {
+    let segment = text;
+    if (`${this.#tail}${segment.slice(0, 2)}`.includes("##[")) segment = ` ${segment}`;
+    if (this.#start === "") {
+      segment = defuse(segment);
+      this.#start = segment.slice(LEADING_SPACE.exec(segment)[0].length).slice(0, 2);
+    } else {
+      if (this.#start === ":" && segment.startsWith(":")) segment = ` ${segment}`;
+      segment = segment.replaceAll("##[", "# #[");
+      this.#start = `${this.#start}${segment}`.slice(0, 2);
+    }
+    this.#tail = `${this.#tail}${segment}`.slice(-2);
+    return segment;
+  }
+};
+
 // src/client/refusal.ts
 var PATTERNS = [
   // Local server: "signature expired or not yet valid: …"; API Gateway: "Signature expired: …", "Signature not yet current: …".
@@ -2621,6 +2702,13 @@ function refusalHint(detail, command) {
   }
   return REASON_HINTS[reason];
 }
+
+// src/client/text.ts
+function identifier(value, shape) {
+  return typeof value === "string" && shape.test(value) ? value : void 0;
+}
+var ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+var REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 // src/client/validate.ts
 var import_node_crypto3 = __toESM(require_node_crypto(), 1);
@@ -2698,9 +2786,6 @@ var ActionError = class extends Error {
   hint;
   name = "ActionError";
 };
-function escapeData(text) {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -2779,14 +2864,22 @@ async function request(req, io) {
 }
 function refusal(response) {
   const problem = response.json ?? {};
-  const code = typeof problem.code === "string" ? problem.code.slice(0, 64) : `http_${response.status}`;
-  const detail = typeof problem.detail === "string" ? problem.detail.slice(0, 1e3) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
-  const requestId = typeof problem.requestId === "string" ? ` (request ${problem.requestId.slice(0, 64)})` : "";
+  const code = identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`;
+  const detail = typeof problem.detail === "string" ? printable(problem.detail, 1e3) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
+  const id = identifier(problem.requestId, REQUEST_ID);
+  const requestId = id === void 0 ? "" : ` (request ${id})`;
   const hint = response.status === 403 && code === "forbidden" ? refusalHint(detail, "token") : void 0;
   return new ActionError(`${code}: ${detail}${requestId}`, hint);
 }
 async function run(io) {
   const { env } = io;
+  const guard = new OutputGuard();
+  const say = (text) => io.log(guard.clean(text));
+  const command = (name, data, properties) => {
+    io.log(`${guard.midLine ? "\n" : ""}${workflowCommand(name, data, properties)}
+`);
+    guard.lineWritten();
+  };
   try {
     const outputFile = env.GITHUB_OUTPUT;
     const envFile = env.GITHUB_ENV;
@@ -2794,9 +2887,6 @@ async function run(io) {
     const req = readInputs(env);
     const response = await request(req, io);
     if (response.status !== 200) throw refusal(response);
-    const raw = response.json?.token;
-    if (typeof raw === "string") io.log(`::add-mask::${escapeData(raw)}
-`);
     let answer;
     try {
       answer = checkTokenResponse(response.json);
@@ -2805,6 +2895,7 @@ async function run(io) {
       throw error;
     }
     const { token, expiresAt } = answer;
+    command("add-mask", token);
     fileCommand(outputFile, [
       ["token", token],
       ["expires-at", expiresAt]
@@ -2813,15 +2904,13 @@ async function run(io) {
       ["ASC_TOKEN", token],
       ["ASC_TOKEN_EXPIRES_AT", expiresAt]
     ]);
-    io.log(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
+    say(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
 `);
     return 0;
   } catch (error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${error?.message ?? String(error)}`;
-    io.log(`::error title=asc-token-vending::${escapeData(message)}
-`);
-    if (error instanceof ActionError && error.hint) io.log(`::notice title=asc-token-vending hint::${escapeData(error.hint)}
-`);
+    command("error", message, { title: "asc-token-vending" });
+    if (error instanceof ActionError && error.hint) command("notice", error.hint, { title: "asc-token-vending hint" });
     return 1;
   }
 }

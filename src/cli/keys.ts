@@ -17,6 +17,7 @@ import { parseRequestedScope } from '../core/scope.ts';
 import { parseSecret, type SigningKey } from '../core/secret.ts';
 import { missingRegion, regionOfArn } from './aws-region.ts';
 import { refuseInsecureEndpoints } from './endpoint-guard.ts';
+import { printable } from '../client/ci-text.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
 import { kmsKeysCommand, type KmsDeps } from './kms.ts';
@@ -125,11 +126,12 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
   const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
-  io.stdout(`${secret.name}${secret.arn ? `  (${secret.arn})` : ''}\n`);
+  // Names, ARNs, version IDs and stages are Secrets Manager's answer: one printable line each (src/client/ci-text.ts).
+  io.stdout(`${printable(secret.name, 512)}${secret.arn ? `  (${printable(secret.arn, 2048)})` : ''}\n`);
   if (secret.versions.length === 0) io.stdout('  no staged versions: import a key with asc-token keys import\n');
   for (const v of secret.versions) {
     const what = v.key ? `key ${v.key.keyId}  ${describeKind(v.key.issuerId)}` : `not usable: ${v.problem}`;
-    io.stdout(`  ${v.stages.join(',').padEnd(22)} ${what}  version ${v.versionId}\n`);
+    io.stdout(`  ${printable(v.stages.join(','), 200).padEnd(22)} ${what}  version ${printable(v.versionId, 64)}\n`);
   }
   return EXIT.ok;
 }

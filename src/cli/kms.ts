@@ -14,6 +14,7 @@ import { isTokenVendingError } from '../core/errors.ts';
 import { mintToken } from '../core/mint.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../keys/kms.ts';
+import { printable } from '../client/ci-text.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
 import { readP8 } from './p8.ts';
@@ -225,7 +226,11 @@ async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number
   const arn = meta?.Arn ?? kmsKeyId;
   const tags = (await client.send(new ListResourceTagsCommand({ KeyId: arn, Limit: 50 }))).Tags ?? [];
   const ours = tags.filter((t) => t.TagKey?.startsWith('AscTokenVending:'));
-  const tag = (name: string) => tags.find((t) => t.TagKey === name)?.TagValue;
+  // Tags are KMS's answer: printed as one printable line each (src/client/ci-text.ts).
+  const tag = (name: string) => {
+    const value = tags.find((t) => t.TagKey === name)?.TagValue;
+    return value === undefined ? undefined : printable(value, 200);
+  };
   const lines = [`KMS key ${arn}${arn === kmsKeyId ? '' : `  (${kmsKeyId})`}`, `  state        ${meta?.KeyState ?? 'unknown'}`, `  key spec     ${meta?.KeySpec ?? '?'} for ${meta?.KeyUsage ?? '?'}, origin ${meta?.Origin ?? '?'}`];
   if (meta?.KeyState === 'PendingImport') lines.push(`  material     none yet: asc-token keys import --kms-key-id ${kmsKeyId} --p8 AuthKey_KEYID.p8 …`);
   else lines.push(`  material     ${meta?.ExpirationModel === 'KEY_MATERIAL_EXPIRES' && meta.ValidTo ? `expires ${meta.ValidTo.toISOString()} (import it again before then)` : meta?.Origin === 'EXTERNAL' ? 'imported, does not expire' : `made by ${meta?.Origin ?? 'KMS'}`}`);
@@ -240,7 +245,7 @@ async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number
     const publicKey = (await client.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey;
     if (publicKey) lines.push(`  public key   SHA-256 ${fingerprint(Buffer.from(publicKey))} (of the SubjectPublicKeyInfo DER)`);
   }
-  if (ours.length > 0) lines.push(`  tags         ${ours.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ')}`);
+  if (ours.length > 0) lines.push(`  tags         ${ours.map((t) => printable(`${t.TagKey}=${t.TagValue}`, 300)).join(', ')}`);
   io.stdout(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }
