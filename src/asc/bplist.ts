@@ -75,24 +75,33 @@ export function readBinaryPlistTop(bytes: Uint8Array, keys: readonly string[]): 
     return { type, low, length: uint(view, at + 2, width), start: at + 2 + width };
   };
 
-  // The whole structure, each collection once: every reachable object is well formed and inside the file.
+  // The whole structure, each collection once: every reachable object is well formed and inside the file. A child
+  // is checked where it is referred to; only an array, set or dictionary with children waits on the stack, once.
   const seen = new Uint8Array(count);
-  const pending = [top];
-  while (pending.length > 0) {
-    const ref = pending.pop() as number;
+  const visit = (ref: number): { start: number; refs: number } | undefined => {
     const object = head(objectAt(ref));
     const refs = check(object, need, refWidth);
-    if (refs === 0) continue;
+    if (refs === 0) return undefined;
     if (seen[ref] === 1) throw new PlistFormatError('an array or dictionary is referred to more than once (a plist that expands without bound, or a cycle)');
     seen[ref] = 1;
-    for (let i = 0; i < refs; i++) pending.push(uint(view, object.start + i * refWidth, refWidth));
+    return { start: object.start, refs };
+  };
+  const pending = [visit(top)];
+  while (pending.length > 0) {
+    const collection = pending.pop();
+    if (collection === undefined) continue;
+    for (let i = 0; i < collection.refs; i++) {
+      const child = visit(uint(view, collection.start + i * refWidth, refWidth));
+      if (child !== undefined) pending.push(child);
+    }
   }
 
   const root = head(objectAt(top));
   if (root.type !== 0xd) throw new PlistFormatError('its root is not a dictionary', 'not_dictionary');
   const found = new Map<string, string | number>();
+  const wanted = keys.map((key) => ({ key, codes: Array.from(key, (char) => char.charCodeAt(0)) }));
   for (let i = 0; i < root.length; i++) {
-    const key = keyName(view, bytes, head, need, objectAt(uint(view, root.start + i * refWidth, refWidth)), keys);
+    const key = keyName(view, bytes, head, need, objectAt(uint(view, root.start + i * refWidth, refWidth)), wanted);
     if (key === undefined) continue;
     if (found.has(key)) throw new PlistFormatError(`it has ${key} twice`);
     const value = scalar(view, bytes, head, need, objectAt(uint(view, root.start + (root.length + i) * refWidth, refWidth)));
@@ -152,14 +161,20 @@ function check(object: { type: number; low: number; length: number; start: numbe
 type Head = (at: number) => { type: number; low: number; length: number; start: number };
 type Need = (at: number, length: number) => void;
 
-/** Which of `keys` the key object at `at` is (undefined: none of them); a key must be a string. */
-function keyName(view: DataView, bytes: Uint8Array, head: Head, need: Need, at: number, keys: readonly string[]): string | undefined {
+/** Which of the wanted keys the key object at `at` is (undefined: none of them); a key must be a string. */
+function keyName(view: DataView, bytes: Uint8Array, head: Head, need: Need, at: number, wanted: ReadonlyArray<{ key: string; codes: number[] }>): string | undefined {
   const key = head(at);
   if (key.type !== 0x5 && key.type !== 0x6) throw new PlistFormatError('a key of its root dictionary is not a string');
-  const unit = key.type === 0x5 ? 1 : 2;
-  need(key.start, key.length * unit);
+  const ascii = key.type === 0x5;
+  need(key.start, ascii ? key.length : 2 * key.length);
   // Compared in place, only with the wanted keys of the same length: a few dozen bytes per key at most.
-  return keys.find((wanted) => wanted.length === key.length && [...wanted].every((char, i) => char.charCodeAt(0) === (unit === 1 ? bytes[key.start + i] : view.getUint16(key.start + 2 * i))));
+  for (const { key: name, codes } of wanted) {
+    if (codes.length !== key.length) continue;
+    let i = 0;
+    while (i < codes.length && codes[i] === (ascii ? bytes[key.start + i] : view.getUint16(key.start + 2 * i))) i++;
+    if (i === codes.length) return name;
+  }
+  return undefined;
 }
 
 /** A string or a number at `at`, or undefined for a value of another type. */

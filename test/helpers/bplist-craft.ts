@@ -76,11 +76,11 @@ export function craftBplist(objects: CraftObject[], options: CraftOptions = {}):
   const offsets: number[] = [];
   for (const object of objects) {
     offsets.push(bytes.length);
-    bytes.push(...encode(object, refWidth));
+    for (const byte of encode(object, refWidth)) bytes.push(byte);
   }
   for (const [index, offset] of Object.entries(options.offsets ?? {})) offsets[Number(index)] = offset;
   const table = bytes.length;
-  for (const offset of offsets) bytes.push(...be(BigInt(offset), offsetWidth));
+  for (const offset of offsets) for (const byte of be(BigInt(offset), offsetWidth)) bytes.push(byte);
   const t = { offsetWidth, refWidth, count: BigInt(objects.length), top: BigInt(options.top ?? 0), table: BigInt(table), ...options.trailer };
   bytes.push(0, 0, 0, 0, 0, 0, t.offsetWidth, t.refWidth, ...be(t.count, 8), ...be(t.top, 8), ...be(t.table, 8));
   return Buffer.from(bytes);
