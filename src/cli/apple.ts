@@ -1,4 +1,5 @@
 /** `keys verify`: whether App Store Connect accepts a token, by the cheapest call a key of any role may make. */
+import { readBounded } from '../asc/bounded.ts';
 import { secureBaseUrl } from '../asc/endpoint.ts';
 import { printable } from '../client/text.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
@@ -27,7 +28,15 @@ export async function askApple(token: string, about: string, appleUrl: string | 
     io.stdout(`ok: App Store Connect accepted ${about}: GET /v1/apps answered ${response.status}\n`);
     return;
   }
-  const body = (await response.json().catch(() => ({}))) as { errors?: Array<{ status?: string; code?: string; title?: string; detail?: string }> };
+  // Read with a cap (src/asc/bounded.ts): a refusal is a few hundred bytes, and the rest is never received.
+  const answer = await readBounded(response, 1024 * 1024).catch(() => '');
+  let body: { errors?: Array<{ status?: string; code?: string; title?: string; detail?: string }> } = {};
+  try {
+    const parsed: unknown = JSON.parse(answer);
+    if (typeof parsed === 'object' && parsed !== null) body = parsed;
+  } catch {
+    // not JSON: the status alone is reported
+  }
   const first = body.errors?.[0];
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   const apple = first ? printable(`${text(first.code) || text(first.status)}: ${text(first.title)}${first.detail ? ` — ${text(first.detail)}` : ''}`, 1000) : `HTTP ${response.status}`;

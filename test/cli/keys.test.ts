@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { main } from '../../src/cli/main.ts';
 import { parseSecret } from '../../src/core/secret.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { startFlood } from '../helpers/flood-server.ts';
 import { startFakeApple } from '../helpers/fake-apple.ts';
 import { assertNoMaterial, generateP256, secretJson } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -198,5 +199,18 @@ describe('keys: refusals', () => {
     sm.put('asc/main', '{"keyId":"X"}', ['AWSPENDING']);
     await cli('keys', 'promote', '--secret-id', 'asc/main');
     assert.equal(parseSecret('x', current()?.secretString).keyId, 'OLDKEY0001');
+  });
+
+  it('verify reads Apple\'s refusal with a cap: an endless 401 body is cut at 1 MiB (issue #20, finding 3)', async () => {
+    const flood = await startFlood({ status: 401 });
+    try {
+      const closed = flood.nextClose();
+      const result = await cli('keys', 'verify', '--secret-id', 'asc/main', '--stage', 'current', '--apple-url', flood.url);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /apple_refused: App Store Connect refused key OLDKEY0001 \(AWSCURRENT, version [0-9a-f-]+\): HTTP 401/);
+      assert.ok((await closed) < 16 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+    } finally {
+      flood.stop();
+    }
   });
 });

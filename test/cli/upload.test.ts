@@ -16,6 +16,7 @@ import { parseScopeEntry, scopeCovers } from '../../src/core/scope.ts';
 import { FakeAppStoreConnect, type FakeAscOptions } from '../helpers/fake-asc.ts';
 import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
 import { plistBomb } from '../helpers/bplist-craft.ts';
+import { startFlood } from '../helpers/flood-server.ts';
 import { DEV_ENV, credentials, root, shippedUploadScope, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { ISSUER_ID, TEAM_KEY_ID } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -234,5 +235,22 @@ describe('a plist bomb (issue #20, finding 2)', () => {
     assert.deepEqual([result.code, result.signal], [2, null], result.stderr);
     assert.match(result.stderr, /^asc-token: invalid_input: Payload\/Bomb\.app\/Info\.plist in Bomb\.ipa is not a property list upload can read \(binary\): an array or dictionary is referred to more than once/);
     assert.equal(service.minted.length, minted, 'refused before any token was asked for');
+  });
+});
+
+describe('an answer from Apple that does not end (issue #20, finding 3)', () => {
+  it('3 GB declared, or no end at all: exit 1, bad_response, and the CLI stops reading at 8 MiB', async () => {
+    for (const options of [{ declaredBytes: 3 * 1024 ** 3 }, {}]) {
+      const flood = await startFlood(options);
+      try {
+        const closed = flood.nextClose();
+        const result = await cli(['upload', 'Example.ipa'], { ASC_API_URL: flood.url });
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /^asc-token: bad_response: App Store Connect answered GET \/v1\/apps with HTTP 200 and more than 8388608 bytes: more than this client reads, so it stopped reading\nhint: Check ASC_API_URL/m);
+        assert.ok((await closed) < 24 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+      } finally {
+        flood.stop();
+      }
+    }
   });
 });
