@@ -16,7 +16,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { pathSegment, type ApiCall } from './auth.ts';
 import { AppStoreConnectClient, defaultSleep, type AppStoreConnectClientOptions } from './client.ts';
-import { isSecureUrl, notaryBaseUrl } from './endpoint.ts';
+import { isAllowedAnswerUrl, notaryBaseUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
 import { loadS3, partsFor, uploadToNotaryBucket, NOTARY_S3_REGION, type NotaryUploadTarget } from './notary-upload.ts';
 import { sha256File } from './transfer.ts';
@@ -319,8 +319,8 @@ export interface LogFetchOptions {
 
 /**
  * The developer log of a finished submission: its URL from Apple (`GET /submissions/{id}/logs`), then the log
- * itself from that presigned URL, without the bearer token, https only (http on loopback), at most three
- * redirects (each checked the same way), bounded in size.
+ * itself from that presigned URL, without the bearer token, https only (this machine only when the Notary API's
+ * base is on loopback too), at most three redirects (each checked the same way), bounded in size.
  * @throws AscError `apple_refused` (404 while the submission is still in progress), `bad_response`,
  * `apple_unavailable`.
  */
@@ -333,8 +333,8 @@ export async function getSubmissionLog(client: AppStoreConnectClient, id: string
     return rehint(error);
   });
   const raw = (document as { data?: { attributes?: { developerLogUrl?: unknown } } } | undefined)?.data?.attributes?.developerLogUrl;
-  const url = logUrl(raw);
-  const text = await fetchLog(url, options);
+  const url = logUrl(raw, client.baseUrl);
+  const text = await fetchLog(url, options, client.baseUrl);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -420,21 +420,21 @@ export function checkNewSubmission(document: unknown): { id: string; target: Not
   };
 }
 
-function logUrl(raw: unknown): URL {
+function logUrl(raw: unknown, apiBase: URL): URL {
   let url: URL;
   try {
     url = new URL(String(raw));
   } catch {
     throw new AscError('bad_response', 'Apple’s notary service answered without a usable developerLogUrl');
   }
-  if (raw === undefined || !isSecureUrl(url) || url.username || url.password) {
-    throw new AscError('bad_response', `Apple’s notary service answered a developerLogUrl this client does not fetch (${url.protocol}//${printable(url.host, 80)}): https only`);
+  if (raw === undefined || !isAllowedAnswerUrl(url, apiBase) || url.username || url.password) {
+    throw new AscError('bad_response', `Apple’s notary service answered a developerLogUrl this client does not fetch (${url.protocol}//${printable(url.host, 80)}): https only, off this machine`);
   }
   return url;
 }
 
-/** GET the presigned log URL: no Authorization header, bounded, redirects followed only to https. */
-async function fetchLog(start: URL, options: LogFetchOptions): Promise<string> {
+/** GET the presigned log URL: no Authorization header, bounded, redirects followed only where the URL itself may go. */
+async function fetchLog(start: URL, options: LogFetchOptions, apiBase: URL): Promise<string> {
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   const attempts = options.attempts ?? 3;
   const sleep = options.sleep ?? defaultSleep;
@@ -447,7 +447,7 @@ async function fetchLog(start: URL, options: LogFetchOptions): Promise<string> {
         if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
           await response.body?.cancel();
           const next = new URL(response.headers.get('location') as string, url);
-          if (hop >= 3 || !isSecureUrl(next) || next.username || next.password) {
+          if (hop >= 3 || !isAllowedAnswerUrl(next, apiBase) || next.username || next.password) {
             throw new AscError('bad_response', `the developer log's URL redirects to a place this client does not follow (${next.protocol}//${printable(next.host, 80)})`);
           }
           url = next;

@@ -27,14 +27,25 @@ describe('checkOperations', () => {
       [[op(0, 11)], /outside the 10-byte file/],
       [[op(-1, 11)], /outside/],
       [[{ ...op(0, 10), length: 2.5 }], /outside/],
-      [[op(0, 10, 'http://upload.example.com/p')], /not an https URL \(http:\/\/upload\.example\.com\)/],
+      [[op(0, 10, 'http://upload.example.com/p')], /operation 1 is not an https URL off this machine \(http:\/\/upload\.example\.com\)/],
+      [[op(0, 5), op(5, 5, 'http://127.0.0.1:2375/v1.41/containers/create')], /operation 2 is not an https URL off this machine \(http:\/\/127\.0\.0\.1:2375\)/],
+      [[op(0, 10, 'https://localhost:2376/p')], /not an https URL off this machine \(https:\/\/localhost:2376\)/],
       [[op(0, 10, 'not a url')], /no absolute URL/],
       [[{ ...op(0, 10), method: 'put it' }], /no usable method/],
       [[{ ...op(0, 10), requestHeaders: [{ name: 'x' }] }], /malformed request headers/],
     ];
     for (const [operations, message] of cases) {
-      assert.throws(() => checkOperations(operations, 10), (error: unknown) => error instanceof AscError && error.code === 'bad_response' && message.test(error.message), String(message));
+      for (const apiBase of [undefined, new URL('https://api.appstoreconnect.apple.com')]) {
+        assert.throws(() => checkOperations(operations, 10, apiBase), (error: unknown) => error instanceof AscError && error.code === 'bad_response' && message.test(error.message), String(message));
+      }
     }
+  });
+
+  it('takes operations on this machine (http too) only from an API on loopback itself (issue #20, finding 4)', () => {
+    const local = [op(0, 5, 'http://127.0.0.1:9/p'), op(5, 5, 'https://localhost:9/p')];
+    assert.deepEqual(checkOperations(local, 10, new URL('http://127.0.0.1:8080')).map((o) => o.url), ['http://127.0.0.1:9/p', 'https://localhost:9/p']);
+    assert.throws(() => checkOperations(local, 10, new URL('https://api.appstoreconnect.apple.com')), /operation 1 is not an https URL off this machine/);
+    assert.throws(() => checkOperations(local, 10), /operation 1 is not an https URL off this machine/);
   });
 });
 
