@@ -3,12 +3,14 @@
  * ends); its exit code and the signals sent to asc-token pass through. Tokens come from the local server.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.ts';
+import { FORWARDED_SIGNALS, processStart, startWatchdog } from '../../src/cli/exec-guard.ts';
 import { DEV_ENV, credentials, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -119,5 +121,138 @@ describe('asc-token exec', () => {
     const result = await cli(['exec', '--profile', 'short', '--', process.execPath, '-e', '0']);
     assert.equal(result.code, 0);
     assert.match(result.stderr, /warning: profile short gives tokens valid for 2\d\d s, less than ten minutes: read \$ASC_TOKEN_FILE/);
+  });
+});
+
+/** Whether a process is gone: no such ID, or a zombie no one reaps (an orphan in a container without an init). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Wait (polling, at most `ms`) until `done()`; false if it never was. Not a timing assertion: a bound on a wait. */
+async function until(done: () => boolean, ms = 20_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * The built CLI running COMMAND (a node script, which reports its pid and token file once the script has set itself
+ * up — its signal handlers installed): resolves then, with the asc-token process, COMMAND's later output, and
+ * asc-token's end.
+ */
+async function launch(script: string) {
+  const report = `process.stdout.write(JSON.stringify({ pid: process.pid, file: process.env.ASC_TOKEN_FILE }) + '\\n');`;
+  const proc = spawn(process.execPath, [join(root, 'dist/cli.mjs'), 'exec', '--profile', 'release', '--', process.execPath, '-e', `${script}${report}`], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (c) => (out += c));
+  proc.stderr.on('data', (c) => (err += c));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  assert.ok(await until(() => out.includes('\n')), `COMMAND did not start: ${err}`);
+  const info = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; file: string };
+  assert.ok(existsSync(info.file));
+  return { proc, info, ended, out: () => out.slice(out.indexOf('\n') + 1), err: () => err };
+}
+
+describe('asc-token exec and signals (issue #20, finding 5)', () => {
+  it('every catchable signal that would end asc-token reaches COMMAND, is waited on, and the token file is removed', async () => {
+    assert.ok(FORWARDED_SIGNALS.includes('SIGALRM') && FORWARDED_SIGNALS.includes('SIGXCPU') && FORWARDED_SIGNALS.includes('SIGVTALRM'), FORWARDED_SIGNALS.join());
+    for (let i = 0; i < FORWARDED_SIGNALS.length; i += 4) {
+      await Promise.all(
+        FORWARDED_SIGNALS.slice(i, i + 4).map(async (signal) => {
+          // COMMAND takes its time to end after the signal: asc-token must wait for it, not leave first.
+          const run = await launch(`process.on('${signal}', () => { console.log('got ${signal}'); setTimeout(() => process.exit(3), 300); }); setInterval(() => {}, 1000);`);
+          run.proc.kill(signal);
+          const ended = await run.ended;
+          trackOutput(run.err());
+          assert.deepEqual(ended, { code: 3, signal: null }, `${signal}: ${run.err()}`);
+          assert.match(run.out(), new RegExp(`got ${signal}`));
+          assert.equal(existsSync(dirname(run.info.file)), false, `${signal}: the token's directory is left`);
+          assert.ok(gone(run.info.pid));
+        }),
+      );
+    }
+  });
+
+  it('a COMMAND that a forwarded signal kills ends asc-token with 128 + its number, the file removed (SIGALRM, SIGTERM, SIGHUP, SIGXCPU, SIGVTALRM)', async () => {
+    for (const signal of ['SIGALRM', 'SIGTERM', 'SIGHUP', 'SIGXCPU', 'SIGVTALRM'] as const) {
+      const run = await launch('setInterval(() => {}, 1000);');
+      run.proc.kill(signal);
+      const ended = await run.ended;
+      trackOutput(run.err());
+      assert.deepEqual(ended, { code: 128 + constants.signals[signal], signal: null }, signal);
+      assert.equal(existsSync(dirname(run.info.file)), false, `${signal}: the token's directory is left`);
+      assert.ok(gone(run.info.pid), `${signal}: COMMAND is still running`);
+    }
+  });
+
+  it('SIGPIPE and SIGXFSZ, which Node ignores, end nothing: COMMAND runs on and ends as it would, then the file goes', async () => {
+    const run = await launch(`process.stdin.once('data', () => process.exit(4));`);
+    run.proc.kill('SIGPIPE');
+    run.proc.kill('SIGXFSZ');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(existsSync(run.info.file), true);
+    assert.equal(gone(run.info.pid), false);
+    run.proc.stdin.end('go\n');
+    assert.deepEqual(await run.ended, { code: 4, signal: null });
+    trackOutput(run.err());
+    assert.equal(existsSync(dirname(run.info.file)), false);
+  });
+
+  it('asc-token killed with SIGKILL (or a fault, SIGSEGV): the watchdog ends COMMAND and removes the token file', async () => {
+    for (const signal of ['SIGKILL', 'SIGSEGV'] as const) {
+      const run = await launch('setInterval(() => {}, 1000);');
+      run.proc.kill(signal);
+      assert.equal((await run.ended).signal, signal);
+      trackOutput(run.err());
+      assert.ok(await until(() => gone(run.info.pid)), `${signal}: COMMAND outlived asc-token`);
+      assert.ok(await until(() => !existsSync(dirname(run.info.file))), `${signal}: the token's directory is left`);
+    }
+  });
+
+  it('a COMMAND that ignores SIGTERM gets SIGKILL from the watchdog (5 s later)', async () => {
+    const run = await launch(`process.on('SIGTERM', () => console.log('ignored SIGTERM')); setInterval(() => {}, 1000);`);
+    run.proc.kill('SIGKILL');
+    await run.ended;
+    trackOutput(run.err());
+    assert.ok(await until(() => gone(run.info.pid)), 'COMMAND outlived asc-token');
+    assert.match(run.out(), /ignored SIGTERM/);
+  });
+
+  it('the watchdog kills only the process it was told about: not one whose start time differs (a recycled ID)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asc-watchdog-'));
+    writeFileSync(join(dir, 'token'), 'x');
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await until(() => processStart(sleeper.pid as number) !== undefined);
+      const other = startWatchdog(dir);
+      other.watch(sleeper.pid as number, '12345');
+      other.release();
+      assert.ok(await until(() => !existsSync(dir)), 'the directory is removed either way');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(gone(sleeper.pid as number), false, 'a process with another start time was killed');
+      const own = startWatchdog(mkdtempSync(join(tmpdir(), 'asc-watchdog-')));
+      own.watch(sleeper.pid as number);
+      own.release();
+      assert.ok(await until(() => sleeper.exitCode !== null || sleeper.signalCode !== null), 'the process it was told about is ended');
+      assert.equal(sleeper.signalCode, 'SIGTERM');
+    } finally {
+      sleeper.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
