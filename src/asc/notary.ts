@@ -96,7 +96,7 @@ export interface NotarizeOptions {
   wait?: boolean;
   /** Bound on the wait, in ms (default: none). */
   timeoutMs?: number | undefined;
-  /** Read for `AWS_ENDPOINT_URL_S3` (default `process.env`). */
+  /** Read for `ASC_NOTARY_S3_URL` (default `process.env`): src/asc/notary-upload.ts. */
   env?: Record<string, string | undefined>;
   /** S3 part size and parts in flight (defaults 8 MiB and 4). */
   partSize?: number;
