@@ -16,7 +16,7 @@ import { mintToken } from '../core/mint.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { parseSecret, type SigningKey } from '../core/secret.ts';
 import { missingRegion, regionOfArn } from './aws-region.ts';
-import { refuseInsecureEndpoints } from './endpoint-guard.ts';
+import { refuseInsecureEndpoints, takeEndpointUrl } from './endpoint-guard.ts';
 import { printable } from '../client/ci-text.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { askApple } from './apple.ts';
@@ -29,7 +29,9 @@ export const KEYS_USAGE = `usage: asc-token keys import --secret-id ID --p8 FILE
        asc-token keys show --secret-id ID
        asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--valid-to DATE]
        asc-token keys verify --kms-key-id ID [--apple-url URL]
-       asc-token keys show --kms-key-id ID`;
+       asc-token keys show --kms-key-id ID
+       (each takes [--endpoint-url URL]: Secrets Manager or KMS somewhere other than AWS; needed for any endpoint
+        that is neither an AWS host nor loopback)`;
 
 export interface KeysDeps extends KmsDeps {
   secretsManager?: SecretsManagerClient;
@@ -38,16 +40,24 @@ export interface KeysDeps extends KmsDeps {
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
 
 export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}): Promise<number> {
-  const [sub, ...rest] = args;
+  const [sub, ...all] = args;
+  // Where key material may go besides AWS's hosts and loopback (src/cli/endpoint-guard.ts).
+  const { endpointUrl, rest } = takeEndpointUrl(all);
+  const guard = { explicit: endpointUrl, note: (text: string) => io.stderr(text) };
   const kms = rest.some((arg) => arg === '--kms-key-id' || arg.startsWith('--kms-key-id='));
   if (kms && rest.some((arg) => arg === '--secret-id' || arg.startsWith('--secret-id='))) {
     throw new UsageError('--secret-id and --kms-key-id exclude each other: a key is in a Secrets Manager secret or in KMS');
   }
-  if (kms) return kmsKeysCommand(sub, rest, io, deps);
+  if (kms) return kmsKeysCommand(sub, rest, io, { ...deps, endpointGuard: guard });
   const secretArg = rest.find((arg, i) => arg.startsWith('--secret-id=') || rest[i - 1] === '--secret-id');
   const region = regionOfArn(secretArg?.replace(/^--secret-id=/, ''));
   const client = () =>
-    refuseInsecureEndpoints(deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    refuseInsecureEndpoints(
+      deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3, ...(region ? { region } : {}), ...(endpointUrl ? { endpoint: endpointUrl } : {}) }),
+      'Secrets Manager',
+      'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+      guard,
+    );
   try {
     switch (sub) {
       case 'import':

@@ -6,7 +6,7 @@
  * shows any of it.
  */
 import { missingRegion, regionOfArn } from './aws-region.ts';
-import { refuseInsecureEndpoints } from './endpoint-guard.ts';
+import { refuseInsecureEndpoints, type EndpointOptions } from './endpoint-guard.ts';
 import { constants, createHash, createPublicKey, publicEncrypt, verify, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -31,14 +31,17 @@ const MAX_VALID_DAYS = 365;
 
 export interface KmsDeps {
   kms?: KMSClient;
+  /** `--endpoint-url` and where to name a non-AWS endpoint (set by `keys`). */
+  endpointGuard?: EndpointOptions;
 }
 
 /** The KMS client: the one given (tests), else the SDK's default chain, loaded only when a KMS command runs. */
 async function kmsClient(deps: KmsDeps, kmsKeyId?: string): Promise<KMSClient> {
-  if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS');
+  if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS', deps.endpointGuard);
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const region = regionOfArn(kmsKeyId);
-  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'KMS', 'AWS_ENDPOINT_URL_KMS');
+  const endpoint = deps.endpointGuard?.explicit;
+  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) }), 'KMS', 'AWS_ENDPOINT_URL_KMS', deps.endpointGuard);
 }
 
 async function sdk() {
