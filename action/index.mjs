@@ -2687,13 +2687,14 @@ function refusalReason(detail) {
   for (const [reason, pattern] of PATTERNS) if (pattern.test(detail)) return reason;
   return "policy";
 }
+var NPX_PROFILES = `npx --yes --package=asc-token-vending@${VERSION} asc-token profiles`;
 var REASON_HINTS = {
   signature: "The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID, that AWS_SESSION_TOKEN is either unset or the one issued with them, and that no proxy rewrites the request.",
   clock: "The signing time is more than 15 minutes from the server's clock: synchronise this machine's clock (NTP) and retry.",
   credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
   unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
   iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
-  policy: "Your AWS principal may not use this profile. Run `asc-token profiles` (without the CLI installed: `npx --yes --package=asc-token-vending asc-token profiles`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers."
+  policy: `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
 };
 function refusalHint(detail, command) {
   const reason = refusalReason(detail);
