@@ -4,10 +4,14 @@
  * profile's `endpoint_url`, a leftover test setting — every request is checked as it leaves, after the SDK has
  * resolved its endpoint:
  *  - never in clear text off this machine (`http:` only on loopback);
- *  - to an AWS host (`*.amazonaws.com`, `*.amazonaws.com.cn`, `*.api.aws`) as configured; anywhere else the endpoint
- *    is named on stderr before the first request, and one that is not loopback either (a MinIO, an emulator, a
- *    typo, a variable left from another tool) only when the operator named it with `--endpoint-url` — a `.p8` must
- *    not go to an endpoint nobody chose on purpose.
+ *  - to the service's own AWS endpoint as configured: `SERVICE[-fips].REGION.amazonaws.com` (`.amazonaws.com.cn`,
+ *    `.amazonaws.eu`), its dual-stack `SERVICE.REGION.api.aws`, or an interface VPC endpoint's
+ *    `vpce-….SERVICE.REGION.vpce.amazonaws.com`. Not any `*.amazonaws.com`: customers own hosts there (an API
+ *    Gateway's `ID.execute-api…`, a load balancer's `….elb…`, an S3 bucket's `BUCKET.s3…`), and any of them would
+ *    take a `.p8` as gladly. Anywhere else the endpoint is named on stderr before the first request, and one that is
+ *    not loopback either (a MinIO, an emulator, a typo, a variable left from another tool, an attacker's API on
+ *    amazonaws.com) only when the operator named it with `--endpoint-url` — a `.p8` must not go to an endpoint
+ *    nobody chose on purpose.
  */
 import { isLoopbackHost } from '../client/url.ts';
 import { CliError, EXIT, UsageError } from './io.ts';
@@ -18,10 +22,17 @@ interface MiddlewareClient {
   };
 }
 
-/** AWS's own endpoints: the commercial, China and dual-stack (`api.aws`) domains. */
-export function isAwsHost(hostname: string): boolean {
+/**
+ * Whether `hostname` is one of AWS's own endpoints for `service` (`secretsmanager`, `kms`): regional (FIPS too) in
+ * the commercial, China and European Sovereign Cloud domains, dual-stack (`api.aws`), or an interface VPC endpoint.
+ */
+export function isAwsHost(hostname: string, service: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  return /(^|\.)amazonaws\.com(\.cn)?$/.test(host) || /(^|\.)api\.aws$/.test(host);
+  const name = service.replace(/[^a-z0-9-]/g, '');
+  return (
+    new RegExp(`^${name}(-fips)?\\.[a-z]{2,4}(-[a-z]+)+-\\d\\.(amazonaws\\.com|amazonaws\\.com\\.cn|amazonaws\\.eu|api\\.aws)$`).test(host) ||
+    new RegExp(`^vpce-[a-z0-9-]+\\.${name}(-fips)?\\.[a-z]{2,4}(-[a-z]+)+-\\d\\.vpce\\.(amazonaws\\.com|amazonaws\\.com\\.cn|amazonaws\\.eu)$`).test(host)
+  );
 }
 
 /**
@@ -68,6 +79,7 @@ export interface EndpointOptions {
  * is neither AWS's, nor loopback, nor the one given with `--endpoint-url`.
  */
 export function refuseInsecureEndpoints<T extends MiddlewareClient>(client: T, service: string, variable: string, options: EndpointOptions = {}): T {
+  const endpointPrefix = service === 'KMS' ? 'kms' : 'secretsmanager';
   const explicit = options.explicit === undefined ? undefined : new URL(options.explicit);
   const named = new Set<string>();
   client.middlewareStack.add(
@@ -83,7 +95,7 @@ export function refuseInsecureEndpoints<T extends MiddlewareClient>(client: T, s
           `Unset ${variable} / AWS_ENDPOINT_URL (or the profile's endpoint_url), or use an https endpoint.`,
         );
       }
-      if (!isAwsHost(hostname)) {
+      if (!isAwsHost(hostname, endpointPrefix)) {
         const chosen = explicit !== undefined && explicit.hostname.replace(/^\[|\]$/g, '').toLowerCase() === hostname.replace(/^\[|\]$/g, '').toLowerCase() && String(explicit.port || '') === String(request?.port ?? '');
         if (!isLoopbackHost(hostname) && !chosen) {
           throw new CliError(

@@ -129,8 +129,42 @@ describe('key commands and where their endpoint is (issue #20, finding 7)', () =
     assert.deepEqual(takeEndpointUrl(['show', '--endpoint-url=https://a.example', '--secret-id', 'x']), { endpointUrl: 'https://a.example', rest: ['show', '--secret-id', 'x'] });
   });
 
-  it('which hosts are AWS\'s', () => {
-    for (const host of ['secretsmanager.us-east-1.amazonaws.com', 'kms-fips.us-gov-west-1.amazonaws.com', 'KMS.CN-NORTH-1.AMAZONAWS.COM.CN', 'kms.us-east-1.api.aws', 'secretsmanager.eu-west-1.amazonaws.com.']) assert.equal(isAwsHost(host), true, host);
-    for (const host of ['evilamazonaws.com', 'amazonaws.com.evil.example', 'secrets.minio.example', 'kms.us-east-1.api.aws.evil', 'api.aws.example', '127.0.0.1', 'localhost', 'amazonaws.co']) assert.equal(isAwsHost(host), false, host);
+  it('which hosts are AWS\'s endpoints for the service: not every *.amazonaws.com (customers own API Gateways, load balancers and buckets there)', () => {
+    for (const host of ['secretsmanager.us-east-1.amazonaws.com', 'secretsmanager-fips.us-gov-west-1.amazonaws.com', 'secretsmanager.eu-west-1.amazonaws.com.', 'secretsmanager.cn-north-1.amazonaws.com.cn', 'secretsmanager.us-east-1.api.aws', 'vpce-0a1b2c3d4e5f-abcdefgh.secretsmanager.eu-west-1.vpce.amazonaws.com', 'vpce-0a1b2c3d4e5f-abcdefgh-eu-west-1a.secretsmanager.eu-west-1.vpce.amazonaws.com', 'secretsmanager.eusc-de-east-1.amazonaws.eu']) {
+      assert.equal(isAwsHost(host, 'secretsmanager'), true, host);
+      assert.equal(isAwsHost(host, 'kms'), false, `${host} is not KMS`);
+    }
+    for (const host of ['kms.us-east-1.amazonaws.com', 'kms-fips.us-gov-west-1.amazonaws.com', 'KMS.CN-NORTH-1.AMAZONAWS.COM.CN', 'kms.us-east-1.api.aws', 'kms.ap-southeast-2.amazonaws.com']) assert.equal(isAwsHost(host, 'kms'), true, host);
+    for (const host of [
+      'abc123.execute-api.us-east-1.amazonaws.com',
+      'my-lb-123.us-east-1.elb.amazonaws.com',
+      'evil-bucket.s3.amazonaws.com',
+      'secretsmanager.evil-bucket.s3.amazonaws.com',
+      'secretsmanager.us-east-1.amazonaws.com.evil.example',
+      'x.secretsmanager.us-east-1.amazonaws.com',
+      'vpce-1.vpce-svc-0123.us-east-1.vpce.amazonaws.com',
+      'secretsmanager.amazonaws.com',
+      'evilamazonaws.com',
+      'secrets.minio.example',
+      'kms.us-east-1.api.aws.evil',
+      '127.0.0.1',
+      'localhost',
+    ]) {
+      assert.equal(isAwsHost(host, 'secretsmanager'), false, host);
+      assert.equal(isAwsHost(host, 'kms'), false, host);
+    }
+  });
+
+  it('an attacker\'s API on amazonaws.com (an API Gateway) as AWS_ENDPOINT_URL: refused like any host that is not the service\'s', async () => {
+    const front = await startAppleFront(sm.endpoint, ['abc123defg.execute-api.us-east-1.amazonaws.com']);
+    try {
+      const calls = sm.calls.length;
+      const result = await cli(front, importSecret, { AWS_ENDPOINT_URL: front.url() });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /untrusted_endpoint: Secrets Manager is configured at https:\/\/abc123defg\.execute-api\.us-east-1\.amazonaws\.com:\d+, which is not an AWS endpoint/);
+      assert.equal(sm.calls.length, calls);
+    } finally {
+      front.stop();
+    }
   });
 });
