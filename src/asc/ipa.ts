@@ -93,7 +93,8 @@ export function plistFields(bytes: Uint8Array, label: string): Omit<BundleInfo, 
     bundleId: text('CFBundleIdentifier'),
     version: text('CFBundleShortVersionString'),
     build: text('CFBundleVersion'),
-    platform: platformName === undefined ? undefined : PLATFORM_NAMES[platformName],
+    // Own keys only: `constructor` is no platform.
+    platform: platformName !== undefined && Object.hasOwn(PLATFORM_NAMES, platformName) ? PLATFORM_NAMES[platformName] : undefined,
   };
 }
 
