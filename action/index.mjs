@@ -2731,7 +2731,7 @@ var PATH_PART = "[\\w+=,.@*?-]{1,512}";
 var IAM_RESOURCE = new RegExp(`^(?:root|role/${NAME_PATTERN}|user/(?:${PATH_PART}/)*${NAME_PATTERN})$`);
 
 // src/client/validate.ts
-var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
+var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{86}$/;
 var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 var AUDIENCES = /* @__PURE__ */ new Set(["appstoreconnect-v1", "apple-developer-enterprise-v1"]);
 var SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
@@ -2749,7 +2749,7 @@ function checkTokenResponse(value) {
     if (typeof text !== "string" || !INSTANT.test(text) || !Number.isFinite(Date.parse(text))) bad(field, "an ISO 8601 UTC time");
     return text;
   };
-  if (typeof v.token !== "string" || !JWT.test(v.token)) bad("token", "a JWT");
+  if (typeof v.token !== "string" || !JWT.test(v.token) || !isEs256Jws(v.token)) bad("token", "a JWT");
   const token = v.token;
   if (v.tokenType !== "Bearer") bad("tokenType", '"Bearer"');
   if (v.profile !== void 0 && (typeof v.profile !== "string" || !PROFILE_NAME.test(v.profile))) bad("profile", "a profile name");
@@ -2776,6 +2776,18 @@ function checkTokenResponse(value) {
     refreshAfter,
     tokenSha256: v.tokenSha256
   };
+}
+function isEs256Jws(token) {
+  const [header, payload] = token.split(".");
+  const object = (part) => {
+    try {
+      const value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+      return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  return object(header)?.alg === "ES256" && object(payload) !== void 0;
 }
 
 // src/action/main.ts

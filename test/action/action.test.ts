@@ -250,7 +250,7 @@ describe('against a hostile server', () => {
     hostile.closeAllConnections();
   });
 
-  const GOOD = 'eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.c2lnbmF0dXJl';
+  const GOOD = `eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.${Buffer.alloc(64, 7).toString('base64url')}`;
   /** A token response of the documented shape (what the real service sends), with `fields` changed. */
   const answerWith = (fields: Record<string, unknown> = {}) => {
     const token = typeof fields.token === 'string' ? fields.token : GOOD;
@@ -304,13 +304,16 @@ describe('against a hostile server', () => {
     });
   }
 
-  it('a 200 whose "token" is a word of the log ("build"): refused before anything is masked (issue #20, finding 6)', async () => {
-    respond(200, answerWith({ token: 'build' }));
-    const result = await step({ profile: 'release', url: hostileUrl });
-    assert.equal(result.code, 1, result.stdout);
-    assert.match(errorLine(result), /"token" is not a JWT/);
-    assert.deepEqual(commandsIn(result.stdout).filter((c) => c.command === 'add-mask'), [], 'the word build would be masked for the rest of the job');
-    noWrites(result);
+  it('a 200 whose "token" is words of the log ("build", "com.example.app", a JWT\'s shape but not a token): refused before anything is masked (issue #20, finding 6)', async () => {
+    const sig = Buffer.alloc(64, 1).toString('base64url');
+    for (const token of ['build', 'com.example.app', '10.15.12', `YnVpbGQ.YnVpbGQ.${sig}`, `eyJhbGciOiJub25lIn0.eyJleHAiOjF9.${sig}`, `eyJhbGciOiJFUzI1NiJ9.WzFd.${sig}`]) {
+      respond(200, answerWith({ token }));
+      const result = await step({ profile: 'release', url: hostileUrl });
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(errorLine(result), /"token" is not a JWT/);
+      assert.deepEqual(commandsIn(result.stdout).filter((c) => c.command === 'add-mask'), [], `${token} would be masked for the rest of the job`);
+      noWrites(result);
+    }
   });
 
   it('a refusal with escape sequences, an OSC 8 link, a bidi override and a `##[` in its texts: one printable line inside the Action\'s ::error (issue #20, finding 6)', async () => {

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TokenResponseError, checkProfilesResponse, checkTokenResponse } from '../../src/client/validate.ts';
 
-const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.c2lnbmF0dXJl';
+const SIG = Buffer.alloc(64, 7).toString('base64url');
+const TOKEN = `eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.${SIG}`;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const GOOD = {
   token: TOKEN,
@@ -56,10 +57,41 @@ describe('checkTokenResponse', () => {
     for (const value of [null, undefined, 'x', 3, [GOOD]]) refusedToken(value, 'the answer is not a JSON object');
   });
 
-  it('the token: a JWT of three base64url parts within their lengths', () => {
-    const part = (n: number) => 'a'.repeat(n);
-    for (const token of [`${part(2)}.${part(2)}.${part(2)}`, `${part(4096)}.${part(16384)}.${part(512)}`, 'aZ0_-.bY9-_.cX8_-']) assert.equal(checkTokenResponse(withToken(token)).token, token);
-    for (const token of [`${part(1)}.${part(2)}.${part(2)}`, `${part(2)}.${part(1)}.${part(2)}`, `${part(2)}.${part(2)}.${part(1)}`, `${part(4097)}.${part(2)}.${part(2)}`, `${part(2)}.${part(16385)}.${part(2)}`, `${part(2)}.${part(2)}.${part(513)}`, 'aa.bb', 'aa.bb.cc.dd', 'aa.b=.cc', ' aa.bb.cc', 'aa.bb.cc\n', 'aa.b+.cc', 'aa.b/.cc']) {
+  it('the token: an ES256 JWS — base64url parts within their lengths, a header naming ES256, a JSON payload, a 64-byte signature', () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const header = b64({ alg: 'ES256', kid: '2X9R4HXF34', typ: 'JWT' });
+    const payload = b64({ iss: 'x', exp: 1 });
+    const long = (n: number, json: Record<string, unknown>) => b64({ ...json, pad: 'x'.repeat(Math.floor(((n - b64({ ...json, pad: '' }).length) * 3) / 4)) });
+    for (const token of [`${header}.${payload}.${SIG}`, `${b64({ alg: 'ES256' })}.${b64({})}.${SIG}`, `${long(4096, { alg: 'ES256' })}.${long(16384, {})}.${SIG}`]) {
+      assert.equal(checkTokenResponse(withToken(token)).token, token, `${token.length}`);
+    }
+    assert.ok(long(4096, { alg: 'ES256' }).length <= 4096 && long(4096, { alg: 'ES256' }).length > 4090);
+    for (const token of [
+      `${header}.${payload}.${SIG.slice(1)}`,
+      `${header}.${payload}.${SIG}A`,
+      `${header}.${payload}`,
+      `${header}.${payload}.${SIG}.${SIG}`,
+      `${b64({ alg: 'ES256', pad: 'x'.repeat(3100) })}.${payload}.${SIG}`,
+      `${header}.${b64({ pad: 'x'.repeat(12300) })}.${SIG}`,
+      `${b64({ alg: 'none' })}.${payload}.${SIG}`,
+      `${b64({ alg: 'RS256' })}.${payload}.${SIG}`,
+      `${b64({})}.${payload}.${SIG}`,
+      `${b64(['ES256'])}.${payload}.${SIG}`,
+      `${b64(null)}.${payload}.${SIG}`,
+      `${header}.${b64([1])}.${SIG}`,
+      `${header}.${b64('x')}.${SIG}`,
+      `${header}.${b64(null)}.${SIG}`,
+      `${header}.YnVpbGQ.${SIG}`,
+      `YnVpbGQ.${payload}.${SIG}`,
+      `a.${payload}.${SIG}`,
+      `${header}.a.${SIG}`,
+      `${header}.${payload}.${SIG.slice(0, -1)}=`,
+      `${header}.${payload}.${SIG.slice(0, -1)}+`,
+      ` ${header}.${payload}.${SIG}`,
+      `${header}.${payload}.${SIG}\n`,
+      'build',
+      'com.example.app',
+    ]) {
       refusedToken(withToken(token), 'the answer\'s "token" is not a JWT');
     }
     refusedToken({ ...GOOD, token: 5 }, 'the answer\'s "token" is not a JWT');
