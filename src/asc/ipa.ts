@@ -8,7 +8,7 @@
 import { parse as parsePlist, type PlistValue } from 'plist';
 import { openPromise, type Entry } from 'yauzl';
 import { printable } from '../client/ci-text.ts';
-import { PlistFormatError, readBinaryPlistTop } from './bplist.ts';
+import { readBinaryPlistTop, type PlistFormatError } from './bplist.ts';
 import { AscError } from './errors.ts';
 
 export const PLATFORMS = ['IOS', 'MAC_OS', 'TV_OS', 'VISION_OS'] as const;
@@ -88,13 +88,13 @@ export function plistFields(bytes: Uint8Array, label: string): Omit<BundleInfo, 
     const field = fields.get(key);
     return typeof field === 'string' && field.trim() !== '' ? field.trim() : typeof field === 'number' ? String(field) : undefined;
   };
-  const platformName = text('DTPlatformName')?.toLowerCase();
+  const platformName = text('DTPlatformName')?.toLowerCase() ?? '';
   return {
     bundleId: text('CFBundleIdentifier'),
     version: text('CFBundleShortVersionString'),
     build: text('CFBundleVersion'),
     // Own keys only: `constructor` is no platform.
-    platform: platformName !== undefined && Object.hasOwn(PLATFORM_NAMES, platformName) ? PLATFORM_NAMES[platformName] : undefined,
+    platform: Object.hasOwn(PLATFORM_NAMES, platformName) ? PLATFORM_NAMES[platformName] : undefined,
   };
 }
 
@@ -102,9 +102,9 @@ function binaryFields(bytes: Uint8Array, label: string): Map<string, unknown> {
   try {
     return readBinaryPlistTop(bytes, KEYS);
   } catch (error) {
-    if (!(error instanceof PlistFormatError)) throw error;
-    if (error.reason === 'not_dictionary') throw new AscError('invalid_input', `${label} is a property list but not a dictionary`);
-    throw new AscError('invalid_input', `${label} is not a property list upload can read (binary): ${error.message}`, { cause: error });
+    // readBinaryPlistTop throws nothing but PlistFormatErrors (test/asc/bplist.test.ts fuzzes it).
+    if ((error as PlistFormatError).reason === 'not_dictionary') throw new AscError('invalid_input', `${label} is a property list but not a dictionary`);
+    throw new AscError('invalid_input', `${label} is not a property list upload can read (binary): ${(error as PlistFormatError).message}`, { cause: error });
   }
 }
 
@@ -127,5 +127,5 @@ function isBinaryPlist(bytes: Uint8Array): boolean {
 
 function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return printable(message.split('\n')[0] ?? '', 200);
+  return printable(message.split('\n')[0] as string, 200);
 }

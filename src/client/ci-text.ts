@@ -89,7 +89,7 @@ export function workflowCommand(name: WorkflowCommand, data: string, properties:
 export class OutputGuard {
   /** The current line's first two characters after its leading white space ('' while it is blank). */
   #start = '';
-  /** The current line's last two characters. */
+  /** The current line's last two characters ('' at a line's start). */
   #tail = '';
   readonly #redraw: boolean;
 
@@ -103,7 +103,7 @@ export class OutputGuard {
 
   /** Whether text written so far ended in the middle of a line. */
   get midLine(): boolean {
-    return this.#start !== '' || this.#tail !== '';
+    return this.#tail !== '';
   }
 
   /** Told that a whole line (a workflow command) was written beside the guard. */

@@ -93,6 +93,48 @@ describe('readBinaryPlistTop: what Xcode writes', () => {
   });
 });
 
+describe('readBinaryPlistTop: edges', () => {
+  it('the error\'s name; a reference equal to the object count; UTF-16 values and keys read whole', () => {
+    assert.throws(() => readBinaryPlistTop(Buffer.from('x'), KEYS), (error: unknown) => error instanceof PlistFormatError && error.name === 'PlistFormatError');
+    const objects = infoPlistObjects();
+    refused(craftBplist([...objects, { array: [objects.length + 1] }].map((o, i) => (i === 0 ? { dict: [...(o as { dict: Array<[number, number]> }).dict, [1, objects.length]] } : o))), /points past the last object/);
+    const utf16 = infoPlistObjects();
+    utf16[2] = { utf16: 'com.example.ünïcode' };
+    utf16[3] = { utf16: 'CFBundleShortVersionString' };
+    assert.deepEqual(read(craftBplist(utf16)), { ...INFO, CFBundleIdentifier: 'com.example.ünïcode' });
+  });
+
+  it('a value whose bytes run into the offset table; 8-byte integers at the edge of 2^53; UID, set and data children checked', () => {
+    for (const [raw, message] of [
+      [[0x53, 0x41], /runs past the end/],
+      [[0x62, 0, 0x41, 0], /runs past the end/],
+      [[0x13, 0, 0, 0, 0, 0, 0, 1], /runs past the end/],
+      [[0x22, 0, 0], /runs past the end/],
+    ] as const) {
+      const objects = infoPlistObjects();
+      objects[6] = { raw: [...raw] };
+      objects.length = 7;
+      (objects[0] as { dict: Array<[number, number]> }).dict.length = 3;
+      refused(craftBplist(objects), message);
+    }
+    const edge = infoPlistObjects();
+    edge[6] = { int: -(2n ** 53n) + 1n };
+    assert.equal(read(craftBplist(edge)).CFBundleVersion, -(2 ** 53) + 1);
+    edge[6] = { int: -(2n ** 53n) };
+    refused(craftBplist(edge), /beyond 2\^53/);
+    const widths = infoPlistObjects();
+    widths[6] = { int: 258, width: 2 };
+    assert.equal(read(craftBplist(widths)).CFBundleVersion, 258);
+    widths[6] = { real: 0.5, width: 4 };
+    assert.equal(read(craftBplist(widths)).CFBundleVersion, 0.5);
+    refused(craftBplist(infoPlistObjects([['U', { raw: [0x83, 0, 0] }]])), /runs past the end/);
+    refused(craftBplist(infoPlistObjects([['S', { raw: [0xc3, 1, 1] }]])), /runs past the end/);
+    refused(craftBplist(infoPlistObjects([['D', { raw: [0x4f, 0x10, 0x7f] }]])), /runs past the end/);
+    refused(craftBplist(infoPlistObjects([['A', { raw: [0xa2, 1] }]])), /runs past the end/);
+    refused(craftBplist(infoPlistObjects([['A', { array: [1, 1, 10] }]])), /referred to more than once/);
+  });
+});
+
 describe('readBinaryPlistTop: refused', () => {
   it('the plist bomb of issue #20 (10 levels × 14 references): refused at once, nothing expanded', () => {
     const bomb = plistBomb(10, 14);

@@ -4,7 +4,7 @@
  * (`npm run mutate`), so every branch and message is checked here.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,40 @@ describe('readIpaInfo', () => {
     await refused(readIpaInfo(file, 'unreadable.ipa'), /^cannot read Payload\/Example\.app\/Info\.plist from unreadable\.ipa: \S/);
   });
 
+  it('names are matched whole: no prefix before Payload/, nothing after Info.plist; a backslash elsewhere is no harm', async () => {
+    await refused(readIpaInfo(await ipa({ entries: [{ name: 'xPayload/A.app/Info.plist', data: bplistCreator(PLIST) }, { name: 'Payload/A.app/Info.plistx', data: bplistCreator(PLIST) }] }), 'near.ipa'), 'near.ipa has no Payload/NAME.app/Info.plist, so it is not an app archive', /xcodebuild/);
+    const info = await readIpaInfo(await ipa({ entries: [{ name: 'Payload/A.app/Info.plist', data: bplistCreator(PLIST) }, { name: 'Payload/A.app/odd\\name', data: Buffer.from('x') }] }), 'odd.ipa');
+    assert.equal(info.bundleId, 'com.example.app');
+  });
+
+  it('an entry whose real size is not the one the archive declares: refused (yauzl checks sizes)', async () => {
+    const good = readFileSync(await ipa({ entries: [{ name: 'Payload/Example.app/Info.plist', data: xmlPlist(PLIST) }] }));
+    const lying = Buffer.from(good);
+    const eocd = lying.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    const central = lying.readUInt32LE(eocd + 16);
+    lying.writeUInt32LE(lying.readUInt32LE(central + 24) - 5, central + 24); // uncompressed size, central directory
+    const file = join(dir, 'lying.ipa');
+    writeFileSync(file, lying);
+    await refused(readIpaInfo(file, 'lying.ipa'), /^cannot read Payload\/Example\.app\/Info\.plist from lying\.ipa: too many bytes in the stream/);
+  });
+
+  it('errors keep their cause; the archive is closed after each read', async () => {
+    const file = join(dir, 'plain.ipa');
+    writeFileSync(file, 'not a zip at all, and long enough to be no zip either, really not');
+    await assert.rejects(readIpaInfo(file), (error: unknown) => error instanceof AscError && error.cause instanceof Error);
+    const bomb = await ipa({ entries: [{ name: 'Payload/Bomb.app/Info.plist', data: plistBomb() }] });
+    await assert.rejects(readIpaInfo(bomb), (error: unknown) => error instanceof AscError && error.cause instanceof Error && error.cause.name === 'PlistFormatError');
+    const good = await ipa({});
+    const open = () => readdirSync('/proc/self/fd').length;
+    await readIpaInfo(good);
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      await readIpaInfo(good);
+      await assert.rejects(readIpaInfo(bomb));
+    }
+    assert.ok(open() < before + 10, `file descriptors: ${before} → ${open()}`);
+  });
+
   it('a plist bomb in the archive is refused as what it is', async () => {
     await refused(readIpaInfo(await ipa({ entries: [{ name: 'Payload/Bomb.app/Info.plist', data: plistBomb() }] }), 'bomb.ipa'), /^Payload\/Bomb\.app\/Info\.plist in bomb\.ipa is not a property list upload can read \(binary\): an array or dictionary is referred to more than once/);
   });
@@ -122,6 +156,7 @@ describe('plistFields', () => {
     const cases: Array<[Uint8Array, string | RegExp]> = [
       [Buffer.from('<html>'), /^P in A is not a property list \(binary or XML\): \S/],
       [Buffer.from('{ a = '), /^P in A is not a property list \(binary or XML\): /],
+      [xml(''), 'P in A is a property list but not a dictionary'],
       [xml('<array><string>a</string></array>'), 'P in A is a property list but not a dictionary'],
       [xml('<string>a</string>'), 'P in A is a property list but not a dictionary'],
       [xml('<date>2020-01-01T00:00:00Z</date>'), 'P in A is a property list but not a dictionary'],

@@ -89,6 +89,13 @@ describe('OutputGuard: a printer\'s last step', () => {
     assert.deepEqual(commandsIn(writeAll(new OutputGuard(), ['a ##', '[add-mask]x\n'])), []);
     assert.equal(writeAll(new OutputGuard(), [':', 'x\n', ':', ':', 'y']), ':x\n: :y');
     assert.equal(writeAll(new OutputGuard(), ['a:', ':b']), 'a::b', 'not at a line start');
+    assert.equal(writeAll(new OutputGuard(), ['a #', '#[x]']), 'a # #[x]');
+    assert.equal(writeAll(new OutputGuard(), ['a ##', '[x]']), 'a ## [x]');
+    assert.equal(writeAll(new OutputGuard(), ['a', ' ##[x] ##[y]']), 'a # #[x] # #[y]', 'mid-line, every one');
+    assert.equal(writeAll(new OutputGuard(), ['ab', 'c', '::d']), 'abc::d', 'a line begun two writes ago');
+    assert.equal(writeAll(new OutputGuard(), ['  ', '\t', '::d']), '   : :d', 'blank so far (a tab is printed as a space)');
+    assert.equal(writeAll(new OutputGuard(), [' :', ' :d']), ' : :d', 'a colon, then more');
+    assert.equal(writeAll(new OutputGuard(), [':x', ':d']), ':x:d');
   });
 
   it('keeps a terminal\'s redraw (\\r ESC [K) only when asked (stderr on a terminal), as a line start', () => {
@@ -126,6 +133,7 @@ describe('workflowCommand: the commands the CLI and the Action issue', () => {
   const registered = new Set(REGISTERED_COMMANDS);
   it('reads back as exactly that command, its data one printable line', () => {
     const token = 'eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.c2lnbmF0dXJl';
+    assert.equal(workflowCommand('add-mask', token), `::add-mask::${token}`);
     assert.deepEqual(commandsIn(`${workflowCommand('add-mask', token)}\n`, { registered }).map((c) => [c.command, c.data]), [['add-mask', token]]);
     const line = workflowCommand('error', 'refused: 50%\n::add-mask::x\x1b[2J ##[stop-commands]y', { title: 'asc-token-vending: a, b' });
     assert.equal(line, '::error title=asc-token-vending%3A a%2C b::refused: 50%25 ::add-mask::x [2J # #[stop-commands]y');
