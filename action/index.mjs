@@ -2622,7 +2622,7 @@ function workflowCommand(name, data, properties = {}) {
 var OutputGuard = class {
   /** The current line's first two characters after its leading white space ('' while it is blank). */
   #start = "";
-  /** The current line's last two characters. */
+  /** The current line's last two characters ('' at a line's start). */
   #tail = "";
   #redraw;
   /**
@@ -2634,7 +2634,7 @@ var OutputGuard = class {
   }
   /** Whether text written so far ended in the middle of a line. */
   get midLine() {
-    return this.#start !== "" || this.#tail !== "";
+    return this.#tail !== "";
   }
   /** Told that a whole line (a workflow command) was written beside the guard. */
   lineWritten() {
