@@ -7,6 +7,8 @@
  *  - SIGKILL and SIGSTOP, which no process can catch;
  *  - SIGILL, SIGBUS, SIGFPE and SIGSEGV: Node's documentation says a listener for them leaves a process that really
  *    faulted stuck, so asc-token keeps their default (it dies) — the watchdog covers them as it covers SIGKILL;
+ *  - SIGPROF: V8's CPU profiler (`--cpu-prof`) samples with it; a listener would take its ticks and pass each on to
+ *    COMMAND. Sent from outside, it ends asc-token, and the watchdog covers it;
  *  - SIGPIPE and SIGXFSZ, which Node ignores: they end nothing, so there is nothing to clean up.
  *
  * For an end that cannot be caught there is the watchdog: a `/bin/sh` started before COMMAND, in a session of its
@@ -28,7 +30,7 @@ import { constants } from 'node:os';
 
 /** The signals asc-token passes on to COMMAND: those that end a Node process, can be caught, and this platform has. */
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = (
-  ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTRAP', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGEMT', 'SIGLOST'] as NodeJS.Signals[]
+  ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTRAP', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGVTALRM', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGEMT', 'SIGLOST'] as NodeJS.Signals[]
 ).filter((signal) => Object.hasOwn(constants.signals, signal));
 
 /**

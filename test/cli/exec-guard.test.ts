@@ -35,8 +35,8 @@ async function until(done: () => boolean, ms = 20_000): Promise<boolean> {
 
 describe('the exec watchdog', () => {
   it('forwards the signals the exec test finds ending node, and none it must not take', () => {
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGALRM', 'SIGXCPU', 'SIGVTALRM', 'SIGPROF', 'SIGUSR1', 'SIGUSR2']) assert.ok(FORWARDED_SIGNALS.includes(signal as NodeJS.Signals), signal);
-    for (const signal of ['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPIPE', 'SIGXFSZ', 'SIGCHLD', 'SIGWINCH']) assert.ok(!FORWARDED_SIGNALS.includes(signal as NodeJS.Signals), signal);
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGALRM', 'SIGXCPU', 'SIGVTALRM', 'SIGUSR1', 'SIGUSR2']) assert.ok(FORWARDED_SIGNALS.includes(signal as NodeJS.Signals), signal);
+    for (const signal of ['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPROF', 'SIGPIPE', 'SIGXFSZ', 'SIGCHLD', 'SIGWINCH']) assert.ok(!FORWARDED_SIGNALS.includes(signal as NodeJS.Signals), signal);
   });
 
   it('kills only the process it was told about: not one whose start time differs (a recycled ID)', async () => {

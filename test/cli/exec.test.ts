@@ -169,11 +169,12 @@ async function launch(script: string) {
 
 /**
  * The signals that end a Node process on this platform, found by sending each to a plain `node` and seeing it die —
- * less those no process can catch (SIGKILL, SIGSTOP) and those Node says a listener must not take (SIGILL, SIGBUS,
- * SIGFPE, SIGSEGV: a real fault would leave the process stuck), which the watchdog covers instead.
+ * less those no process can catch (SIGKILL, SIGSTOP), those Node says a listener must not take (SIGILL, SIGBUS,
+ * SIGFPE, SIGSEGV: a real fault would leave the process stuck) and SIGPROF (V8's profiler samples with it), which
+ * the watchdog covers instead.
  */
 async function terminatingSignals(): Promise<NodeJS.Signals[]> {
-  const candidates = (Object.keys(constants.signals) as NodeJS.Signals[]).filter((s) => !['SIGKILL', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGILL', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGIOT', 'SIGPOLL'].includes(s));
+  const candidates = (Object.keys(constants.signals) as NodeJS.Signals[]).filter((s) => !['SIGKILL', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGILL', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGPROF', 'SIGIOT', 'SIGPOLL'].includes(s));
   const ending = await Promise.all(
     candidates.map(async (signal) => {
       const node = spawn(process.execPath, ['-e', 'process.stdout.write("up"); setTimeout(() => {}, 5000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -232,8 +233,8 @@ describe('asc-token exec and signals (issue #20, finding 5)', () => {
     assert.equal(existsSync(dirname(run.info.file)), false);
   });
 
-  it('asc-token killed with SIGKILL (or a fault, SIGSEGV): the watchdog ends COMMAND and removes the token file', async () => {
-    for (const signal of ['SIGKILL', 'SIGSEGV'] as const) {
+  it('asc-token killed with SIGKILL (or a fault, SIGSEGV, or SIGPROF): the watchdog ends COMMAND and removes the token file', async () => {
+    for (const signal of ['SIGKILL', 'SIGSEGV', 'SIGPROF'] as const) {
       const run = await launch('setInterval(() => {}, 1000);');
       run.proc.kill(signal);
       assert.equal((await run.ended).signal, signal);
