@@ -77,12 +77,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], env: Record<string, string> = {}, deps: Record<string, unknown> = {}) {
+async function cli(argv: string[], env: Record<string, string> = {}, deps: Record<string, unknown> = {}, tty = false) {
   let stdout = '';
   let stderr = '';
   const code = await main(
     argv,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ASC_TOKEN_URL: tokens.url, ...env }, cwd: dir, now: Date.now },
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ASC_TOKEN_URL: tokens.url, ...env }, cwd: dir, now: Date.now, stderrIsTTY: tty, columns: 80 },
     { credentials, sleep: async () => {}, ...deps },
   );
   trackOutput(stderr);
@@ -118,6 +118,11 @@ describe('every printer of the CLI, fed hostile text (issue #20, finding 1)', ()
     assert.equal(result.code, 6, result.stderr);
     assert.match(result.stderr, /apple_refused: App Store Connect answered GET \/v1\/apps with HTTP 403; Apple says:\n {2}- FORBIDDEN/);
     assertGuarded(result, 'upload refused');
+    // On a terminal: the progress bar's redraw (\r ESC [K) and nothing else of the kind.
+    const tty = await cli(['upload', 'ok.ipa', '--profile', 'release'], { ASC_API_URL: hostileUrl }, {}, true);
+    assert.equal(tty.code, 6, tty.stderr);
+    assertGuarded({ stdout: tty.stdout, stderr: tty.stderr.replaceAll('\r\u001b[K', '\n') }, 'upload refused, on a terminal');
+    assert.deepEqual(commandsIn(tty.stderr), []);
   });
 
   it('notarize --status and --log: a submission\'s name, the developer log\'s summary and issues', async () => {
