@@ -1006,9 +1006,9 @@ var init_getEndpointUrlConfig = __esm({
     init_config();
     ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     CONFIG_ENDPOINT_URL = "endpoint_url";
-    getEndpointUrlConfig = (serviceId) => ({
+    getEndpointUrlConfig = (serviceId2) => ({
       environmentVariableSelector: (env) => {
-        const serviceSuffixParts = serviceId.split(" ").map((w) => w.toUpperCase());
+        const serviceSuffixParts = serviceId2.split(" ").map((w) => w.toUpperCase());
         const serviceEndpointUrl = env[[ENV_ENDPOINT_URL, ...serviceSuffixParts].join("_")];
         if (serviceEndpointUrl) {
           return serviceEndpointUrl;
@@ -1026,7 +1026,7 @@ var init_getEndpointUrlConfig = __esm({
             throw new Error(`The services section "${profile.services}" specified in the profile is not present in the shared configuration file.`);
           }
           const servicesSection = config[servicesSectionKey];
-          const servicePrefixParts = serviceId.split(" ").map((w) => w.toLowerCase());
+          const servicePrefixParts = serviceId2.split(" ").map((w) => w.toLowerCase());
           const endpointUrl2 = servicesSection[[servicePrefixParts.join("_"), CONFIG_ENDPOINT_URL].join(CONFIG_PREFIX_SEPARATOR)];
           if (endpointUrl2) {
             return endpointUrl2;
@@ -1065,12 +1065,12 @@ var init_getEndpointFromConfig = __esm({
     init_config();
     init_getEndpointUrlConfig();
     init_getIgnoreConfiguredEndpointUrls();
-    getEndpointFromConfig = async (serviceId) => {
+    getEndpointFromConfig = async (serviceId2) => {
       const ignore = await loadConfig(ignoreConfiguredEndpointUrlsConfigSelectors)();
       if (ignore) {
         return void 0;
       }
-      return loadConfig(getEndpointUrlConfig(serviceId ?? ""))();
+      return loadConfig(getEndpointUrlConfig(serviceId2 ?? ""))();
     };
   }
 });
@@ -2592,6 +2592,87 @@ function isNetworkFailure(error) {
   return error instanceof RequestFailure;
 }
 
+// src/client/ci-text.ts
+var UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var UNSAFE_EXCEPT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var LEADING_SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+var REDRAW = "\r\x1B[K";
+function defuse(line) {
+  const lead = LEADING_SPACE.exec(line)[0].length;
+  const head = line.startsWith("::", lead) ? `${line.slice(0, lead)}: :${line.slice(lead + 2)}` : line;
+  return head.replaceAll("##[", "# #[");
+}
+function printable(value, max) {
+  const safe = oneLine(value);
+  return safe.length > max ? `${safe.slice(0, max)}\u2026` : safe;
+}
+function oneLine(value) {
+  return defuse(value.replace(UNSAFE, " "));
+}
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text) {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workflowCommand(name, data, properties = {}) {
+  const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(oneLine(value))}`);
+  return `::${name}${props.length > 0 ? ` ${props.join(",")}` : ""}::${escapeData(oneLine(data))}`;
+}
+var OutputGuard = class {
+  /** The current line's first two characters after its leading white space ('' while it is blank). */
+  #start = "";
+  /** The current line's last two characters ('' at a line's start). */
+  #tail = "";
+  #redraw;
+  /**
+   * @param options.redraw keep `\r\x1b[K` (a progress bar redrawn in place on a terminal; never in a log) as a
+   * line start.
+   */
+  constructor(options = {}) {
+    this.#redraw = options.redraw === true;
+  }
+  /** Whether text written so far ended in the middle of a line. */
+  get midLine() {
+    return this.#tail !== "";
+  }
+  /** Told that a whole line (a workflow command) was written beside the guard. */
+  lineWritten() {
+    this.#start = "";
+    this.#tail = "";
+  }
+  /** The text as it may be written. */
+  clean(text) {
+    const pieces = this.#redraw ? text.split(REDRAW) : [text];
+    const clean = pieces.map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
+    let out = "";
+    for (const part of clean.split(/(\n|\r\x1b\[K)/)) {
+      if (part === "\n" || part === REDRAW) {
+        out += part;
+        this.lineWritten();
+        continue;
+      }
+      out += this.#segment(part);
+    }
+    return out;
+  }
+  /** A piece of one line, continuing what was written of it before. */
+  #segment(text) {
+    let segment = text;
+    if (`${this.#tail}${segment.slice(0, 2)}`.includes("##[")) segment = ` ${segment}`;
+    if (this.#start === "") {
+      segment = defuse(segment);
+      this.#start = segment.slice(LEADING_SPACE.exec(segment)[0].length).slice(0, 2);
+    } else {
+      if (this.#start === ":" && segment.startsWith(":")) segment = ` ${segment}`;
+      segment = segment.replaceAll("##[", "# #[");
+      this.#start = `${this.#start}${segment}`.slice(0, 2);
+    }
+    this.#tail = `${this.#tail}${segment}`.slice(-2);
+    return segment;
+  }
+};
+
 // src/client/refusal.ts
 var PATTERNS = [
   // Local server: "signature expired or not yet valid: …"; API Gateway: "Signature expired: …", "Signature not yet current: …".
@@ -2606,13 +2687,14 @@ function refusalReason(detail) {
   for (const [reason, pattern] of PATTERNS) if (pattern.test(detail)) return reason;
   return "policy";
 }
+var NPX_PROFILES = `npx --yes --package=asc-token-vending@${VERSION} asc-token profiles`;
 var REASON_HINTS = {
   signature: "The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID, that AWS_SESSION_TOKEN is either unset or the one issued with them, and that no proxy rewrites the request.",
   clock: "The signing time is more than 15 minutes from the server's clock: synchronise this machine's clock (NTP) and retry.",
   credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
   unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
   iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
-  policy: "Your AWS principal may not use this profile. Run `asc-token profiles` (without the CLI installed: `npx --yes --package=asc-token-vending asc-token profiles`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers."
+  policy: `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
 };
 function refusalHint(detail, command) {
   const reason = refusalReason(detail);
@@ -2622,13 +2704,79 @@ function refusalHint(detail, command) {
   return REASON_HINTS[reason];
 }
 
+// src/client/text.ts
+function identifier(value, shape) {
+  return typeof value === "string" && shape.test(value) ? value : void 0;
+}
+var ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+var REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
+
 // src/client/validate.ts
 var import_node_crypto3 = __toESM(require_node_crypto(), 1);
 
 // src/core/apple.ts
 var LONG_LIVED_MAX_TTL = 15552e3;
+var DEVELOPER_TOKEN_MAX_TTL = 15777e3;
 var KEY_ID_PATTERN = /^[A-Z0-9]{10}$/;
 var BUNDLE_ID_PATTERN = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+// src/core/kind-fields.ts
+var reverseDns = (value) => typeof value === "string" && value.length <= 155 && BUNDLE_ID_PATTERN.test(value);
+var bundleId = {
+  name: "bundleId",
+  flag: "bundle-id",
+  placeholder: "BUNDLE_ID",
+  required: true,
+  parse: (value) => reverseDns(value) ? { value } : { problem: "the app's bundle ID (e.g. com.example.app); it becomes the bid claim" }
+};
+var clientIds = {
+  name: "clientIds",
+  flag: "client-id",
+  placeholder: "CLIENT_ID",
+  required: true,
+  parse: (value) => {
+    const list = typeof value === "string" ? [value] : value;
+    return Array.isArray(list) && list.length > 0 && list.length <= 50 && list.every(reverseDns) ? { value: [...new Set(list)] } : { problem: "clientIds: the Services IDs (or app IDs) this profile signs client secrets for, e.g. [com.example.web], at most 50" };
+  }
+};
+var serviceId = {
+  name: "serviceId",
+  flag: "service-id",
+  placeholder: "SERVICE_ID",
+  required: true,
+  parse: (value) => reverseDns(value) ? { value } : { problem: "the WeatherKit Services ID (e.g. com.example.weatherkit-client); it becomes sub and part of the id header" }
+};
+var ORIGIN = /^(https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|http:\/\/(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$/;
+var origins = {
+  name: "origins",
+  flag: "origin",
+  placeholder: "ORIGIN",
+  required: false,
+  parse: (value) => {
+    const list = typeof value === "string" ? [value] : value;
+    return Array.isArray(list) && list.length > 0 && list.length <= 20 && list.every((o) => typeof o === "string" && ORIGIN.test(o)) ? { value: [...new Set(list)] } : { problem: "origins: the web origins allowed to use the developer token, e.g. [https://music.example.com], at most 20" };
+  }
+};
+var SHARED = { window: { default: 2400, min: 1200, max: 3300 }, lifetime: 3600 };
+var refreshWindow = {
+  name: "refreshWindow",
+  flag: "refresh-window",
+  placeholder: "SECONDS",
+  required: false,
+  parse: (value) => Number.isInteger(value) && value >= SHARED.window.min && value <= SHARED.window.max ? { value } : { problem: `refreshWindow: whole seconds from ${SHARED.window.min} (Apple refuses changing a connection's token more often than every 20 minutes) to ${SHARED.window.max} (a token must be replaced before Apple's hour is up)` }
+};
+var clientId = {
+  name: "clientId",
+  flag: "client-id",
+  resolve: (requested, profile) => {
+    const allowed = profile.clientIds ?? [];
+    if (requested === void 0) {
+      return allowed.length === 1 ? { value: allowed[0] } : { refused: "missing", detail: 'This profile signs for several client IDs: name one with "clientId".' };
+    }
+    if (!reverseDns(requested)) return { refused: "malformed", detail: "clientId must be a Services ID or app ID such as com.example.web." };
+    return allowed.includes(requested) ? { value: requested } : { refused: "not_granted", detail: "The profile does not sign for this clientId; GET /v1/profiles lists its clientIds." };
+  }
+};
 
 // src/core/long-lived.ts
 var LONG_LIVED_TOP_LEVEL = /* @__PURE__ */ new Set([
@@ -2663,27 +2811,20 @@ function isLongLivedEligible(scope) {
 }
 
 // src/core/kinds.ts
-var KIND_NAMES = ["app-store-connect", "enterprise", "app-store-server"];
-var bundleId = {
-  name: "bundleId",
-  flag: "bundle-id",
-  placeholder: "BUNDLE_ID",
-  required: true,
-  parse: (value) => typeof value === "string" && BUNDLE_ID_PATTERN.test(value) && value.length <= 155 ? { value } : { problem: "the app's bundle ID (e.g. com.example.app); it becomes the bid claim" }
-};
+var KIND_NAMES = ["app-store-connect", "enterprise", "app-store-server", "apns", "devicecheck", "sign-in-with-apple", "weatherkit", "musickit"];
 var APP_STORE_CONNECT_LONG_LIVED = {
   max: LONG_LIVED_MAX_TTL,
   eligible: (scope) => scope !== null && isLongLivedEligible(scope),
   rule: "longer only for GET-only scopes on the resources Apple allows long-lived tokens for"
 };
+var issuerIdKind = { exp: true, typ: true, issuer: "issuer-id", requestFields: [] };
+var teamIdKind = { typ: false, issuer: "team-id", individualKeys: false, scoped: false, requestFields: [] };
 var KINDS = {
   "app-store-connect": {
+    ...issuerIdKind,
     name: "app-store-connect",
     title: "App Store Connect API",
     audience: "appstoreconnect-v1",
-    exp: true,
-    typ: true,
-    issuer: "issuer-id",
     individualKeys: true,
     scoped: true,
     ttl: { default: 600, max: 1200 },
@@ -2692,12 +2833,10 @@ var KINDS = {
     tokenFields: []
   },
   enterprise: {
+    ...issuerIdKind,
     name: "enterprise",
     title: "Enterprise Program API",
     audience: "apple-developer-enterprise-v1",
-    exp: true,
-    typ: true,
-    issuer: "issuer-id",
     individualKeys: false,
     scoped: true,
     ttl: { default: 600, max: 1200 },
@@ -2705,27 +2844,83 @@ var KINDS = {
     tokenFields: []
   },
   "app-store-server": {
+    ...issuerIdKind,
     name: "app-store-server",
     title: "App Store Server API",
     audience: "appstoreconnect-v1",
-    exp: true,
-    typ: true,
-    issuer: "issuer-id",
     individualKeys: false,
     scoped: false,
     ttl: { default: 600, max: 3600 },
     profileFields: [bundleId],
     tokenFields: [{ in: "claims", name: "bid", from: "bundleId", value: (fields) => fields.bundleId }]
+  },
+  apns: {
+    ...teamIdKind,
+    name: "apns",
+    title: "Apple Push Notification service",
+    audience: void 0,
+    exp: false,
+    ttl: { default: SHARED.lifetime, max: SHARED.lifetime },
+    shared: SHARED,
+    profileFields: [refreshWindow],
+    tokenFields: []
+  },
+  devicecheck: {
+    ...teamIdKind,
+    name: "devicecheck",
+    title: "DeviceCheck",
+    audience: void 0,
+    exp: false,
+    ttl: { default: SHARED.lifetime, max: SHARED.lifetime },
+    shared: SHARED,
+    profileFields: [refreshWindow],
+    tokenFields: []
+  },
+  "sign-in-with-apple": {
+    ...teamIdKind,
+    name: "sign-in-with-apple",
+    title: "Sign in with Apple",
+    audience: "https://appleid.apple.com",
+    exp: true,
+    ttl: { default: 3600, max: DEVELOPER_TOKEN_MAX_TTL },
+    profileFields: [clientIds],
+    requestFields: [clientId],
+    tokenFields: [{ in: "claims", name: "sub", from: "clientId", value: (fields) => fields.clientId }]
+  },
+  weatherkit: {
+    ...teamIdKind,
+    name: "weatherkit",
+    title: "WeatherKit REST API",
+    audience: void 0,
+    exp: true,
+    // Apple documents no maximum; the service holds it to the other developer tokens' six months.
+    ttl: { default: 3600, max: DEVELOPER_TOKEN_MAX_TTL },
+    profileFields: [serviceId],
+    tokenFields: [
+      { in: "header", name: "id", from: "serviceId", value: (fields, identity) => `${identity.teamId}.${fields.serviceId}` },
+      { in: "claims", name: "sub", from: "serviceId", value: (fields) => fields.serviceId }
+    ]
+  },
+  musickit: {
+    ...teamIdKind,
+    name: "musickit",
+    title: "Apple Music API (MusicKit)",
+    audience: void 0,
+    exp: true,
+    ttl: { default: 3600, max: DEVELOPER_TOKEN_MAX_TTL },
+    profileFields: [origins],
+    tokenFields: [{ in: "claims", name: "origin", from: "origins", value: (fields) => fields.origins }]
   }
 };
-var KIND_PROFILE_FIELDS = [...new Set(KIND_NAMES.flatMap((name) => KINDS[name].profileFields.map((f) => f.name)))];
+var KIND_PROFILE_FIELDS = [...new Map(KIND_NAMES.flatMap((name) => KINDS[name].profileFields.map((f) => [f.name, f]))).values()];
+var KIND_REQUEST_FIELDS = [...new Map(KIND_NAMES.flatMap((name) => KINDS[name].requestFields.map((f) => [f.name, f]))).values()];
 var AUDIENCES = new Set(KIND_NAMES.flatMap((name) => KINDS[name].audience === void 0 ? [] : [KINDS[name].audience]));
 
 // src/core/names.ts
 var PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 // src/client/validate.ts
-var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
+var JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{86}$/;
 var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 var NULL_AUDIENCE = KIND_NAMES.some((name) => KINDS[name].audience === void 0);
 var SCOPE_ENTRY = /^[A-Z]{3,6} \/[A-Za-z0-9._~\-/?&=,:*[\]]{1,511}$/;
@@ -2743,7 +2938,7 @@ function checkTokenResponse(value) {
     if (typeof text !== "string" || !INSTANT.test(text) || !Number.isFinite(Date.parse(text))) bad(field, "an ISO 8601 UTC time");
     return text;
   };
-  if (typeof v.token !== "string" || !JWT.test(v.token)) bad("token", "a JWT");
+  if (typeof v.token !== "string" || !JWT.test(v.token) || !isEs256Jws(v.token)) bad("token", "a JWT");
   const token = v.token;
   if (v.tokenType !== "Bearer") bad("tokenType", '"Bearer"');
   if (v.profile !== void 0 && (typeof v.profile !== "string" || !PROFILE_NAME.test(v.profile))) bad("profile", "a profile name");
@@ -2771,6 +2966,18 @@ function checkTokenResponse(value) {
     tokenSha256: v.tokenSha256
   };
 }
+function isEs256Jws(token) {
+  const [header, payload] = token.split(".");
+  const object = (part) => {
+    try {
+      const value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+      return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  return object(header)?.alg === "ES256" && object(payload) !== void 0;
+}
 
 // src/action/main.ts
 var ActionError = class extends Error {
@@ -2781,9 +2988,6 @@ var ActionError = class extends Error {
   hint;
   name = "ActionError";
 };
-function escapeData(text) {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -2862,14 +3066,22 @@ async function request(req, io) {
 }
 function refusal(response) {
   const problem = response.json ?? {};
-  const code = typeof problem.code === "string" ? problem.code.slice(0, 64) : `http_${response.status}`;
-  const detail = typeof problem.detail === "string" ? problem.detail.slice(0, 1e3) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
-  const requestId = typeof problem.requestId === "string" ? ` (request ${problem.requestId.slice(0, 64)})` : "";
+  const code = identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`;
+  const detail = typeof problem.detail === "string" ? printable(problem.detail, 1e3) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
+  const id = identifier(problem.requestId, REQUEST_ID);
+  const requestId = id === void 0 ? "" : ` (request ${id})`;
   const hint = response.status === 403 && code === "forbidden" ? refusalHint(detail, "token") : void 0;
   return new ActionError(`${code}: ${detail}${requestId}`, hint);
 }
 async function run(io) {
   const { env } = io;
+  const guard = new OutputGuard();
+  const say = (text) => io.log(guard.clean(text));
+  const command = (name, data, properties) => {
+    io.log(`${guard.midLine ? "\n" : ""}${workflowCommand(name, data, properties)}
+`);
+    guard.lineWritten();
+  };
   try {
     const outputFile = env.GITHUB_OUTPUT;
     const envFile = env.GITHUB_ENV;
@@ -2877,9 +3089,6 @@ async function run(io) {
     const req = readInputs(env);
     const response = await request(req, io);
     if (response.status !== 200) throw refusal(response);
-    const raw = response.json?.token;
-    if (typeof raw === "string") io.log(`::add-mask::${escapeData(raw)}
-`);
     let answer;
     try {
       answer = checkTokenResponse(response.json);
@@ -2888,6 +3097,7 @@ async function run(io) {
       throw error;
     }
     const { token, expiresAt } = answer;
+    command("add-mask", token);
     fileCommand(outputFile, [
       ["token", token],
       ["expires-at", expiresAt]
@@ -2896,15 +3106,13 @@ async function run(io) {
       ["ASC_TOKEN", token],
       ["ASC_TOKEN_EXPIRES_AT", expiresAt]
     ]);
-    io.log(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
+    say(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
 `);
     return 0;
   } catch (error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${error?.message ?? String(error)}`;
-    io.log(`::error title=asc-token-vending::${escapeData(message)}
-`);
-    if (error instanceof ActionError && error.hint) io.log(`::notice title=asc-token-vending hint::${escapeData(error.hint)}
-`);
+    command("error", message, { title: "asc-token-vending" });
+    if (error instanceof ActionError && error.hint) command("notice", error.hint, { title: "asc-token-vending hint" });
     return 1;
   }
 }

@@ -80,7 +80,7 @@ export async function benchNotarize(root: string): Promise<Row[]> {
       },
     }).start();
     notary = fake;
-    const cliEnv = { PATH: process.env.PATH ?? '', HOME: dir, ...DEV_ENV, ASC_TOKEN_URL: tokens.url, ASC_TOKEN_PROFILE: 'notarize', ASC_NOTARY_URL: fake.baseUrl, AWS_ENDPOINT_URL_S3: moto.endpoint };
+    const cliEnv = { PATH: process.env.PATH ?? '', HOME: dir, ...DEV_ENV, ASC_TOKEN_URL: tokens.url, ASC_TOKEN_PROFILE: 'notarize', ASC_NOTARY_URL: fake.baseUrl, ASC_NOTARY_S3_URL: moto.endpoint };
 
     /** The built CLI, `--no-wait`: its upload phase as seen on its stderr, its whole time, its peak RSS. */
     const cli = (file: string) =>

@@ -58,7 +58,7 @@ function dashboard({ region, service, functionName, apiName, stage, alarmNames }
     metricWidget(16, 6, 'Key fetches and KMS signatures', [
       ['AscTokenVending', 'KeyFetchLatency', 'service', functionName, { stat: 'SampleCount', label: 'fetches' }],
       ['AscTokenVending', 'KeyFetchFailures', 'service', functionName, { stat: 'Sum', label: 'failures' }],
-      // Keys held by KMS: one Sign per token (src/keys/kms.ts); throttling here is the account's ECC request quota.
+      // Keys held by KMS: one Sign per token (src/key-sources/kms-fetcher.ts); throttling here is the account's ECC request quota.
       ['AscTokenVending', 'KeySignFailures', 'service', functionName, { stat: 'Sum', label: 'KMS Sign failures' }],
       ['AscTokenVending', 'KeyFetchLatency', 'service', functionName, { stat: 'p99', label: 'latency p99 (ms)', yAxis: 'right' }],
     ]),

@@ -8,18 +8,21 @@
  * request is SigV4-signed with the credentials aws-actions/configure-aws-credentials puts in the environment, and
  * retried like the CLI's (src/client/http.ts).
  *
- * What the service answers is not trusted further than it must be: the token is registered with `::add-mask::`
- * before anything else is done with it, and only an answer whose every field has its documented shape (the check
- * the CLI makes, src/client/validate.ts: a JWT's alphabet, ISO instants, the token's own SHA-256, …) is written, in
- * GitHub's multi-line-safe `NAME<<DELIMITER` form, so a hostile or broken server cannot add lines
- * (variables, outputs) to those files or workflow commands to the log. Every text from the server that reaches
- * the log goes through a workflow command's escaping.
+ * What the service answers is not trusted further than it must be: only an answer whose every field has its
+ * documented shape (the check the CLI makes, src/client/validate.ts: a JWT's alphabet, ISO instants, the token's own
+ * SHA-256, …) is used — its token registered with `::add-mask::` before anything else is done with it, then written
+ * in GitHub's multi-line-safe `NAME<<DELIMITER` form — so a hostile or broken server cannot add lines (variables,
+ * outputs) to those files, nor have a word of its choosing masked. Every text from the server that reaches the log
+ * is one printable line inside the Action's own `::error` (src/client/ci-text.ts): no workflow command, escape
+ * sequence or bidi override of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
+import { OutputGuard, printable, workflowCommand, type WorkflowCommand } from '../client/ci-text.ts';
 import { refusalHint } from '../client/refusal.ts';
+import { ERROR_CODE, REQUEST_ID, identifier } from '../client/text.ts';
 import { ServiceUrlError, checkServiceUrl } from '../client/url.ts';
 import { TokenResponseError, checkTokenResponse } from '../client/validate.ts';
 import { userAgent } from '../client/version.ts';
@@ -44,11 +47,6 @@ export class ActionError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A workflow command's data, escaped as the runner expects (the toolkit's escapeData). */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** `INPUT_NAME` as the runner sets it: the input's name upper-cased, spaces as `_`. */
@@ -145,9 +143,11 @@ async function request(req: Request, io: ActionIo): Promise<ServiceResponse> {
 
 function refusal(response: ServiceResponse): ActionError {
   const problem = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
-  const code = typeof problem.code === 'string' ? problem.code.slice(0, 64) : `http_${response.status}`;
-  const detail = typeof problem.detail === 'string' ? problem.detail.slice(0, 1000) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
-  const requestId = typeof problem.requestId === 'string' ? ` (request ${problem.requestId.slice(0, 64)})` : '';
+  // Only what has its shape (a code, a request ID) and one printable line of detail, as the CLI shows a refusal.
+  const code = identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`;
+  const detail = typeof problem.detail === 'string' ? printable(problem.detail, 1000) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
+  const id = identifier(problem.requestId, REQUEST_ID);
+  const requestId = id === undefined ? '' : ` (request ${id})`;
   const hint = response.status === 403 && code === 'forbidden' ? refusalHint(detail, 'token') : undefined;
   return new ActionError(`${code}: ${detail}${requestId}`, hint);
 }
@@ -155,6 +155,14 @@ function refusal(response: ServiceResponse): ActionError {
 /** The whole step. Resolves to the exit code (0, or 1 after an `::error::`). */
 export async function run(io: ActionIo): Promise<number> {
   const { env } = io;
+  // The step's log: the commands the Action issues on lines of their own, and every other text guarded so that no
+  // line of it is a command or carries an escape sequence (src/client/ci-text.ts).
+  const guard = new OutputGuard();
+  const say = (text: string) => io.log(guard.clean(text));
+  const command = (name: WorkflowCommand, data: string, properties?: Record<string, string>) => {
+    io.log(`${guard.midLine ? '\n' : ''}${workflowCommand(name, data, properties)}\n`);
+    guard.lineWritten();
+  };
   try {
     const outputFile = env.GITHUB_OUTPUT;
     const envFile = env.GITHUB_ENV;
@@ -162,19 +170,18 @@ export async function run(io: ActionIo): Promise<number> {
     const req = readInputs(env);
     const response = await request(req, io);
     if (response.status !== 200) throw refusal(response);
-    // Masked first: from here on the runner hides it in every line of the job's log (escaped as command data, so
-    // even a token that is then refused stays on its one line).
-    const raw = (response.json as { token?: unknown } | undefined)?.token;
-    if (typeof raw === 'string') io.log(`::add-mask::${escapeData(raw)}\n`);
     let answer;
     try {
-      // Every field its documented shape (src/client/validate.ts, as the CLI checks it), or nothing is written.
+      // Every field its documented shape (src/client/validate.ts, as the CLI checks it), or nothing is written — and
+      // nothing masked: an answer that is not a token must not hide a word of its choosing for the rest of the job.
       answer = checkTokenResponse(response.json);
     } catch (error) {
       if (error instanceof TokenResponseError) throw new ActionError(`refused the service's answer: ${error.message}; nothing was written`, 'Check `url`: it must be the asc-token-vending API.');
       throw error;
     }
     const { token, expiresAt } = answer;
+    // Masked before anything is done with it: from here on the runner hides it in every line of the job's log.
+    command('add-mask', token);
     fileCommand(outputFile, [
       ['token', token],
       ['expires-at', expiresAt],
@@ -183,12 +190,12 @@ export async function run(io: ActionIo): Promise<number> {
       ['ASC_TOKEN', token],
       ['ASC_TOKEN_EXPIRES_AT', expiresAt],
     ]);
-    io.log(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}…: output \`token\` and ASC_TOKEN for the following steps\n`);
+    say(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}…: output \`token\` and ASC_TOKEN for the following steps\n`);
     return 0;
   } catch (error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    io.log(`::error title=asc-token-vending::${escapeData(message)}\n`);
-    if (error instanceof ActionError && error.hint) io.log(`::notice title=asc-token-vending hint::${escapeData(error.hint)}\n`);
+    command('error', message, { title: 'asc-token-vending' });
+    if (error instanceof ActionError && error.hint) command('notice', error.hint, { title: 'asc-token-vending hint' });
     return 1;
   }
 }

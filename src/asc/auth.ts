@@ -70,3 +70,11 @@ export async function withAuth<R extends { status: number }>(auth: AuthStrategy,
   if (first.status !== 401) return first;
   return send(`Bearer ${await auth.getToken(call, { forceRefresh: true })}`);
 }
+
+/**
+ * A token the caller already has (one minted to check a key: `asc-token keys verify`): the same token for every
+ * call, so a 401 comes back as Apple's answer rather than a retry with a new one.
+ */
+export function plainTokenAuth(token: string): AuthStrategy {
+  return { getToken: async () => token };
+}

@@ -5,6 +5,7 @@
  * are built on it.
  */
 import { withAuth, pathAndQuery, type ApiCall, type AuthStrategy } from './auth.ts';
+import { AnswerTooLarge, readBounded } from './bounded.ts';
 import { apiBaseUrl, secureBaseUrl } from './endpoint.ts';
 import { AscError, type AppleError } from './errors.ts';
 
@@ -44,6 +45,12 @@ interface Answer {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * The most of one answer that is read. Apple's largest answers here are a page of resources or a build's upload
+ * operations (one presigned URL per part: well under 1 MiB for a 4 GB build); a body past this is cancelled as it
+ * arrives (src/asc/bounded.ts) and the call fails with `bad_response`.
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 /** Failures in which the request surely never reached Apple, so even a POST may be sent again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
 
@@ -79,7 +86,7 @@ export class AppStoreConnectClient {
       let answer: Answer | undefined;
       let failure: unknown;
       try {
-        answer = await withAuth(this.#options.auth, named, (authorization) => this.#send(target, call.method, authorization, body));
+        answer = await withAuth(this.#options.auth, named, (authorization) => this.#send(target, call.method, authorization, body, `${service} answered ${label}`));
       } catch (error) {
         if (!isNetworkFailure(error)) throw error;
         failure = error;
@@ -119,11 +126,19 @@ export class AppStoreConnectClient {
     return prefix ? { ...call, path: `${prefix}${call.path}` } : call;
   }
 
-  async #send(url: URL, method: string, authorization: string, body: string | undefined): Promise<Answer> {
+  async #send(url: URL, method: string, authorization: string, body: string | undefined, what: string): Promise<Answer> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(url, { method, headers, body: body ?? null, redirect: 'error', signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000) });
-    return { status: response.status, headers: response.headers, text: await response.text() };
+    try {
+      return { status: response.status, headers: response.headers, text: await readBounded(response, MAX_ANSWER_BYTES) };
+    } catch (error) {
+      if (!(error instanceof AnswerTooLarge)) throw error;
+      throw new AscError('bad_response', `${what} with HTTP ${response.status} and ${error.message}: more than this client reads, so it stopped reading`, {
+        status: response.status,
+        hint: `Check ${this.#options.urlSetting ?? 'ASC_API_URL'}: Apple's API answers with far less.`,
+      });
+    }
   }
 }
 

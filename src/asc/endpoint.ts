@@ -17,6 +17,29 @@ export function isSecureUrl(url: URL): boolean {
 }
 
 /**
+ * Hosts that are this machine, however written: loopback (`localhost`, `*.localhost`, 127.0.0.0/8, ::1), the
+ * unspecified address (0.0.0.0/8 and ::, which connect to this machine), and IPv4 addresses of either kind mapped
+ * into IPv6 (`[::ffff:127.0.0.1]`, which the URL parser writes as `[::ffff:7f00:1]`).
+ */
+export function isLocalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (isLoopback(host) || host === 'localhost' || host.endsWith('.localhost') || host === '::' || /^0+(\.\d{1,3}){3}$/.test(host)) return true;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+  return mapped !== null && (parseInt(mapped[1] as string, 16) >> 8 === 0x7f || parseInt(mapped[1] as string, 16) >> 8 === 0);
+}
+
+/**
+ * Whether a URL that one of Apple's answers names (an upload operation, the developer log and its redirects) may be
+ * requested, given the base URL of the API that answered: https; and this machine (over http or https) only when that
+ * API is itself on loopback (tests, a local proxy). An answer from Apple's https API must not make the CLI send a
+ * build, or anything, to a service on the machine it runs on (a Docker daemon on 127.0.0.1:2375).
+ */
+export function isAllowedAnswerUrl(url: URL, apiBase: URL | undefined): boolean {
+  if (isLocalHost(url.hostname)) return apiBase !== undefined && isLoopback(apiBase.hostname) && (url.protocol === 'https:' || url.protocol === 'http:');
+  return url.protocol === 'https:';
+}
+
+/**
  * Parse and check a base URL: absolute, https (http only on loopback), no credentials, query or fragment; the
  * trailing slash dropped.
  * @throws TypeError naming `name` (the variable or option it came from) and what is wrong.

@@ -4,11 +4,11 @@
  * notarization.
  */
 export { AppStoreConnectClient, appleErrorsOf, type AppStoreConnectClientOptions, type RequestOptions } from './client.ts';
-export { scopeOf, pathAndQuery, pathSegment, withAuth, type ApiCall, type ApiMethod, type AuthStrategy, type TokenOptions } from './auth.ts';
+export { scopeOf, pathAndQuery, pathSegment, plainTokenAuth, withAuth, type ApiCall, type ApiMethod, type AuthStrategy, type TokenOptions } from './auth.ts';
 export { vendedTokenAuth, type ScopeMode, type VendedTokenAuth, type VendedTokenAuthOptions } from './vended.ts';
 export { localKeyAuth, type LocalKeyAuthOptions } from './local.ts';
 export { AscError, describeAppleErrors, type AppleError, type AscErrorCode } from './errors.ts';
-export { DEFAULT_API_URL, DEFAULT_NOTARY_URL, apiBaseUrl, notaryBaseUrl, secureBaseUrl, isLoopback, isSecureUrl } from './endpoint.ts';
+export { DEFAULT_API_URL, DEFAULT_NOTARY_URL, apiBaseUrl, notaryBaseUrl, secureBaseUrl, isAllowedAnswerUrl, isLocalHost, isLoopback, isSecureUrl } from './endpoint.ts';
 export { waitUntil, backoff, formatDuration, WaitTimeout, type WaitOptions } from './wait.ts';
 export { Progress, mib, type ProgressOptions, type TransferProgress, type WaitProgress } from './progress.ts';
 export { readIpaInfo, plistFields, PLATFORMS, type BundleInfo, type Platform } from './ipa.ts';

@@ -1,10 +1,14 @@
 /**
  * What an .ipa says about itself: bundle ID, short version and build from `Payload/NAME.app/Info.plist` (binary
- * or XML). The archive is read with yauzl (the central directory, then that one entry; never the whole file) and
- * the plist with plist.js; neither is hand-written.
+ * or XML). The archive is read with yauzl (the central directory, then that one entry; never the whole file); an
+ * XML plist with plist.js, a binary one by reading only the root dictionary's wanted values (src/asc/bplist.ts: a
+ * binary plist's shared references make a full parse exponential in the file's size). Entry names and plist values
+ * are the archive's, not ours: messages quote them as one printable line (src/client/ci-text.ts).
  */
 import { parse as parsePlist, type PlistValue } from 'plist';
 import { openPromise, type Entry } from 'yauzl';
+import { printable } from '../client/ci-text.ts';
+import { readBinaryPlistTop, type PlistFormatError } from './bplist.ts';
 import { AscError } from './errors.ts';
 
 export const PLATFORMS = ['IOS', 'MAC_OS', 'TV_OS', 'VISION_OS'] as const;
@@ -19,7 +23,7 @@ export interface BundleInfo {
   build?: string | undefined;
   /** From `DTPlatformName`, when the plist has one Apple's API knows. */
   platform?: Platform | undefined;
-  /** The entry it came from, e.g. `Payload/Example.app/Info.plist`. */
+  /** The entry it came from, e.g. `Payload/Example.app/Info.plist` (as one printable line: src/client/ci-text.ts). */
   plistPath: string;
 }
 
@@ -55,46 +59,66 @@ export async function readIpaInfo(file: string, label = file): Promise<BundleInf
       });
     }
     if (found.length > 1) {
-      throw new AscError('invalid_input', `${label} holds ${found.length} apps under Payload/ (${found.map((e) => e.fileName.split('/')[1]).join(', ')}); App Store Connect takes one`);
+      throw new AscError('invalid_input', `${label} holds ${found.length} apps under Payload/ (${found.map((e) => printable(e.fileName.split('/')[1] as string, 100)).join(', ')}); App Store Connect takes one`);
     }
     const entry = found[0] as Entry;
-    if (entry.uncompressedSize > MAX_PLIST_BYTES) throw new AscError('invalid_input', `${entry.fileName} in ${label} is ${entry.uncompressedSize} bytes: not an Info.plist`);
+    const name = printable(entry.fileName, 300);
+    if (entry.uncompressedSize > MAX_PLIST_BYTES) throw new AscError('invalid_input', `${name} in ${label} is ${entry.uncompressedSize} bytes: not an Info.plist`);
     let bytes: Buffer;
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
       bytes = Buffer.concat(chunks);
     } catch (error) {
-      throw new AscError('invalid_input', `cannot read ${entry.fileName} from ${label}: ${reason(error)}`, { cause: error });
+      throw new AscError('invalid_input', `cannot read ${name} from ${label}: ${reason(error)}`, { cause: error });
     }
-    return { ...plistFields(bytes, `${entry.fileName} in ${label}`), plistPath: entry.fileName };
+    return { ...plistFields(bytes, `${name} in ${label}`), plistPath: name };
   } finally {
     zip.close();
   }
 }
 
+/** The Info.plist keys upload reads. */
+const KEYS = ['CFBundleIdentifier', 'CFBundleShortVersionString', 'CFBundleVersion', 'DTPlatformName'];
+
 /** The fields upload needs from an Info.plist's bytes (binary `bplist00`, XML or OpenStep). */
 export function plistFields(bytes: Uint8Array, label: string): Omit<BundleInfo, 'plistPath'> {
+  const fields = isBinaryPlist(bytes) ? binaryFields(bytes, label) : textFields(bytes, label);
+  const text = (key: string): string | undefined => {
+    const field = fields.get(key);
+    return typeof field === 'string' && field.trim() !== '' ? field.trim() : typeof field === 'number' ? String(field) : undefined;
+  };
+  const platformName = text('DTPlatformName')?.toLowerCase() ?? '';
+  return {
+    bundleId: text('CFBundleIdentifier'),
+    version: text('CFBundleShortVersionString'),
+    build: text('CFBundleVersion'),
+    // Own keys only: `constructor` is no platform.
+    platform: Object.hasOwn(PLATFORM_NAMES, platformName) ? PLATFORM_NAMES[platformName] : undefined,
+  };
+}
+
+function binaryFields(bytes: Uint8Array, label: string): Map<string, unknown> {
+  try {
+    return readBinaryPlistTop(bytes, KEYS);
+  } catch (error) {
+    // readBinaryPlistTop throws nothing but PlistFormatErrors (test/asc/bplist.test.ts fuzzes it).
+    if ((error as PlistFormatError).reason === 'not_dictionary') throw new AscError('invalid_input', `${label} is a property list but not a dictionary`);
+    throw new AscError('invalid_input', `${label} is not a property list upload can read (binary): ${(error as PlistFormatError).message}`, { cause: error });
+  }
+}
+
+function textFields(bytes: Uint8Array, label: string): Map<string, unknown> {
   let value: PlistValue;
   try {
-    value = parsePlist(isBinaryPlist(bytes) ? new Uint8Array(bytes) : Buffer.from(bytes).toString('utf8'));
+    value = parsePlist(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
     throw new AscError('invalid_input', `${label} is not a property list (binary or XML): ${reason(error)}`, { cause: error });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
     throw new AscError('invalid_input', `${label} is a property list but not a dictionary`);
   }
-  const text = (key: string): string | undefined => {
-    const field = (value as Record<string, PlistValue>)[key];
-    return typeof field === 'string' && field.trim() !== '' ? field.trim() : typeof field === 'number' ? String(field) : undefined;
-  };
-  const platformName = text('DTPlatformName')?.toLowerCase();
-  return {
-    bundleId: text('CFBundleIdentifier'),
-    version: text('CFBundleShortVersionString'),
-    build: text('CFBundleVersion'),
-    platform: platformName === undefined ? undefined : PLATFORM_NAMES[platformName],
-  };
+  return new Map(KEYS.filter((key) => Object.hasOwn(value as object, key)).map((key) => [key, (value as Record<string, PlistValue>)[key]]));
 }
 
 function isBinaryPlist(bytes: Uint8Array): boolean {
@@ -103,5 +127,5 @@ function isBinaryPlist(bytes: Uint8Array): boolean {
 
 function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+  return printable(message.split('\n')[0] as string, 200);
 }

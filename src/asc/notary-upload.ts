@@ -4,11 +4,13 @@
  * `Upload` (one PutObject for a file up to one part; above that a multipart upload, its parts read from disk as they
  * are sent, several at once, each request retried by the SDK).
  *
- * Only Apple's credentials sign it. The client is given them explicitly, and every setting that would otherwise come
- * from the environment or `~/.aws/config` (region, endpoint, addressing, FIPS/dual-stack, retries, checksums) is
- * fixed here, so the job's own AWS identity, profile and endpoints (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) never touch
- * this upload; the one setting read is `AWS_ENDPOINT_URL_S3` (docs/design.md#jobs-without-the-key: tests and proxies, path-style). Nothing
- * here prints the credentials, and an S3 error's text is quoted only with them cut out.
+ * Only Apple's credentials sign it, and it goes only to Apple's bucket. The client is given them explicitly, and
+ * every setting that would otherwise come from the environment or `~/.aws/config` (region, endpoint, addressing,
+ * FIPS/dual-stack, retries, checksums) is fixed here, so the job's own AWS identity, profile and endpoints
+ * (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3` — which a job may have set for MinIO or R2, and which
+ * would receive the build and Apple's session token) never touch this upload. The one setting read is this
+ * package's own `ASC_NOTARY_S3_URL` (tests and emulators, path-style; https, or http on loopback). Nothing here
+ * prints the credentials, and an S3 error's text is quoted only with them cut out.
  */
 import { createReadStream } from 'node:fs';
 import { secureBaseUrl } from './endpoint.ts';
@@ -35,7 +37,7 @@ export interface NotaryUploadOptions {
   file: string;
   size: number;
   target: NotaryUploadTarget;
-  /** Read for `AWS_ENDPOINT_URL_S3` only (default `process.env`). */
+  /** Read for `ASC_NOTARY_S3_URL` only (default `process.env`). */
   env?: Record<string, string | undefined>;
   /** Bytes per part (default 8 MiB, at least 5 MiB, S3's minimum). */
   partSize?: number;
@@ -70,28 +72,32 @@ function effectivePartSize(size: number, partSize: number): number {
   return Math.max(partSize, MIN_PART_SIZE, Math.ceil(size / MAX_PARTS));
 }
 
+/** The setting that moves the notarization upload (tests, emulators); the SDK's own S3 endpoint settings never do. */
+export const NOTARY_S3_SETTING = 'ASC_NOTARY_S3_URL';
+
 /**
- * Where the upload goes: `AWS_ENDPOINT_URL_S3` with path-style addressing when set (https, or http on loopback),
+ * Where the upload goes: `ASC_NOTARY_S3_URL` with path-style addressing when set (https, or http on loopback),
  * else S3 in us-west-2 with the bucket in the host name, as `notarytool --no-s3-acceleration` sends it.
- * @throws TypeError naming `AWS_ENDPOINT_URL_S3` when it is not a URL this client sends Apple's credentials to.
+ * `AWS_ENDPOINT_URL_S3` and `AWS_ENDPOINT_URL` are ignored: they configure the job's S3, not Apple's bucket.
+ * @throws TypeError naming `ASC_NOTARY_S3_URL` when it is not a URL this client sends Apple's credentials to.
  */
 export function notaryS3Endpoint(env: Record<string, string | undefined>): { endpoint: string; forcePathStyle: boolean } {
-  const configured = env.AWS_ENDPOINT_URL_S3;
+  const configured = env[NOTARY_S3_SETTING];
   if (!configured) return { endpoint: DEFAULT_ENDPOINT, forcePathStyle: false };
-  return { endpoint: secureBaseUrl(configured, 'AWS_ENDPOINT_URL_S3').href.replace(/\/+$/, ''), forcePathStyle: true };
+  return { endpoint: secureBaseUrl(configured, NOTARY_S3_SETTING).href.replace(/\/+$/, ''), forcePathStyle: true };
 }
 
 /**
  * Send the file. Resolves once S3 has the whole object.
  * @throws AscError `upload_failed` after the SDK's retries (with the S3 error code and HTTP status, never the
- * credentials); `invalid_input` when `AWS_ENDPOINT_URL_S3` is not usable.
+ * credentials); `invalid_input` when `ASC_NOTARY_S3_URL` is not usable.
  */
 export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promise<{ parts: number; etag: string | undefined }> {
   let where: { endpoint: string; forcePathStyle: boolean };
   try {
     where = notaryS3Endpoint(options.env ?? process.env);
   } catch (error) {
-    throw new AscError('invalid_input', (error as Error).message, { hint: 'Unset AWS_ENDPOINT_URL_S3 to upload to Apple’s bucket, or point it at an https proxy.' });
+    throw new AscError('invalid_input', (error as Error).message, { hint: `Unset ${NOTARY_S3_SETTING} to upload to Apple’s bucket, or point it at an https endpoint.` });
   }
   const { credentials } = options.target;
   const { S3Client, Upload } = await loadS3();
@@ -127,7 +133,7 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
     const result = await upload.done();
     return { parts: partsFor(options.size, partSize), etag: 'ETag' in result ? result.ETag : undefined };
   } catch (error) {
-    throw uploadFailure(error, options.target, where.forcePathStyle ? `${new URL(where.endpoint).host} (AWS_ENDPOINT_URL_S3)` : undefined);
+    throw uploadFailure(error, options.target, where.forcePathStyle ? `${new URL(where.endpoint).host} (${NOTARY_S3_SETTING})` : undefined);
   } finally {
     client.destroy();
   }
@@ -140,7 +146,7 @@ function uploadFailure(error: unknown, target: NotaryUploadTarget, endpoint: str
   const status = typeof e?.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
   const attempts = typeof e?.$metadata?.attempts === 'number' ? e.$metadata.attempts : undefined;
   const name = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error';
-  // S3's <Message> is fixed text, but an endpoint set by AWS_ENDPOINT_URL_S3 could echo what it was sent.
+  // S3's <Message> is fixed text, but an endpoint set by ASC_NOTARY_S3_URL could echo what it was sent.
   let text = typeof e?.message === 'string' ? e.message : '';
   for (const secret of [target.credentials.secretAccessKey, target.credentials.sessionToken]) text = text.split(secret).join('…');
   const what = `${printable(name, 60)}${status ? `, HTTP ${status}` : ''}${attempts && attempts > 1 ? `, after ${attempts} attempts` : ''}`;

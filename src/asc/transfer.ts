@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { defaultSleep } from './client.ts';
-import { isSecureUrl } from './endpoint.ts';
+import { isAllowedAnswerUrl } from './endpoint.ts';
 import { AscError } from './errors.ts';
 
 export interface UploadOperation {
@@ -48,11 +48,12 @@ const CHUNK = 1024 * 1024;
 const BUFFERS = 3;
 
 /**
- * Check Apple's operations before sending a byte: each an https URL (http only on loopback), a method, and a
- * range inside the file; together they cover the file exactly once.
+ * Check Apple's operations before sending a byte: each an https URL — on this machine (http or https) only when
+ * `apiBase`, the API that answered, is on loopback itself (src/asc/endpoint.ts) —, a method, and a range inside the
+ * file; together they cover the file exactly once.
  * @throws AscError `bad_response` saying what is wrong.
  */
-export function checkOperations(operations: unknown, size: number): UploadOperation[] {
+export function checkOperations(operations: unknown, size: number, apiBase?: URL): UploadOperation[] {
   if (!Array.isArray(operations) || operations.length === 0) throw badOperations('there are none');
   const checked = operations.map((raw, index): UploadOperation => {
     const op = raw as Partial<UploadOperation> | null;
@@ -64,7 +65,7 @@ export function checkOperations(operations: unknown, size: number): UploadOperat
     } catch {
       throw badOperations(`${at} has no absolute URL`);
     }
-    if (!isSecureUrl(url)) throw badOperations(`${at} is not an https URL (${url.protocol}//${url.host})`);
+    if (!isAllowedAnswerUrl(url, apiBase)) throw badOperations(`${at} is not an https URL off this machine (${url.protocol}//${url.host})`);
     if (!Number.isSafeInteger(op.offset) || !Number.isSafeInteger(op.length) || (op.offset as number) < 0 || (op.length as number) <= 0 || (op.offset as number) + (op.length as number) > size) {
       throw badOperations(`${at} has a byte range outside the ${size}-byte file`);
     }

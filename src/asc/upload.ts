@@ -185,7 +185,7 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
     },
   );
   const fileId = idFrom(uploadFile?.data?.id, 'build upload file ID');
-  const operations = checkOperations(uploadFile?.data?.attributes?.uploadOperations, before.size);
+  const operations = checkOperations(uploadFile?.data?.attributes?.uploadOperations, before.size, client.baseUrl);
 
   // The bytes.
   const { sha256, ms: hashMs } = await checksum.catch((error: NodeJS.ErrnoException) => {

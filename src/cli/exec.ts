@@ -1,9 +1,10 @@
 /**
  * `asc-token exec -- COMMAND…`: run a command with a token (docs/design.md#jobs-without-the-key). COMMAND gets `ASC_TOKEN` (valid for at
  * least ten minutes at start) and `ASC_TOKEN_FILE`, a file that always holds a valid token: rewritten atomically
- * before each `refreshAfter` while COMMAND runs, removed when it ends. The exit code is COMMAND's; a signal to
- * this process is passed on to it; a COMMAND killed by a signal ends this process with 128 + the signal's number,
- * as a shell reports it.
+ * before each `refreshAfter` while COMMAND runs, removed when it ends. The exit code is COMMAND's; a signal that
+ * would end this process is passed on to it and waited on; a COMMAND killed by a signal ends this process with
+ * 128 + the signal's number, as a shell reports it. If this process ends without being able to (SIGKILL), a watchdog
+ * ends COMMAND and removes the file (src/cli/exec-guard.ts).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TokenClientError, type TokenRequestOptions, type TokenResponse } from '../client/token-client.ts';
 import { formatDuration } from '../asc/wait.ts';
+import { FORWARDED_SIGNALS, startWatchdog, type Watchdog } from './exec-guard.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 export { EXEC_USAGE } from './asc-usage.ts';
 import { cliErrorFor, profileFrom, serviceUrl, tokenClient, type VendedDeps } from './tokens.ts';
@@ -21,7 +23,6 @@ import { cliErrorFor, profileFrom, serviceUrl, tokenClient, type VendedDeps } fr
 const MIN_VALIDITY_SECONDS = 600;
 /** The lifetime asked for first: ten minutes of validity plus the service's default clock-skew allowance, and room. */
 const PREFERRED_TTL = 900;
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export interface ExecDeps extends VendedDeps {
   /** Where the token file's private directory is made (default: the OS temp directory). */
@@ -64,6 +65,7 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
   }
 
   const dir = mkdtempSync(join(deps.tmpdir ?? tmpdir(), 'asc-token-'));
+  const watchdog = startWatchdog(dir);
   const file = join(dir, 'token');
   const write = (response: TokenResponse) => {
     const temporary = join(dir, `.token-${process.pid}`);
@@ -97,19 +99,21 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
       timer.unref();
     };
     schedule(token);
-    return await run(command, commandArgs, { ...io.env, ASC_TOKEN: token.token, ASC_TOKEN_FILE: file, ASC_TOKEN_EXPIRES_AT: token.expiresAt }, io);
+    return await run(command, commandArgs, { ...io.env, ASC_TOKEN: token.token, ASC_TOKEN_FILE: file, ASC_TOKEN_EXPIRES_AT: token.expiresAt }, io, watchdog);
   } finally {
     stopped = true;
     clearTimeout(timer);
     rmSync(dir, { recursive: true, force: true });
+    watchdog.release();
   }
 }
 
 /** Run COMMAND with inherited stdio, passing signals on; resolves to its exit code (128 + n for a signal). */
-function run(command: string, args: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+function run(command: string, args: string[], env: Record<string, string | undefined>, io: CliIo, watchdog: Watchdog): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
-    const forward = new Map(FORWARDED.map((signal) => [signal, () => child.kill(signal)]));
+    if (child.pid !== undefined) watchdog.watch(child.pid);
+    const forward = new Map(FORWARDED_SIGNALS.map((signal) => [signal, () => child.kill(signal)]));
     for (const [signal, handler] of forward) process.on(signal, handler);
     const done = (code: number) => {
       for (const [signal, handler] of forward) process.off(signal, handler);

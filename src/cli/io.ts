@@ -9,6 +9,11 @@ export interface CliIo {
   stderrIsTTY?: boolean;
   /** Terminal width for the progress bar. */
   columns?: number;
+  /**
+   * A workflow command the CLI means to issue (`::add-mask::TOKEN` for `--output github`), on stdout as its own line.
+   * Everything else written to stdout and stderr is guarded so that no line of it is one (src/cli/main.ts).
+   */
+  command?: (name: 'add-mask', data: string) => void;
 }
 
 /** Exit codes (docs/design.md#exit-codes): 6 Apple refused or failed the job, 7 `--timeout` reached while Apple worked. */

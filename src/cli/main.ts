@@ -3,11 +3,12 @@
  * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
  */
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
-import type { KeysDeps } from './keys.ts';
+import type { KeysDeps } from './keys/index.ts';
 import { refuseKeyAsP8Argument } from './p8.ts';
 import { argumentRedactor } from './redact.ts';
 // The CI path, in dist/cli.mjs itself; every other command is a dynamic import (below).
 import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
+import { OutputGuard, workflowCommand } from '../client/ci-text.ts';
 import { VERSION } from '../client/version.ts';
 
 type Deps = RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string };
@@ -29,7 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => ({ usage: TOKEN_USAGE, run: tokenCommand }),
   profiles: async () => ({ usage: PROFILES_USAGE, run: profilesCommand }),
   mint: () => import('./mint.ts').then((m) => ({ usage: m.MINT_USAGE, run: m.mintCommand })),
-  keys: () => import('./keys.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })),
+  keys: () => import('./keys/index.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })),
   policy: () => import('./policy.ts').then((m) => ({ usage: m.POLICY_USAGE, run: m.policyCommand })),
   upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
   notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
@@ -57,9 +58,20 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
   // Whatever a message quotes (ours, parseArgs', the AWS SDK's), no piece of an argument that looks like a key is
   // ever printed (redact.ts).
   const redact = argumentRedactor(argv);
-  // stderr never carries a workflow command (GitHub's runner reads `::…` lines on stderr too): whatever a message
-  // quotes, a line of it cannot start with `::`.
-  const io: CliIo = { ...rawIo, stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text).replace(/^::/gm, ' ::')) };
+  // Neither stream ever carries a workflow command the CLI does not mean (GitHub's runner reads both): whatever a
+  // message quotes, no line is one, and no control character, escape sequence or bidi override is printed
+  // (src/client/ci-text.ts). The one command the CLI issues, `::add-mask::` for --output github, goes beside the guard.
+  const out = new OutputGuard();
+  const err = new OutputGuard({ redraw: rawIo.stderrIsTTY === true });
+  const io: CliIo = {
+    ...rawIo,
+    stdout: (text) => rawIo.stdout(out.clean(redact(text))),
+    stderr: (text) => rawIo.stderr(err.clean(redact(text))),
+    command: (name, data) => {
+      rawIo.stdout(`${out.midLine ? '\n' : ''}${workflowCommand(name, data)}\n`);
+      out.lineWritten();
+    },
+  };
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     (command === undefined ? io.stderr : io.stdout)(await usage());

@@ -10,13 +10,13 @@ import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { tokenResponse } from '../http/token-response.ts';
 import { CliError, EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
-import { readP8 } from './p8.ts';
+import { P8_OPTIONS, readP8 } from './p8.ts';
 import { parseOutput, printToken } from './output.ts';
 
 /** Each kind's profile fields as flags (src/core/kinds.ts): `--bundle-id BUNDLE_ID`. */
 const FIELD_FLAGS: readonly ProfileField[] = KIND_PROFILE_FIELDS;
 
-export const MINT_USAGE = `usage: asc-token mint --p8 FILE [--key-id ID] [--issuer-id ID | --individual]
+export const MINT_USAGE = `usage: asc-token mint --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID]
                       [--api ${KIND_NAMES.join('|')}]${FIELD_FLAGS.map((f) => ` [--${f.flag} ${f.placeholder}]`).join('')}
                       [--scope "GET /v1/apps"]... [--ttl SECONDS] [--output raw|json|env|github]`;
 
@@ -24,10 +24,7 @@ export async function mintCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      p8: { type: 'string' },
-      'key-id': { type: 'string' },
-      'issuer-id': { type: 'string' },
-      individual: { type: 'boolean' },
+      ...P8_OPTIONS,
       api: { type: 'string' },
       scope: { type: 'string', multiple: true },
       ttl: { type: 'string' },
@@ -57,10 +54,16 @@ export async function mintCommand(args: string[], io: CliIo): Promise<number> {
   const ttl = values.ttl === undefined ? Math.min(kind.ttl.default, kind.ttl.max) : Number(values.ttl);
   if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) throw new UsageError('--ttl must be a whole number of seconds');
 
-  const { file, keyId, issuerId, privateKey } = readP8(values, io.cwd);
+  const { file, keyId, issuerId, teamId, privateKey } = readP8(values, io.cwd);
   try {
     const scope = values.scope === undefined ? null : parseRequestedScope(values.scope);
-    const minted = await mintToken({ kind: 'local', name: basename(file), keyId, issuerId, privateKey }, { kind: api, scope, ttl, fields }, { now: io.now() });
+    // The kind's request fields (a Sign in with Apple client ID) from its profile fields: the one given.
+    for (const field of kind.requestFields) {
+      const resolved = field.resolve(undefined, fields);
+      if ('refused' in resolved) throw new UsageError(resolved.detail);
+      fields[field.name] = resolved.value;
+    }
+    const minted = await mintToken({ kind: 'local', name: basename(file), keyId, issuerId, ...(teamId === undefined ? {} : { teamId }), privateKey }, { kind: api, scope, ttl, fields }, { now: io.now() });
     printToken(tokenResponse(minted), output, io);
     return EXIT.ok;
   } catch (error) {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { notaryBaseUrl } from '../asc/endpoint.ts';
 import { AscError } from '../asc/errors.ts';
 import { NotarizationError, describeIssues, getSubmission, getSubmissionLog, notarize, notaryClient, type NotarizeEvent, type NotarizeResult, type NotaryLog, type NotarySubmission } from '../asc/notary.ts';
-import { notaryS3Endpoint } from '../asc/notary-upload.ts';
+import { NOTARY_S3_SETTING, notaryS3Endpoint } from '../asc/notary-upload.ts';
 import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/progress.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
@@ -57,8 +57,8 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
     baseUrl = notaryBaseUrl(io.env);
     if (lookup === undefined) notaryS3Endpoint(io.env);
   } catch (error) {
-    const setting = /AWS_ENDPOINT_URL_S3/.test((error as Error).message) ? 'AWS_ENDPOINT_URL_S3' : 'ASC_NOTARY_URL';
-    throw new CliError('invalid_setting', (error as Error).message, EXIT.usage, `Unset ${setting} to use Apple’s, or point it at an https proxy.`);
+    const setting = (error as Error).message.includes(NOTARY_S3_SETTING) ? NOTARY_S3_SETTING : 'ASC_NOTARY_URL';
+    throw new CliError('invalid_setting', (error as Error).message, EXIT.usage, `Unset ${setting} to use Apple’s, or point it at an https endpoint.`);
   }
 
   // On Node 20 the AWS SDK's S3 client announces, on stderr in the middle of the progress, that SDK versions

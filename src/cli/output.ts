@@ -44,7 +44,8 @@ export function printToken(answer: unknown, format: OutputFormat, io: CliIo): vo
       const file = io.env.GITHUB_ENV;
       if (!file) throw new UsageError('--output github writes to $GITHUB_ENV, which is not set: run it in a GitHub Actions step, or use --output env');
       // Mask first, so the token is hidden in every later line of the job log.
-      io.stdout(`::add-mask::${response.token}\n`);
+      if (!io.command) throw new Error('--output github needs the CLI\'s workflow-command channel (main)');
+      io.command('add-mask', response.token);
       appendFileSync(file, `ASC_TOKEN=${response.token}\nASC_TOKEN_EXPIRES_AT=${response.expiresAt}\n`);
       const about = [response.profile ? `profile ${response.profile}` : undefined, `key ${response.keyId}`, `expires ${response.expiresAt}`, `sha256 ${response.tokenSha256.slice(0, 12)}…`];
       io.stdout(`ASC_TOKEN is set for the following steps (${about.filter(Boolean).join(', ')})\n`);

@@ -6,6 +6,8 @@
  * refused the same way).
  */
 
+import { VERSION } from './version.ts';
+
 export type RefusalReason =
   /** The signature does not verify: wrong secret key, a changed body or header, a signed header not sent. */
   | 'signature'
@@ -35,6 +37,13 @@ export function refusalReason(detail: string): RefusalReason {
   return 'policy';
 }
 
+/**
+ * How to run the CLI without installing it, pinned to this package's own version: npx without a version runs
+ * whatever is published under the package's name first (test/package/version-pin.test.ts holds every printed and
+ * documented install to the version).
+ */
+const NPX_PROFILES = `npx --yes --package=asc-token-vending@${VERSION} asc-token profiles`;
+
 const REASON_HINTS: Record<RefusalReason, string> = {
   signature:
     'The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID, that AWS_SESSION_TOKEN is either unset or the one issued with them, and that no proxy rewrites the request.',
@@ -44,7 +53,7 @@ const REASON_HINTS: Record<RefusalReason, string> = {
   unsigned: 'The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.',
   iam: 'IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API\'s resource policy must allow your account or organisation.',
   policy:
-    'Your AWS principal may not use this profile. Run `asc-token profiles` (without the CLI installed: `npx --yes --package=asc-token-vending asc-token profiles`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile\'s callers.',
+    `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`,
 };
 
 /**

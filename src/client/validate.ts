@@ -28,8 +28,13 @@ export interface TokenResponse {
   tokenSha256: string;
 }
 
-/** A compact JWS: three base64url parts (ES256 tokens are a few hundred characters; long-lived ones carry a scope). */
-const JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{2,512}$/;
+/**
+ * A compact JWS signed with ES256 (a few hundred characters; long-lived ones carry a scope): its signature is the
+ * 64-byte r‖s, 86 base64url characters, and its header and payload decode to JSON objects, the header naming ES256.
+ * Anything less would let a hostile service call any three dotted words (`com.example.app`) a token, which the
+ * GitHub Action and `--output github` then mask in the job's log.
+ */
+const JWT = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{86}$/;
 /** An ISO 8601 UTC instant as the service writes it. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** A token of some kind has no `aud` (src/core/kinds.ts): its response says `audience: null`. */
@@ -58,7 +63,7 @@ export function checkTokenResponse(value: unknown): TokenResponse {
     if (typeof text !== 'string' || !INSTANT.test(text) || !Number.isFinite(Date.parse(text))) bad(field, 'an ISO 8601 UTC time');
     return text as string;
   };
-  if (typeof v.token !== 'string' || !JWT.test(v.token)) bad('token', 'a JWT');
+  if (typeof v.token !== 'string' || !JWT.test(v.token) || !isEs256Jws(v.token)) bad('token', 'a JWT');
   const token = v.token as string;
   if (v.tokenType !== 'Bearer') bad('tokenType', '"Bearer"');
   if (v.profile !== undefined && (typeof v.profile !== 'string' || !PROFILE_NAME.test(v.profile))) bad('profile', 'a profile name');
@@ -85,6 +90,20 @@ export function checkTokenResponse(value: unknown): TokenResponse {
     refreshAfter,
     tokenSha256: v.tokenSha256 as string,
   };
+}
+
+/** A JWS's header is a JSON object naming `alg: ES256`, its payload a JSON object. */
+function isEs256Jws(token: string): boolean {
+  const [header, payload] = token.split('.') as [string, string];
+  const object = (part: string): Record<string, unknown> | undefined => {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return object(header)?.alg === 'ES256' && object(payload) !== undefined;
 }
 
 /** `GET /v1/profiles` (docs/design.md#the-http-api): the caller as the service sees it, and the profiles it may use. */

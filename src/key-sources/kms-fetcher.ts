@@ -6,7 +6,7 @@
  * `ListResourceTags` (the Apple identity `asc-token keys import` tagged the key with). `Sign` is per token, by the
  * key ARN the alias resolved to, so a token's `kid` and its signature always come from the same key even while an
  * alias moves. The SDK honours `AWS_ENDPOINT_URL_KMS`; timeouts are short and retries bounded, as for Secrets
- * Manager (src/keys/secrets-manager.ts).
+ * Manager (src/key-sources/secrets-manager.ts).
  *
  * The KMS client is loaded on the first fetch, not at import: a policy without KMS keys never loads it.
  */

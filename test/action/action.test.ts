@@ -22,6 +22,7 @@ import type { LocalCredential } from '../../src/local/verify.ts';
 import { startLocalServer } from '../helpers/local-server.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput, trackToken } from '../helpers/leaks.ts';
+import { REGISTERED_COMMANDS, commandsIn } from '../helpers/runner-commands.ts';
 import { createService, type Service } from '../helpers/setup.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -249,7 +250,7 @@ describe('against a hostile server', () => {
     hostile.closeAllConnections();
   });
 
-  const GOOD = 'eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.c2lnbmF0dXJl';
+  const GOOD = `eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.${Buffer.alloc(64, 7).toString('base64url')}`;
   /** A token response of the documented shape (what the real service sends), with `fields` changed. */
   const answerWith = (fields: Record<string, unknown> = {}) => {
     const token = typeof fields.token === 'string' ? fields.token : GOOD;
@@ -261,11 +262,21 @@ describe('against a hostile server', () => {
     };
   };
   const respond = (status: number, body: unknown) => (answer = { status, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  /** Every line of the log is either plain text or one of the commands the action issues. */
-  const onlyOwnCommands = (result: Step) => {
-    for (const line of result.stdout.split('\n').filter(Boolean)) {
-      assert.match(line, /^(::add-mask::|::error title=asc-token-vending::|::notice title=asc-token-vending hint::|App Store Connect token for profile )/, `unexpected log line ${JSON.stringify(line)}`);
+  /**
+   * Read as the runner reads it (its two parsers, ported: test/helpers/runner-commands.ts), the log holds only the
+   * commands the Action issues — its error and hint, and the mask of a token it accepted — and no escape sequence,
+   * control character or bidi override; stderr holds nothing the runner reads as a command either.
+   */
+  const onlyOwnCommands = (result: Step, maskOf?: string) => {
+    for (const parsed of [...commandsIn(result.stdout), ...commandsIn(result.stdout, { registered: new Set(REGISTERED_COMMANDS) })]) {
+      const own =
+        (parsed.form === 'v2' && parsed.command === 'error' && parsed.properties.title === 'asc-token-vending') ||
+        (parsed.form === 'v2' && parsed.command === 'notice' && parsed.properties.title === 'asc-token-vending hint') ||
+        (parsed.form === 'v2' && parsed.command === 'add-mask' && maskOf !== undefined && parsed.data === maskOf);
+      assert.ok(own, `a command the Action does not mean: ${JSON.stringify(parsed.line)}`);
     }
+    assert.deepEqual(commandsIn(result.stderr), []);
+    assert.doesNotMatch(result.stdout, /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u, 'an escape, control or bidi character in the log');
   };
 
   for (const [name, body, expected] of [
@@ -280,7 +291,7 @@ describe('against a hostile server', () => {
     ['a token that is not a string', answerWith({ token: 12345 }), /"token" is not a JWT/],
     ['a body that is not JSON', '<html>hello</html>', /the answer is not a JSON object/],
   ] as const) {
-    it(`${name}: nothing is written, the step fails, no command is smuggled into the log`, async () => {
+    it(`${name}: nothing is written or masked, the step fails, no command is smuggled into the log`, async () => {
       respond(200, body);
       const result = await step({ profile: 'release', url: hostileUrl });
       assert.equal(result.code, 1, result.stdout);
@@ -288,22 +299,43 @@ describe('against a hostile server', () => {
       assert.match(errorLine(result), expected);
       noWrites(result);
       onlyOwnCommands(result);
-      const token = typeof body === 'object' ? body.token : undefined;
-      if (typeof token === 'string') {
-        // Even a token that is refused is masked (escaped as command data, so it stays one line).
-        assert.equal(result.stdout.split('\n')[0], `::add-mask::${token.replace(/%/g, '%25').replace(/\n/g, '%0A')}`);
-      } else {
-        assert.doesNotMatch(result.stdout, /::add-mask::/);
-      }
+      // An answer that is not a token is not masked: what it calls a token could be any word of the job's log.
+      assert.doesNotMatch(result.stdout, /::add-mask::/);
     });
   }
 
-  it('a refusal whose detail carries workflow commands: they stay inside the escaped ::error', async () => {
+  it('a 200 whose "token" is words of the log ("build", "com.example.app", a JWT\'s shape but not a token): refused before anything is masked (issue #20, finding 6)', async () => {
+    const sig = Buffer.alloc(64, 1).toString('base64url');
+    for (const token of ['build', 'com.example.app', '10.15.12', `YnVpbGQ.YnVpbGQ.${sig}`, `eyJhbGciOiJub25lIn0.eyJleHAiOjF9.${sig}`, `eyJhbGciOiJFUzI1NiJ9.WzFd.${sig}`]) {
+      respond(200, answerWith({ token }));
+      const result = await step({ profile: 'release', url: hostileUrl });
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(errorLine(result), /"token" is not a JWT/);
+      assert.deepEqual(commandsIn(result.stdout).filter((c) => c.command === 'add-mask'), [], `${token} would be masked for the rest of the job`);
+      noWrites(result);
+    }
+  });
+
+  it('a refusal with escape sequences, an OSC 8 link, a bidi override and a `##[` in its texts: one printable line inside the Action\'s ::error (issue #20, finding 6)', async () => {
+    respond(403, {
+      code: 'forbidden\u001b[2J',
+      detail: 'denied \u001b]8;;https://evil.example/\u0007click here\u001b]8;;\u0007 \u202etxt.exe ##[stop-commands]pause1 \u009b2J\u001b]0;title\u0007',
+      requestId: 'r-1\u001b[31m',
+    });
+    const result = await step({ profile: 'release', url: hostileUrl });
+    assert.equal(result.code, 1);
+    onlyOwnCommands(result);
+    assert.equal(errorLine(result), 'http_403: denied  ]8;;https://evil.example/ click here ]8;;   txt.exe # #[stop-commands]pause1  2J ]0;title ');
+    assert.equal(noticeLine(result), '', 'no hint for a code the service did not really send');
+    noWrites(result);
+  });
+
+  it('a refusal whose detail carries workflow commands: they stay inside the ::error, on its one line', async () => {
     respond(403, { code: 'forbidden\n::add-mask::x', detail: 'no\n::set-env name=NODE_OPTIONS::--require=/tmp/evil.js\r\n::stop-commands::abc', requestId: 'r\n::warning::w' });
     const result = await step({ profile: 'release', url: hostileUrl });
     assert.equal(result.code, 1);
     onlyOwnCommands(result);
-    assert.match(errorLine(result), /%0A::set-env name=NODE_OPTIONS::--require=\/tmp\/evil\.js%0D%0A::stop-commands::abc/);
+    assert.equal(errorLine(result), 'http_403: no ::set-env name=NODE_OPTIONS::--require=/tmp/evil.js  ::stop-commands::abc');
     noWrites(result);
   });
 
@@ -312,6 +344,7 @@ describe('against a hostile server', () => {
     const result = await step({ profile: 'release', url: hostileUrl });
     assert.equal(result.code, 0, result.stdout);
     assert.deepEqual(result.output, { token: GOOD, 'expires-at': '2030-01-01T00:10:00Z' });
-    onlyOwnCommands(result);
+    onlyOwnCommands(result, GOOD);
+    assert.equal(result.stdout.split('\n')[0], `::add-mask::${GOOD}`, 'masked before anything else is printed');
   });
 });

@@ -11,6 +11,7 @@ import { AscError, describeAppleErrors } from '../../src/asc/errors.ts';
 import { localKeyAuth } from '../../src/asc/local.ts';
 import { FakeAppStoreConnect } from '../helpers/fake-asc.ts';
 import { ISSUER_ID, TEAM_KEY_ID, generateP256 } from '../helpers/keys.ts';
+import { startFlood } from '../helpers/flood-server.ts';
 import { closedUrl as nothingListening } from '../helpers/local-server.ts';
 
 const key = generateP256();
@@ -104,6 +105,55 @@ describe('AppStoreConnectClient', () => {
   it('errors from the token source pass through untouched', async () => {
     const failing: AuthStrategy = { getToken: async () => Promise.reject(Object.assign(new Error('denied'), { code: 'forbidden' })) };
     await assert.rejects(client({ auth: failing }).request(APPS), /denied/);
+  });
+});
+
+describe('answers read with a cap (issue #20, finding 3)', () => {
+  /** src/asc/client.ts's cap, 8 MiB (stated here, not imported: the test says what the client must do). */
+  const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+  const auth = () => localKeyAuth({ keyId: TEAM_KEY_ID, issuerId: ISSUER_ID, privateKey: key.privateKey, now });
+  const tooLarge = (status: number) => (error: unknown) => {
+    assert.ok(error instanceof AscError, String(error));
+    assert.equal(error.code, 'bad_response');
+    assert.equal(error.status, status);
+    assert.equal(error.message, `App Store Connect answered GET /v1/apps with HTTP ${status} and more than ${MAX_ANSWER_BYTES} bytes: more than this client reads, so it stopped reading`);
+    assert.match(error.hint ?? '', /^Check ASC_API_URL/);
+    return true;
+  };
+
+  it('an endless answer: bad_response once 8 MiB have arrived, and the rest is never read', async () => {
+    for (const status of [200, 403]) {
+      const flood = await startFlood({ status });
+      try {
+        const closed = flood.nextClose();
+        await assert.rejects(new AppStoreConnectClient({ auth: auth(), baseUrl: flood.url, attempts: 1 }).request(APPS), tooLarge(status));
+        // The server got the hang-up while it was still writing: a few MiB past the cap at most (socket buffers).
+        assert.ok((await closed) < MAX_ANSWER_BYTES + 16 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+      } finally {
+        flood.stop();
+      }
+    }
+  });
+
+  it('a declared Content-Length of 3 GB: refused before the body is read', async () => {
+    const flood = await startFlood({ declaredBytes: 3 * 1024 ** 3 });
+    try {
+      const closed = flood.nextClose();
+      await assert.rejects(new AppStoreConnectClient({ auth: auth(), baseUrl: flood.url, attempts: 1 }).request(APPS), tooLarge(200));
+      assert.ok((await closed) < 16 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+    } finally {
+      flood.stop();
+    }
+  });
+
+  it('an answer of exactly the cap is read', async () => {
+    const flood = await startFlood({ totalBytes: MAX_ANSWER_BYTES });
+    try {
+      // Not JSON (the flood's bytes are an unterminated object), but read to the end: the cap is not what refuses it.
+      await assert.rejects(new AppStoreConnectClient({ auth: auth(), baseUrl: flood.url, attempts: 1 }).request(APPS), /answered GET \/v1\/apps with HTTP 200 but not JSON/);
+    } finally {
+      flood.stop();
+    }
   });
 });
 

@@ -296,13 +296,13 @@ describe('the developer log', () => {
 });
 
 describe('the S3 side', () => {
-  it('uploads to S3 in us-west-2, whatever the job’s AWS_ENDPOINT_URL; AWS_ENDPOINT_URL_S3 (https, or http on loopback) path-style', () => {
+  it('uploads to S3 in us-west-2, whatever the job’s AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3; ASC_NOTARY_S3_URL (https, or http on loopback) path-style (issue #20, finding 7)', () => {
     assert.deepEqual(notaryS3Endpoint({}), { endpoint: 'https://s3.us-west-2.amazonaws.com', forcePathStyle: false });
-    assert.deepEqual(notaryS3Endpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_REGION: 'eu-west-1', AWS_PROFILE: 'job' }), { endpoint: 'https://s3.us-west-2.amazonaws.com', forcePathStyle: false });
-    assert.deepEqual(notaryS3Endpoint({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:5000/' }), { endpoint: 'http://127.0.0.1:5000', forcePathStyle: true });
-    assert.deepEqual(notaryS3Endpoint({ AWS_ENDPOINT_URL_S3: 'https://s3-proxy.example.com' }), { endpoint: 'https://s3-proxy.example.com', forcePathStyle: true });
-    assert.throws(() => notaryS3Endpoint({ AWS_ENDPOINT_URL_S3: 'http://s3-proxy.example.com' }), /AWS_ENDPOINT_URL_S3 must be an https: URL/);
-    assert.throws(() => notaryS3Endpoint({ AWS_ENDPOINT_URL_S3: 'https://u:p@s3-proxy.example.com' }), /must not carry credentials/);
+    assert.deepEqual(notaryS3Endpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_S3: 'https://minio.example.com', AWS_REGION: 'eu-west-1', AWS_PROFILE: 'job' }), { endpoint: 'https://s3.us-west-2.amazonaws.com', forcePathStyle: false });
+    assert.deepEqual(notaryS3Endpoint({ ASC_NOTARY_S3_URL: 'http://127.0.0.1:5000/', AWS_ENDPOINT_URL_S3: 'https://minio.example.com' }), { endpoint: 'http://127.0.0.1:5000', forcePathStyle: true });
+    assert.deepEqual(notaryS3Endpoint({ ASC_NOTARY_S3_URL: 'https://s3-emulator.example.com' }), { endpoint: 'https://s3-emulator.example.com', forcePathStyle: true });
+    assert.throws(() => notaryS3Endpoint({ ASC_NOTARY_S3_URL: 'http://s3-proxy.example.com' }), /ASC_NOTARY_S3_URL must be an https: URL/);
+    assert.throws(() => notaryS3Endpoint({ ASC_NOTARY_S3_URL: 'https://u:p@s3-proxy.example.com' }), /must not carry credentials/);
   });
 
   it('one PutObject up to a part, then 8 MiB parts, larger ones beyond S3’s 10,000 parts', () => {

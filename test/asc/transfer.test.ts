@@ -27,14 +27,49 @@ describe('checkOperations', () => {
       [[op(0, 11)], /outside the 10-byte file/],
       [[op(-1, 11)], /outside/],
       [[{ ...op(0, 10), length: 2.5 }], /outside/],
-      [[op(0, 10, 'http://upload.example.com/p')], /not an https URL \(http:\/\/upload\.example\.com\)/],
+      [[op(0, 10, 'http://upload.example.com/p')], /operation 1 is not an https URL off this machine \(http:\/\/upload\.example\.com\)/],
+      [[op(0, 5), op(5, 5, 'http://127.0.0.1:2375/v1.41/containers/create')], /operation 2 is not an https URL off this machine \(http:\/\/127\.0\.0\.1:2375\)/],
+      [[op(0, 10, 'https://localhost:2376/p')], /not an https URL off this machine \(https:\/\/localhost:2376\)/],
       [[op(0, 10, 'not a url')], /no absolute URL/],
       [[{ ...op(0, 10), method: 'put it' }], /no usable method/],
       [[{ ...op(0, 10), requestHeaders: [{ name: 'x' }] }], /malformed request headers/],
     ];
     for (const [operations, message] of cases) {
-      assert.throws(() => checkOperations(operations, 10), (error: unknown) => error instanceof AscError && error.code === 'bad_response' && message.test(error.message), String(message));
+      for (const apiBase of [undefined, new URL('https://api.appstoreconnect.apple.com')]) {
+        assert.throws(() => checkOperations(operations, 10, apiBase), (error: unknown) => error instanceof AscError && error.code === 'bad_response' && message.test(error.message), String(message));
+      }
     }
+  });
+
+  it('the checks at their edges: methods, headers, zero-length ranges, what is returned, and the hint', () => {
+    const { requestHeaders: _, ...bare } = op(0, 10);
+    assert.deepEqual(checkOperations([bare], 10), [{ ...op(0, 10), requestHeaders: [] }], 'no headers: none');
+    const headers = [{ name: 'Content-Type', value: 'application/octet-stream' }];
+    assert.deepEqual(checkOperations([{ ...op(0, 10), requestHeaders: headers, extra: 1 }], 10), [{ method: 'PUT', url: 'https://upload.example.com/p?X-Amz-Signature=abc', offset: 0, length: 10, requestHeaders: headers }]);
+    for (const method of ['GET', 'DELETE', 'OPTIONS']) assert.equal(checkOperations([{ ...op(0, 10), method }], 10)[0]?.method, method);
+    const refused = (operations: unknown[], message: RegExp) =>
+      assert.throws(() => checkOperations(operations, 10), (error: unknown) => {
+        assert.ok(error instanceof AscError);
+        assert.match(error.message, /^Apple's upload operations for this file cannot be used: /);
+        assert.match(error.message, message);
+        assert.equal(error.hint, 'Run it again; if it persists, App Store Connect changed its upload API: report it with the build upload ID.');
+        return true;
+      }, String(message));
+    for (const method of [['PUT'], 'PU', 'PUTPUTPU', 'pPUT', 'PUTp', 'put', undefined]) refused([{ ...op(0, 10), method }], /operation 1 has no usable method/);
+    refused([null], /operation 1 has no usable method/);
+    refused([op(0, 5), { ...op(5, 5), method: 'x' }], /operation 2 has no usable method/);
+    for (const requestHeaders of ['x', [null], [{ value: 'x' }], [{ name: 5, value: 'x' }], [{ name: 'x', value: 5 }], [{ name: 'a', value: 'b' }, 'c']]) refused([{ ...op(0, 10), requestHeaders }], /operation 1 has malformed request headers/);
+    refused([op(0, 0), op(0, 10)], /operation 1 has a byte range outside the 10-byte file/);
+    refused([op(0, 10), op(10, 0)], /operation 2 has a byte range outside/);
+    refused([{ ...op(0, 10), offset: '0' }], /outside/);
+    refused([{ ...op(0, 10), length: 2 ** 53 }], /outside/);
+  });
+
+  it('takes operations on this machine (http too) only from an API on loopback itself (issue #20, finding 4)', () => {
+    const local = [op(0, 5, 'http://127.0.0.1:9/p'), op(5, 5, 'https://localhost:9/p')];
+    assert.deepEqual(checkOperations(local, 10, new URL('http://127.0.0.1:8080')).map((o) => o.url), ['http://127.0.0.1:9/p', 'https://localhost:9/p']);
+    assert.throws(() => checkOperations(local, 10, new URL('https://api.appstoreconnect.apple.com')), /operation 1 is not an https URL off this machine/);
+    assert.throws(() => checkOperations(local, 10), /operation 1 is not an https URL off this machine/);
   });
 });
 

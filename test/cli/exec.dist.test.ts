@@ -4,9 +4,10 @@
  * local server. In process through main(): test/cli/exec.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DEV_ENV, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
@@ -88,4 +89,136 @@ describe('asc-token exec', () => {
     const code = await new Promise((resolve) => proc.on('exit', resolve));
     assert.equal(code, 130);
   });
+});
+
+/** Whether a process is gone: no such ID, or a zombie no one reaps (an orphan in a container without an init). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Wait (polling, at most `ms`) until `done()`; false if it never was. Not a timing assertion: a bound on a wait. */
+async function until(done: () => boolean, ms = 20_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * The built CLI running COMMAND (a node script, which reports its pid and token file once the script has set itself
+ * up — its signal handlers installed): resolves then, with the asc-token process, COMMAND's later output, and
+ * asc-token's end.
+ */
+async function launch(script: string) {
+  const report = `process.stdout.write(JSON.stringify({ pid: process.pid, file: process.env.ASC_TOKEN_FILE }) + '\\n');`;
+  const proc = spawn(process.execPath, [join(root, 'dist/cli.mjs'), 'exec', '--profile', 'release', '--', process.execPath, '-e', `${script}${report}`], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (c) => (out += c));
+  proc.stderr.on('data', (c) => (err += c));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  assert.ok(await until(() => out.includes('\n')), `COMMAND did not start: ${err}`);
+  const info = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; file: string };
+  assert.ok(existsSync(info.file));
+  return { proc, info, ended, out: () => out.slice(out.indexOf('\n') + 1), err: () => err };
+}
+
+/**
+ * The signals that end a Node process on this platform, found by sending each to a plain `node` and seeing it die —
+ * less those no process can catch (SIGKILL, SIGSTOP), those Node says a listener must not take (SIGILL, SIGBUS,
+ * SIGFPE, SIGSEGV: a real fault would leave the process stuck) and SIGPROF (V8's profiler samples with it), which
+ * the watchdog covers instead.
+ */
+async function terminatingSignals(): Promise<NodeJS.Signals[]> {
+  const candidates = (Object.keys(constants.signals) as NodeJS.Signals[]).filter((s) => !['SIGKILL', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGILL', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGPROF', 'SIGIOT', 'SIGPOLL'].includes(s));
+  const ending = await Promise.all(
+    candidates.map(async (signal) => {
+      const node = spawn(process.execPath, ['-e', 'process.stdout.write("up"); setTimeout(() => {}, 5000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise((resolve) => node.stdout.once('data', resolve));
+      node.kill(signal);
+      const [, ended] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => node.on('exit', (code, by) => resolve([code, by])));
+      return ended === signal ? signal : undefined;
+    }),
+  );
+  return ending.filter((s): s is NodeJS.Signals => s !== undefined);
+}
+
+describe('asc-token exec and signals (issue #20, finding 5)', () => {
+  it('every catchable signal that would end asc-token reaches COMMAND, is waited on, and the token file is removed', async () => {
+    const signals = await terminatingSignals();
+    for (const expected of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGALRM', 'SIGXCPU', 'SIGVTALRM'] as const) assert.ok(signals.includes(expected), `${expected} ends node: ${signals.join()}`);
+    for (let i = 0; i < signals.length; i += 4) {
+      await Promise.all(
+        signals.slice(i, i + 4).map(async (signal) => {
+          // COMMAND takes its time to end after the signal: asc-token must wait for it, not leave first.
+          const run = await launch(`process.on('${signal}', () => { console.log('got ${signal}'); setTimeout(() => process.exit(3), 300); }); setInterval(() => {}, 1000);`);
+          run.proc.kill(signal);
+          const ended = await run.ended;
+          trackOutput(run.err());
+          assert.deepEqual(ended, { code: 3, signal: null }, `${signal}: ${run.err()}`);
+          assert.match(run.out(), new RegExp(`got ${signal}`));
+          assert.equal(existsSync(dirname(run.info.file)), false, `${signal}: the token's directory is left`);
+          assert.ok(gone(run.info.pid));
+        }),
+      );
+    }
+  });
+
+  it('a COMMAND that a forwarded signal kills ends asc-token with 128 + its number, the file removed (SIGALRM, SIGTERM, SIGHUP, SIGXCPU, SIGVTALRM)', async () => {
+    for (const signal of ['SIGALRM', 'SIGTERM', 'SIGHUP', 'SIGXCPU', 'SIGVTALRM'] as const) {
+      const run = await launch('setInterval(() => {}, 1000);');
+      run.proc.kill(signal);
+      const ended = await run.ended;
+      trackOutput(run.err());
+      assert.deepEqual(ended, { code: 128 + constants.signals[signal], signal: null }, signal);
+      assert.equal(existsSync(dirname(run.info.file)), false, `${signal}: the token's directory is left`);
+      assert.ok(gone(run.info.pid), `${signal}: COMMAND is still running`);
+    }
+  });
+
+  it('SIGPIPE and SIGXFSZ, which Node ignores, end nothing: COMMAND runs on and ends as it would, then the file goes', async () => {
+    const run = await launch(`process.stdin.once('data', () => process.exit(4));`);
+    run.proc.kill('SIGPIPE');
+    run.proc.kill('SIGXFSZ');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(existsSync(run.info.file), true);
+    assert.equal(gone(run.info.pid), false);
+    run.proc.stdin.end('go\n');
+    assert.deepEqual(await run.ended, { code: 4, signal: null });
+    trackOutput(run.err());
+    assert.equal(existsSync(dirname(run.info.file)), false);
+  });
+
+  it('asc-token killed with SIGKILL (or a fault, SIGSEGV, or SIGPROF): the watchdog ends COMMAND and removes the token file', async () => {
+    for (const signal of ['SIGKILL', 'SIGSEGV', 'SIGPROF'] as const) {
+      const run = await launch('setInterval(() => {}, 1000);');
+      run.proc.kill(signal);
+      assert.equal((await run.ended).signal, signal);
+      trackOutput(run.err());
+      assert.ok(await until(() => gone(run.info.pid)), `${signal}: COMMAND outlived asc-token`);
+      assert.ok(await until(() => !existsSync(dirname(run.info.file))), `${signal}: the token's directory is left`);
+    }
+  });
+
+  it('a COMMAND that ignores SIGTERM gets SIGKILL from the watchdog (5 s later)', async () => {
+    const run = await launch(`process.on('SIGTERM', () => console.log('ignored SIGTERM')); setInterval(() => {}, 1000);`);
+    run.proc.kill('SIGKILL');
+    await run.ended;
+    trackOutput(run.err());
+    assert.ok(await until(() => gone(run.info.pid)), 'COMMAND outlived asc-token');
+    assert.match(run.out(), /ignored SIGTERM/);
+  });
+
 });

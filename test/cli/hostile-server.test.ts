@@ -19,7 +19,8 @@ import { TokenClient, TokenClientError } from '../../src/client/token-client.ts'
 import { trackOutput } from '../helpers/leaks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asc-hostile-'));
-const TOKEN = 'eyJhbGciOiJFUzI1NiIsImtpZCI6IjJYOVI0SFhGMzQiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+/** A token's shape: an ES256 JWS (header naming ES256, a JSON payload, a 64-byte signature). */
+const TOKEN = `eyJhbGciOiJFUzI1NiIsImtpZCI6IjJYOVI0SFhGMzQiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJ4In0.${Buffer.alloc(64, 7).toString('base64url')}`;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const good = {
   token: TOKEN, tokenType: 'Bearer', profile: 'release', keyId: '2X9R4HXF34', audience: 'appstoreconnect-v1', scope: null,

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { main } from '../../src/cli/main.ts';
 import { parseSecret } from '../../src/core/secret.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { startFlood } from '../helpers/flood-server.ts';
 import { startFakeApple } from '../helpers/fake-apple.ts';
 import { assertNoMaterial, generateP256, secretJson } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -164,5 +165,70 @@ describe('keys: refusals', () => {
     sm.put('asc/main', '{"keyId":"X"}', ['AWSPENDING']);
     await cli('keys', 'promote', '--secret-id', 'asc/main');
     assert.equal(parseSecret('x', current()?.secretString).keyId, 'OLDKEY0001');
+  });
+
+  it('verify reads Apple\'s refusal with a cap: an endless 401 body is cut at 1 MiB (issue #20, finding 3)', async () => {
+    const flood = await startFlood({ status: 401 });
+    try {
+      const closed = flood.nextClose();
+      const result = await cli('keys', 'verify', '--secret-id', 'asc/main', '--stage', 'current', '--apple-url', flood.url);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /apple_refused: App Store Connect refused key OLDKEY0001 \(AWSCURRENT, version [0-9a-f-]+\): HTTP 401/);
+      assert.ok((await closed) < 16 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+    } finally {
+      flood.stop();
+    }
+  });
+});
+
+describe('keys: developer keys (APNs, Sign in with Apple, …)', () => {
+  const pushKey = generateP256();
+  before(() => writeFileSync(join(dir, 'AuthKey_PUSHKEY123.p8'), pushKey.pem));
+
+  it('import --team-id stores {keyId, teamId, privateKey}; show names the team; verify proves the key locally, calling no Apple API', async () => {
+    sm.create('apple/push', secretJson(pushKey, { keyId: 'PUSHKEY123', teamId: 'A1B2C3D4E5' }));
+    const imported = await cli('keys', 'import', '--secret-id', 'apple/push', '--p8', 'AuthKey_PUSHKEY123.p8', '--team-id', 'A1B2C3D4E5');
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /imported key PUSHKEY123 \(developer key, team A1B2C3D4E5\) into apple\/push/);
+    const pending = [...(sm.secrets.get('apple/push')?.versions.values() ?? [])].find((v) => v.stages.has('AWSPENDING'));
+    const stored = JSON.parse(pending?.secretString ?? '{}');
+    assert.deepEqual(Object.keys(stored).sort(), ['keyId', 'privateKey', 'teamId']);
+    assert.equal(stored.teamId, 'A1B2C3D4E5');
+    assert.match((await cli('keys', 'show', '--secret-id', 'apple/push')).stdout, /AWSPENDING +key PUSHKEY123 +developer key, team A1B2C3D4E5/);
+    const before = apple.requests.length;
+    const verified = await cli('keys', 'verify', '--secret-id', 'apple/push', '--stage', 'pending');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /^ok: key PUSHKEY123 \(AWSPENDING, version [0-9a-f-]+\) signed a test token \(iss A1B2C3D4E5, kid PUSHKEY123\) that verifies with its public key, SHA-256 ([0-9a-f]{2}:){31}[0-9a-f]{2}\n/);
+    assert.equal(apple.requests.length, before, 'no Apple call: none accepts a test token for every service');
+  });
+
+  it('--team-id excludes --issuer-id and --individual, and must be a Team ID', async () => {
+    for (const [extra, message] of [
+      [['--team-id', 'A1B2C3D4E5', '--issuer-id', ISSUER], /--issuer-id, --individual and --team-id exclude each other/],
+      [['--team-id', 'A1B2C3D4E5', '--individual'], /exclude each other/],
+      [['--team-id', 'a1b2c3d4e5'], /--team-id "a1b2c3d4e5" is not a Team ID/],
+    ] as const) {
+      const result = await cli('keys', 'import', '--secret-id', 'apple/push', '--p8', 'AuthKey_PUSHKEY123.p8', ...extra);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+    }
+  });
+});
+
+describe('keys: what a newcomer trips over (#24)', () => {
+  it('verify --stage pending on a secret that does not exist says the secret is missing, not its pending version', async () => {
+    const result = await cli('keys', 'verify', '--secret-id', 'asc/nope', '--stage', 'pending');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^asc-token: secret_not_found: Secrets Manager: /m, JSON.stringify(result.stderr));
+    assert.doesNotMatch(result.stderr, /no AWSPENDING version/);
+  });
+
+  it('promote over a current version that is not a usable key names it, rather than "key ?"', async () => {
+    sm.create('asc/broken', 'not json');
+    assert.equal((await cli('keys', 'import', '--secret-id', 'asc/broken', '--p8', 'AuthKey_NEWKEY0001.p8', '--issuer-id', ISSUER)).code, 0);
+    const promoted = await cli('keys', 'promote', '--secret-id', 'asc/broken');
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.match(promoted.stdout, /^promoted: AWSCURRENT is now key NEWKEY0001 \(version [0-9a-f-]+\)\nprevious: a version that is not a usable key \(the secret value is not JSON; .*\) \(version [0-9a-f-]+\) is AWSPREVIOUS\n/);
+    assert.doesNotMatch(promoted.stdout, /key \?/);
   });
 });

@@ -119,6 +119,21 @@ describe('keys --kms-key-id: import, show, verify', () => {
     assert.match((await cli('keys', 'show', '--kms-key-id', target.arn)).stdout, new RegExp(` {2}material {5}expires ${validTo}T00:00:00.000Z`));
   });
 
+  it('a developer key: import --team-id tags its team (and drops the other identity tags); verify proves it locally, with no Apple call', async () => {
+    target.tags.set(TAGS.issuerId, ISSUER);
+    const imported = await cli('keys', 'import', '--kms-key-id', 'alias/asc/next', '--p8', 'AuthKey_NEWKEY0001.p8', '--team-id', 'A1B2C3D4E5');
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /^imported key NEWKEY0001 \(developer key, team A1B2C3D4E5\) into KMS key /);
+    assert.doesNotMatch(imported.stdout, /next: asc-token keys verify/, 'no Apple call to suggest');
+    assert.deepEqual(Object.fromEntries(target.tags), { [TAGS.keyId]: 'NEWKEY0001', [TAGS.teamId]: 'A1B2C3D4E5' });
+    assert.match((await cli('keys', 'show', '--kms-key-id', 'alias/asc/next')).stdout, / {2}identity {5}key NEWKEY0001, developer key, team A1B2C3D4E5 \(from its tags\)\n/);
+    const calls = apple.requests.length;
+    const verified = await cli('keys', 'verify', '--kms-key-id', 'alias/asc/next');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, new RegExp(`^ok: key NEWKEY0001 \\(developer key, team A1B2C3D4E5, KMS key ${target.arn.replace(/[/]/g, '\\/')}\\) signed a test token \\(iss A1B2C3D4E5, kid NEWKEY0001\\) that verifies with its public key, SHA-256 ${spkiSha256(newKey)}\n`));
+    assert.equal(apple.requests.length, calls);
+  });
+
   it('a KMS key that already holds another key is refused before anything is sent', async () => {
     kms.importDirectly(target, otherKey.privateKey);
     kms.calls.length = 0;
@@ -132,7 +147,7 @@ describe('keys --kms-key-id: import, show, verify', () => {
     kms.importDirectly(target, newKey.privateKey);
     const missing = await cli('keys', 'verify', '--kms-key-id', 'alias/asc/next', '--apple-url', apple.url);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /key_invalid: Key "alias\/asc\/next" is not usable: KMS key \S+ has no AscTokenVending:KeyId tag and no keyId is configured for it.*\nhint: import it with asc-token keys import --kms-key-id, or give --key-id and --issuer-id \(or --individual\)/);
+    assert.match(missing.stderr, /key_invalid: Key "alias\/asc\/next" is not usable: KMS key \S+ has no AscTokenVending:KeyId tag and no keyId is configured for it.*\nhint: import it with asc-token keys import --kms-key-id, or give --key-id and --issuer-id \(or --individual, or --team-id\)/);
     const given = await cli('keys', 'verify', '--kms-key-id', 'alias/asc/next', '--key-id', 'NEWKEY0001', '--issuer-id', ISSUER, '--apple-url', apple.url);
     assert.equal(given.code, 0, given.stderr);
   });
@@ -167,7 +182,7 @@ describe('keys --kms-key-id: refusals', () => {
     ['throttled', () => (kms.persistentFault = { kind: 'throttle' }), ['keys', 'show', '--kms-key-id', 'alias/asc/next'], 5, /unavailable: KMS: ThrottlingException/],
     ['an import token KMS no longer accepts', () => (kms.persistentFault = { kind: 'accessDenied', operation: 'ImportKeyMaterial' }), importArgs, 3, /access_denied: KMS: .*kms:ImportKeyMaterial/],
     ['verify a key still waiting for its import', () => {}, ['keys', 'verify', '--kms-key-id', 'alias/asc/next'], 1, /key_invalid: Key "alias\/asc\/next" is not usable: KMS key \S+ is PendingImport.*\nhint: import the \.p8 with asc-token keys import --kms-key-id/],
-    ['verify --issuer-id without --key-id', () => {}, ['keys', 'verify', '--kms-key-id', 'alias/asc/next', '--issuer-id', ISSUER], 2, /--issuer-id and --individual go with --key-id/],
+    ['verify --issuer-id without --key-id', () => {}, ['keys', 'verify', '--kms-key-id', 'alias/asc/next', '--issuer-id', ISSUER], 2, /--issuer-id, --individual and --team-id go with --key-id/],
   ];
   for (const [name, arrange, argv, code, message] of cases) {
     it(`${name} → exit ${code}`, async () => {

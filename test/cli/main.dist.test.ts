@@ -91,7 +91,8 @@ describe('asc-token (dist/cli.mjs)', () => {
       const result = await cli(['keys', 'show', '--secret-id', 'asc/main'], { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDOPS', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /key WARNKEY001/);
-      assert.equal(result.stderr, '');
+      // Nothing but the endpoint's name (not an AWS host: src/cli/endpoint-guard.ts).
+      assert.equal(result.stderr, `asc-token: Secrets Manager endpoint: ${sm.endpoint} (not an AWS host)\n`);
     } finally {
       await sm.stop();
     }

@@ -47,6 +47,32 @@ describe('asc-token mint', () => {
     assert.equal((payload.exp as number) - (payload.iat as number), 3600);
   });
 
+  it('mints Apple\'s other kinds offline from a developer key (--team-id), with their fields as flags', async () => {
+    const dev = ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--team-id', 'A1B2C3D4E5'];
+    const apns = await cli([...dev, '--api', 'apns', '--output', 'json']);
+    assert.equal(apns.code, 0, apns.stderr);
+    const answer = JSON.parse(apns.stdout);
+    assert.deepEqual(verifyEs256(answer.token, key.publicKey), { header: { alg: 'ES256', kid: 'ABCDE12345' }, payload: { iss: 'A1B2C3D4E5', iat: Date.UTC(2026, 10, 22, 11, 20, 0) / 1000 } });
+    assert.equal(answer.audience, null);
+    const siwa = await cli([...dev, '--api', 'sign-in-with-apple', '--client-id', 'com.example.web']);
+    assert.equal(siwa.code, 0, siwa.stderr);
+    assert.deepEqual(verifyEs256(siwa.stdout.trim(), key.publicKey).payload, { iss: 'A1B2C3D4E5', iat: NOW / 1000 - 30, exp: NOW / 1000 - 30 + 3600, aud: 'https://appleid.apple.com', sub: 'com.example.web' });
+    const weather = await cli([...dev, '--api', 'weatherkit', '--service-id', 'com.example.weatherkit-client']);
+    assert.equal(verifyEs256(weather.stdout.trim(), key.publicKey).header.id, 'A1B2C3D4E5.com.example.weatherkit-client');
+    for (const [argv, message] of [
+      [[...dev, '--api', 'sign-in-with-apple'], /--client-id is required for sign-in-with-apple tokens/],
+      [[...dev, '--api', 'apns', '--client-id', 'com.example.web'], /--client-id is only for sign-in-with-apple tokens/],
+      [[...dev, '--api', 'weatherkit', '--service-id', 'nodot'], /--service-id must be the WeatherKit Services ID/],
+    ] as const) {
+      const result = await cli([...argv]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+    }
+    const wrongKey = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'apns']);
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /key_invalid: Key "AuthKey_ABCDE12345\.p8" has no teamId; apns tokens need a developer key/);
+  });
+
   it('writes env and github outputs; github masks the token and puts it only in $GITHUB_ENV', async () => {
     const env = await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--output', 'env']);
     assert.match(env.stdout, /^ASC_TOKEN=eyJ[\w-]+\.[\w-]+\.[\w-]+\nASC_TOKEN_EXPIRES_AT=2026-11-22T12:09:30Z\n$/);
@@ -66,7 +92,7 @@ describe('asc-token mint', () => {
   const refusals: Array<[string, string[], number, RegExp]> = [
     ['no --p8', ['mint'], 2, /--p8 FILE is required/],
     ['key ID not inferable', ['mint', '--p8', 'key.p8', '--issuer-id', ISSUER], 2, /--key-id is required/],
-    ['no issuer and not individual', ['mint', '--p8', 'AuthKey_ABCDE12345.p8'], 2, /--issuer-id is required/],
+    ['no issuer and not individual', ['mint', '--p8', 'AuthKey_ABCDE12345.p8'], 2, /say who the key is to Apple: --issuer-id ID for an App Store Connect team key/],
     ['both issuer and individual', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--individual'], 2, /exclude each other/],
     ['malformed issuer', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', 'abc'], 2, /not an issuer ID/],
     ['unknown api', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'x'], 2, /--api must be/],

@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,7 +74,7 @@ async function cli(argv: string[], env: Record<string, string>, io: { tty?: bool
   const clock = { t: Date.now() };
   const code = await main(
     argv,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'notarize', AWS_ENDPOINT_URL_S3: moto.endpoint, ...env }, cwd: dir, now: Date.now, stderrIsTTY: io.tty === true, columns: 100 },
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'notarize', ASC_NOTARY_S3_URL: moto.endpoint, ...env }, cwd: dir, now: Date.now, stderrIsTTY: io.tty === true, columns: 100 },
     { credentials, sleep: async (ms) => void (clock.t += ms), now: () => clock.t },
   );
   trackOutput(stdout);
@@ -258,7 +261,7 @@ describe('asc-token notarize (in process)', () => {
         [['notarize', 'Example.zip', '--output', 'yaml'], {}, /--output must be text or json/],
         [['notarize', '--status', '../../v1/apps'], {}, /^asc-token: invalid_input: submission ID "\.\.\/\.\.\/v1\/apps" is not an identifier/],
         [['notarize', 'Example.zip'], { ASC_NOTARY_URL: 'http://notary.example.com/notary/v2' }, /ASC_NOTARY_URL must be an https: URL[^]*hint: Unset ASC_NOTARY_URL/],
-        [['notarize', 'Example.zip'], { AWS_ENDPOINT_URL_S3: 'http://s3.example.com' }, /AWS_ENDPOINT_URL_S3 must be an https: URL[^]*hint: Unset AWS_ENDPOINT_URL_S3/],
+        [['notarize', 'Example.zip'], { ASC_NOTARY_S3_URL: 'http://s3.example.com' }, /ASC_NOTARY_S3_URL must be an https: URL[^]*hint: Unset ASC_NOTARY_S3_URL/],
         [['notarize', 'Example.zip'], { ASC_TOKEN_PROFILE: '' }, /no profile: pass --profile or set ASC_TOKEN_PROFILE/],
       ];
       for (const [argv, env, message] of cases) {
@@ -299,10 +302,10 @@ describe('asc-token notarize (in process)', () => {
   it('exit 5 when the upload to S3 fails after the SDK’s retries, naming the submission that will not be processed', async () => {
     const notary = await fake();
     try {
-      const unreachable = await cli(['notarize', 'Example.zip'], { ASC_NOTARY_URL: notary.baseUrl, AWS_ENDPOINT_URL_S3: await closedUrl() });
+      const unreachable = await cli(['notarize', 'Example.zip'], { ASC_NOTARY_URL: notary.baseUrl, ASC_NOTARY_S3_URL: await closedUrl() });
       assert.equal(unreachable.code, 5, unreachable.stderr);
       const id = [...notary.submissions.keys()][0]!;
-      assert.match(unreachable.stderr, new RegExp(`asc-token: upload_failed: the upload to Apple's notary storage \\(${moto.bucket}\\) failed \\(ECONNREFUSED, after 5 attempts\\)[^\\n]*; submission ${id} will not be processed\\nhint: Check that this machine reaches 127\\.0\\.0\\.1:\\d+ \\(AWS_ENDPOINT_URL_S3\\) \\(a proxy or firewall may block it\\)`));
+      assert.match(unreachable.stderr, new RegExp(`asc-token: upload_failed: the upload to Apple's notary storage \\(${moto.bucket}\\) failed \\(ECONNREFUSED, after 5 attempts\\)[^\\n]*; submission ${id} will not be processed\\nhint: Check that this machine reaches 127\\.0\\.0\\.1:\\d+ \\(ASC_NOTARY_S3_URL\\) \\(a proxy or firewall may block it\\)`));
     } finally {
       notary.stop();
     }
@@ -380,7 +383,7 @@ describe('asc-token notarize (the built CLI, end to end)', () => {
       ASC_TOKEN_URL: service.url,
       ASC_TOKEN_PROFILE: 'notarize',
       ASC_NOTARY_URL: notary.baseUrl,
-      AWS_ENDPOINT_URL_S3: moto.endpoint,
+      ASC_NOTARY_S3_URL: moto.endpoint,
     };
   }
 
@@ -408,6 +411,30 @@ describe('asc-token notarize (the built CLI, end to end)', () => {
       assertNoSecrets(notary, result.stdout, result.stderr);
     } finally {
       notary.stop();
+    }
+  });
+
+  it('a job that set AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL for its own S3 (MinIO, R2): neither the build nor Apple\'s session token goes there (issue #20, finding 7)', async () => {
+    const seen: Array<{ method: string; url: string; sessionToken: boolean }> = [];
+    const minio = createServer((req, res) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', sessionToken: req.headers['x-amz-security-token'] !== undefined });
+      req.resume();
+      res.writeHead(200, { etag: '"x"' }).end();
+    });
+    minio.listen(0, '127.0.0.1');
+    await once(minio, 'listening');
+    const notary = await fake();
+    try {
+      const jobs = `http://127.0.0.1:${(minio.address() as AddressInfo).port}`;
+      // A bound on the wait: a CLI that sent the build elsewhere would wait for Apple's verdict on a file it never got.
+      const result = await built(['notarize', zip, '--output', 'json', '--timeout', '0.5'], { ...jobEnv(notary, jobs), AWS_ENDPOINT_URL_S3: jobs, AWS_ENDPOINT_URL: jobs });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).status, 'Accepted', 'it went to Apple\'s bucket (here moto, by ASC_NOTARY_S3_URL)');
+      assert.deepEqual(seen, [], 'the job\'s S3 endpoint received a request');
+      assert.deepEqual(notary.problems, []);
+    } finally {
+      notary.stop();
+      minio.close();
     }
   });
 

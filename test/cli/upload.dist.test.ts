@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { parseScopeEntry, scopeCovers } from '../../src/core/scope.ts';
 import { FakeAppStoreConnect, type FakeAscOptions } from '../helpers/fake-asc.ts';
 import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
+import { plistBomb } from '../helpers/bplist-craft.ts';
 import { DEV_ENV, root, shippedUploadScope, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { ISSUER_ID, TEAM_KEY_ID } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -76,5 +77,24 @@ describe('asc-token upload (the built CLI, end to end)', () => {
       service.clock.offset = 0;
       asc.stop();
     }
+  });
+});
+
+describe('a plist bomb (issue #20, finding 2)', () => {
+  it('an .ipa whose binary Info.plist shares arrays 10 levels × 14 deep: exit 2 from the built CLI, in a 128 MB heap', async () => {
+    const bomb = join(dir, 'Bomb.ipa');
+    await writeIpa(bomb, { entries: [{ name: 'Payload/Bomb.app/Info.plist', data: plistBomb(10, 14) }] });
+    assert.ok(statSync(bomb).size < 800, `${statSync(bomb).size} bytes`);
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, ...DEV_ENV, ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'testflight-upload', ASC_API_URL: 'http://127.0.0.1:9' };
+    const minted = service.minted.length;
+    // A heap of 128 MB: a parser that expands the references runs out of it (and crashes) long before it is done.
+    const result = await run(process.execPath, ['--max-old-space-size=128', join(root, 'dist/cli.mjs'), 'upload', bomb], { env }).then(
+      () => assert.fail('the upload went ahead'),
+      (error: { code: number; signal: string | null; stderr: string }) => error,
+    );
+    trackOutput(result.stderr);
+    assert.deepEqual([result.code, result.signal], [2, null], result.stderr);
+    assert.match(result.stderr, /^asc-token: invalid_input: Payload\/Bomb\.app\/Info\.plist in Bomb\.ipa is not a property list upload can read \(binary\): an array or dictionary is referred to more than once/);
+    assert.equal(service.minted.length, minted, 'refused before any token was asked for');
   });
 });

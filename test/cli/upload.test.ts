@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { FakeAppStoreConnect, type FakeAscOptions } from '../helpers/fake-asc.ts';
 import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
+import { startFlood } from '../helpers/flood-server.ts';
 import { credentials, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { ISSUER_ID, TEAM_KEY_ID } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
@@ -171,3 +172,19 @@ describe('asc-token upload (in process)', () => {
   });
 });
 
+describe('an answer from Apple that does not end (issue #20, finding 3)', () => {
+  it('3 GB declared, or no end at all: exit 1, bad_response, and the CLI stops reading at 8 MiB', async () => {
+    for (const options of [{ declaredBytes: 3 * 1024 ** 3 }, {}]) {
+      const flood = await startFlood(options);
+      try {
+        const closed = flood.nextClose();
+        const result = await cli(['upload', 'Example.ipa'], { ASC_API_URL: flood.url });
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /^asc-token: bad_response: App Store Connect answered GET \/v1\/apps with HTTP 200 and more than 8388608 bytes: more than this client reads, so it stopped reading\nhint: Check ASC_API_URL/m);
+        assert.ok((await closed) < 24 * 1024 * 1024, `the server wrote ${flood.closedAfter[0]} bytes`);
+      } finally {
+        flood.stop();
+      }
+    }
+  });
+});

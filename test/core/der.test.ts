@@ -19,6 +19,14 @@ const refusal = (input: Buffer, reason: RegExp) =>
     `${input.toString('hex')} should be refused with ${reason}`,
   );
 
+describe('derToJose: edges', () => {
+  it('a length byte of exactly 0x80 is long form; a sequence that ends where s would begin; the error\'s name', () => {
+    refusal(Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]), /long-form length/);
+    refusal(Buffer.from([0x30, 0x08, 0x02, 0x06, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01]), /ends before INTEGER s/);
+    assert.throws(() => derToJose(Buffer.alloc(2)), (error: unknown) => error instanceof SignatureFormatError && error.name === 'SignatureFormatError');
+  });
+});
+
 describe('derToJose', () => {
   it('turns real signatures into the r‖s node:crypto makes, which verify', () => {
     for (let i = 0; i < 200; i++) {

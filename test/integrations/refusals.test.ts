@@ -82,7 +82,8 @@ describe('the hint on a refusal fits its reason', () => {
     const result = await cli(['token', 'other-team', '--url', url], DEV);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /You are not allowed to use this profile/);
-    assert.match(result.hint, /Run `asc-token profiles` \(without the CLI installed: `npx --yes --package=asc-token-vending asc-token profiles`\) to see who the service thinks you are/);
+    // The npx hint runs this package's own version, never whatever is published under its name (#20, finding 8).
+    assert.ok(result.hint.includes(`Run \`asc-token profiles\` (without the CLI installed: \`npx --yes --package=asc-token-vending@${VERSION} asc-token profiles\`) to see who the service thinks you are`), result.hint);
     const profiles = await cli(['profiles', '--url', url], DEV);
     assert.equal(profiles.code, 0, profiles.stderr);
   });

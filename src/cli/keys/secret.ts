@@ -1,7 +1,8 @@
 /**
- * `asc-token keys`: the ops side of rotation (docs/design.md#the-secret, docs/design.md#the-cli). A new key goes in as a new version of the same
- * secret, staged AWSPENDING; `verify` proves Apple accepts it; `promote` moves AWSCURRENT to it. Nothing here
- * prints key material: keys are described by key ID, issuer and version.
+ * `asc-token keys … --secret-id`: the ops side of rotation for keys in Secrets Manager (docs/design.md#the-secret). A
+ * new key goes in as a new version of the same secret, staged AWSPENDING; `verify` proves it (src/cli/keys/prove.ts);
+ * `promote` moves AWSCURRENT to it. Nothing here prints key material: keys are described by key ID, issuer or team,
+ * and version.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -11,53 +12,42 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { isTokenVendingError } from '../core/errors.ts';
-import { mintToken } from '../core/sign.ts';
-import { parseRequestedScope } from '../core/scope.ts';
-import { parseSecret } from '../core/secret.ts';
-import type { SigningKey } from '../core/signing-key.ts';
-import { missingRegion, regionOfArn } from './aws-region.ts';
-import { refuseInsecureEndpoints } from './endpoint-guard.ts';
-import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
-import { askApple } from './apple.ts';
-import { kmsKeysCommand, type KmsDeps } from './kms.ts';
-import { readP8 } from './p8.ts';
-
-export const KEYS_USAGE = `usage: asc-token keys import --secret-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--promote]
-       asc-token keys verify --secret-id ID [--stage pending|current] [--apple-url URL]
-       asc-token keys promote --secret-id ID [--force]
-       asc-token keys show --secret-id ID
-       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual] [--valid-to DATE]
-       asc-token keys verify --kms-key-id ID [--apple-url URL]
-       asc-token keys show --kms-key-id ID`;
-
-export interface KeysDeps extends KmsDeps {
-  secretsManager?: SecretsManagerClient;
-}
+import { opsClientConfig } from '../../aws/clients.ts';
+import { printable } from '../../client/ci-text.ts';
+import { isTokenVendingError } from '../../core/errors.ts';
+import { parseSecret } from '../../core/secret.ts';
+import type { SigningKey } from '../../core/signing-key.ts';
+import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
+import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
+import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { describeIdentity, proveKey } from './prove.ts';
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
 
-export async function keysCommand(args: string[], io: CliIo, deps: KeysDeps = {}): Promise<number> {
-  const [sub, ...rest] = args;
-  const kms = rest.some((arg) => arg === '--kms-key-id' || arg.startsWith('--kms-key-id='));
-  if (kms && rest.some((arg) => arg === '--secret-id' || arg.startsWith('--secret-id='))) {
-    throw new UsageError('--secret-id and --kms-key-id exclude each other: a key is in a Secrets Manager secret or in KMS');
-  }
-  if (kms) return kmsKeysCommand(sub, rest, io, deps);
-  const secretArg = rest.find((arg, i) => arg.startsWith('--secret-id=') || rest[i - 1] === '--secret-id');
-  const region = regionOfArn(secretArg?.replace(/^--secret-id=/, ''));
-  const client = () =>
-    refuseInsecureEndpoints(deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+/** The Secrets Manager client of the ops commands (src/aws/clients.ts), its endpoint checked as requests leave. */
+export function secretsManagerClient(secretId: string | undefined, guard: EndpointOptions, given?: SecretsManagerClient): SecretsManagerClient {
+  const region = regionOfArn(secretId);
+  return refuseInsecureEndpoints(
+    given ?? new SecretsManagerClient(opsClientConfig({ ...(region ? { region } : {}), ...(guard.explicit ? { endpoint: guard.explicit } : {}) })),
+    'Secrets Manager',
+    'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+    guard,
+  );
+}
+
+/** `keys import|show|verify|promote --secret-id`. */
+export async function secretKeysCommand(sub: string | undefined, args: string[], io: CliIo, client: () => SecretsManagerClient): Promise<number> {
   try {
     switch (sub) {
       case 'import':
-        return await importKey(rest, io, client());
+        return await importKey(args, io, client());
       case 'show':
-        return await showKeys(rest, io, client());
+        return await showKeys(args, io, client());
       case 'verify':
-        return await verifyKey(rest, io, client());
+        return await verifyKey(args, io, client());
       case 'promote':
-        return await promoteKey(rest, io, client());
+        return await promoteKey(args, io, client());
       default:
         throw new UsageError(sub === undefined ? 'name a subcommand: import, verify, promote or show' : `unknown subcommand "keys ${sub}"`);
     }
@@ -74,7 +64,7 @@ function secretIdOf(value: string | undefined): string {
 async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'secret-id': { type: 'string' }, p8: { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, promote: { type: 'boolean' } },
+    options: { 'secret-id': { type: 'string' }, ...P8_OPTIONS, promote: { type: 'boolean' } },
     strict: true,
   });
   const secretId = secretIdOf(values['secret-id']);
@@ -82,12 +72,13 @@ async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
   const secretString = JSON.stringify({
     keyId: key.keyId,
     ...(key.issuerId === undefined ? {} : { issuerId: key.issuerId }),
+    ...(key.teamId === undefined ? {} : { teamId: key.teamId }),
     // Normalised to PKCS#8 PEM, whatever shape the file had.
     privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   });
   const stage = values.promote ? STAGES.current : STAGES.pending;
   const output = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, VersionStages: [stage] }));
-  io.stdout(`imported key ${key.keyId} (${describeKind(key.issuerId)}) into ${output.Name ?? secretId} as version ${output.VersionId} (${stage})\n`);
+  io.stdout(`imported key ${key.keyId} (${describeIdentity(key)}) into ${output.Name ?? secretId} as version ${output.VersionId} (${stage})\n`);
   io.stdout(
     values.promote
       ? `it is current now; services use it within KEY_CACHE_TTL_SECONDS (default 300 s)\n`
@@ -126,11 +117,12 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
   const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
-  io.stdout(`${secret.name}${secret.arn ? `  (${secret.arn})` : ''}\n`);
+  // Names, ARNs, version IDs and stages are Secrets Manager's answer: one printable line each (src/client/ci-text.ts).
+  io.stdout(`${printable(secret.name, 512)}${secret.arn ? `  (${printable(secret.arn, 2048)})` : ''}\n`);
   if (secret.versions.length === 0) io.stdout('  no staged versions: import a key with asc-token keys import\n');
   for (const v of secret.versions) {
-    const what = v.key ? `key ${v.key.keyId}  ${describeKind(v.key.issuerId)}` : `not usable: ${v.problem}`;
-    io.stdout(`  ${v.stages.join(',').padEnd(22)} ${what}  version ${v.versionId}\n`);
+    const what = v.key ? `key ${v.key.keyId}  ${describeIdentity(v.key)}` : `not usable: ${v.problem}`;
+    io.stdout(`  ${printable(v.stages.join(','), 200).padEnd(22)} ${what}  version ${printable(v.versionId, 64)}\n`);
   }
   return EXIT.ok;
 }
@@ -146,6 +138,8 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     value = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException' && stageName === 'pending') {
+      // Not found: the secret, or only its pending version? Say which (the first has its own fix).
+      await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
       throw new CliError('no_pending_version', `${secretId} has no ${stage} version`, EXIT.other, `import one with asc-token keys import, or verify the current key with --stage current`);
     }
     throw error;
@@ -157,8 +151,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     if (isTokenVendingError(error)) throw new CliError('key_invalid', error.detail, EXIT.other, 'import the .p8 again with asc-token keys import');
     throw error;
   }
-  const minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
-  await askApple(minted.token, `key ${key.keyId} (${stage}, version ${value.VersionId})`, values['apple-url'], io);
+  await proveKey(key, `key ${key.keyId} (${stage}, version ${value.VersionId})`, { appleUrl: values['apple-url'], io });
   if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
   return EXIT.ok;
 }
@@ -175,8 +168,9 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
   }
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.current, MoveToVersionId: pending.versionId, ...(current ? { RemoveFromVersionId: current.versionId } : {}) }));
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.pending, RemoveFromVersionId: pending.versionId }));
-  io.stdout(`promoted: ${STAGES.current} is now key ${pending.key?.keyId ?? '?'} (version ${pending.versionId})\n`);
-  if (current) io.stdout(`previous: key ${current.key?.keyId ?? '?'} (version ${current.versionId}) is ${STAGES.previous}\n`);
+  const named = (v: VersionInfo) => (v.key ? `key ${v.key.keyId}` : `a version that is not a usable key (${v.problem})`);
+  io.stdout(`promoted: ${STAGES.current} is now ${named(pending)} (version ${pending.versionId})\n`);
+  if (current) io.stdout(`previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n`);
   io.stdout(
     'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
       `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current?.key ? `: key ${current.key.keyId}` : ''}\n`,
@@ -184,12 +178,8 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
   return EXIT.ok;
 }
 
-function describeKind(issuerId: string | undefined): string {
-  return issuerId === undefined ? 'individual key' : `team key, issuer ${issuerId}`;
-}
-
 /** AWS errors in terms an operator can act on. */
-function awsError(error: unknown): unknown {
+export function awsError(error: unknown): unknown {
   if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = (error as Error)?.message ?? String(error);

@@ -1,22 +1,24 @@
 /**
- * `asc-token keys … --kms-key-id ID`: the ops side of keys held by AWS KMS (docs/design.md#keys-held-by-aws-kms). `import` wraps the `.p8`
- * with the KMS key's import parameters and proves the import by having KMS sign; `verify` signs a token through KMS
- * and asks App Store Connect; `show` describes the key. The private key is read from the `.p8` file, wrapped
+ * `asc-token keys … --kms-key-id ID`: the ops side of keys held by AWS KMS (docs/design.md#keys-held-by-aws-kms).
+ * `import` wraps the `.p8` with the KMS key's import parameters and proves the import by having KMS sign; `verify`
+ * signs a token through KMS and proves it (src/cli/keys/prove.ts); `show` describes the key. The private key is read from the `.p8` file, wrapped
  * (RSAES-OAEP-SHA-256 to a 3072-bit wrapping key KMS made for this import) and sent only wrapped; no message ever
  * shows any of it.
  */
-import { missingRegion, regionOfArn } from './aws-region.ts';
-import { refuseInsecureEndpoints } from './endpoint-guard.ts';
-import { constants, createHash, createPublicKey, publicEncrypt, verify, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { isTokenVendingError } from '../core/errors.ts';
-import { mintToken } from '../core/sign.ts';
-import { parseRequestedScope } from '../core/scope.ts';
-import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../key-sources/kms-fetcher.ts';
-import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
+import { opsClientConfig } from '../../aws/clients.ts';
+import { printable } from '../../client/ci-text.ts';
+import { TEAM_ID_PATTERN } from '../../core/apple.ts';
+import { isTokenVendingError } from '../../core/errors.ts';
+import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../../key-sources/kms-fetcher.ts';
+import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
+import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
+import { P8_OPTIONS, readP8 } from '../p8.ts';
 import { askApple } from './apple.ts';
-import { readP8 } from './p8.ts';
+import { describeIdentity, fingerprint, proveKey, spki, testToken, verifiesWith } from './prove.ts';
 
 /**
  * The wrapping for import. KMS accepts RSAES_OAEP_SHA_* and RSA_AES_KEY_WRAP_SHA_* for ECC key material; RSAES-OAEP
@@ -30,14 +32,17 @@ const MAX_VALID_DAYS = 365;
 
 export interface KmsDeps {
   kms?: KMSClient;
+  /** `--endpoint-url` and where to name a non-AWS endpoint (set by `keys`). */
+  endpointGuard?: EndpointOptions;
 }
 
 /** The KMS client: the one given (tests), else the SDK's default chain, loaded only when a KMS command runs. */
 async function kmsClient(deps: KmsDeps, kmsKeyId?: string): Promise<KMSClient> {
-  if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS');
+  if (deps.kms) return refuseInsecureEndpoints(deps.kms, 'KMS', 'AWS_ENDPOINT_URL_KMS', deps.endpointGuard);
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const region = regionOfArn(kmsKeyId);
-  return refuseInsecureEndpoints(new KMSClient({ maxAttempts: 3, ...(region ? { region } : {}) }), 'KMS', 'AWS_ENDPOINT_URL_KMS');
+  const endpoint = deps.endpointGuard?.explicit;
+  return refuseInsecureEndpoints(new KMSClient(opsClientConfig({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) })), 'KMS', 'AWS_ENDPOINT_URL_KMS', deps.endpointGuard);
 }
 
 async function sdk() {
@@ -81,7 +86,7 @@ function validTo(value: string | undefined, now: number): Date | undefined {
 async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, p8: { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, 'valid-to': { type: 'string' } },
+    options: { 'kms-key-id': { type: 'string' }, ...P8_OPTIONS, 'valid-to': { type: 'string' } },
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
@@ -134,26 +139,28 @@ async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
       ...(expires ? { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: expires } : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
     }),
   );
-  const tags = p8.issuerId === undefined ? { [TAGS.keyId]: p8.keyId, [TAGS.individual]: 'true' } : { [TAGS.keyId]: p8.keyId, [TAGS.issuerId]: p8.issuerId };
+  // Who the key is to Apple, as tags the service reads (src/key-sources/kms-fetcher.ts); the other identity tags go.
+  const identity =
+    p8.teamId !== undefined ? { [TAGS.teamId]: p8.teamId } : p8.issuerId === undefined ? { [TAGS.individual]: 'true' } : { [TAGS.issuerId]: p8.issuerId };
+  const tags = { [TAGS.keyId]: p8.keyId, ...identity };
   await client.send(new TagResourceCommand({ KeyId: arn, Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }));
-  await client.send(new UntagResourceCommand({ KeyId: arn, TagKeys: [p8.issuerId === undefined ? TAGS.issuerId : TAGS.individual] }));
+  const stale = [TAGS.issuerId, TAGS.individual, TAGS.teamId].filter((tag) => !(tag in identity));
+  await client.send(new UntagResourceCommand({ KeyId: arn, TagKeys: stale }));
   io.stdout(
-    `${reimport ? 're-imported' : 'imported'} key ${p8.keyId} (${describeKind(p8.issuerId)}) into KMS key ${arn}${arn === kmsKeyId ? '' : ` (${kmsKeyId})`}; ` +
+    `${reimport ? 're-imported' : 'imported'} key ${p8.keyId} (${describeIdentity(p8)}) into KMS key ${arn}${arn === kmsKeyId ? '' : ` (${kmsKeyId})`}; ` +
       `${expires ? `KMS deletes the material at ${expires.toISOString()} (import it again before then)` : 'the material does not expire'}\n`,
   );
   io.stdout(`tagged ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}: the service signs as this key ID\n`);
 
   // The proof: KMS signs a token; it must verify with the .p8's public key, and KMS's public key must be the .p8's.
   const { key, publicKey } = await loadKey(client, arn, undefined);
-  const minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
-  const [header, payload, signature] = minted.token.split('.') as [string, string, string];
-  const verified = verify('sha256', Buffer.from(`${header}.${payload}`), { key: p8Public, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
-  if (!verified || !spki(publicKey).equals(spki(p8Public))) {
+  const token = await testToken(key, io.now());
+  if (!verifiesWith(token, p8Public) || !spki(publicKey).equals(spki(p8Public))) {
     throw new CliError('import_not_proved', `KMS key ${arn} signed a token that does not verify with the public key of ${p8.file}`, EXIT.other, 'do not point the service at this key; check the file and import into a new KMS key');
   }
-  io.stdout(`proved: KMS signed a test token (key ${minted.keyId}) that verifies with the .p8's public key, SHA-256 ${fingerprint(spki(p8Public))}\n`);
+  io.stdout(`proved: KMS signed a test token (key ${key.keyId}) that verifies with the .p8's public key, SHA-256 ${fingerprint(spki(p8Public))}\n`);
   io.stdout('keep the .p8 offline, not on this machine: KMS never exports the key, and importing it again (a new KMS key, a restore) needs the file\n');
-  io.stdout(`next: asc-token keys verify --kms-key-id ${kmsKeyId}   (App Store Connect accepts it?)\n`);
+  if (p8.teamId === undefined) io.stdout(`next: asc-token keys verify --kms-key-id ${kmsKeyId}   (App Store Connect accepts it?)\n`);
   return EXIT.ok;
 }
 
@@ -179,7 +186,7 @@ async function loadKey(client: KMSClient, kmsKeyId: string, identity: AppleIdent
 }
 
 function kmsHint(reason: string): string | undefined {
-  if (reason === 'kms:no_identity') return 'import it with asc-token keys import --kms-key-id, or give --key-id and --issuer-id (or --individual)';
+  if (reason === 'kms:no_identity') return 'import it with asc-token keys import --kms-key-id, or give --key-id and --issuer-id (or --individual, or --team-id)';
   if (reason.startsWith('kms:state:PendingImport')) return 'import the .p8 with asc-token keys import --kms-key-id';
   return undefined;
 }
@@ -187,33 +194,34 @@ function kmsHint(reason: string): string | undefined {
 async function verifyKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, 'apple-url': { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' } },
+    options: { 'kms-key-id': { type: 'string' }, 'apple-url': { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, 'team-id': { type: 'string' } },
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
   const identity = identityFromFlags(values);
   const client = await kmsClient(deps, kmsKeyId);
-  const { key, arn } = await loadKey(client, kmsKeyId, identity);
-  let minted;
-  try {
-    minted = await mintToken(key, { kind: 'app-store-connect', scope: parseRequestedScope(['GET /v1/apps']), ttl: 300 }, { now: io.now() });
-  } catch (error) {
-    if (isTokenVendingError(error)) throw new CliError(error.code, error.detail, error.code === 'key_unavailable' ? EXIT.unavailable : EXIT.other);
-    throw error;
+  const { key, arn, publicKey } = await loadKey(client, kmsKeyId, identity);
+  if (key.teamId !== undefined) {
+    await proveKey(key, `key ${key.keyId} (${describeIdentity(key)}, KMS key ${arn})`, { publicKey, io });
+    return EXIT.ok;
   }
-  io.stdout(`ok: KMS key ${arn} signed a token for key ${key.keyId} (${describeKind(key.issuerId)}) that verifies against its public key\n`);
-  await askApple(minted.token, `key ${key.keyId} (KMS key ${arn})`, values['apple-url'], io);
+  // Every KMS signature is checked against the key's public key before it becomes a token (the fetcher's Sign).
+  const token = await testToken(key, io.now());
+  io.stdout(`ok: KMS key ${arn} signed a token for key ${key.keyId} (${describeIdentity(key)}) that verifies against its public key\n`);
+  await askApple(token, `key ${key.keyId} (KMS key ${arn})`, values['apple-url'], io);
   return EXIT.ok;
 }
 
-function identityFromFlags(values: { 'key-id'?: string | undefined; 'issuer-id'?: string | undefined; individual?: boolean | undefined }): AppleIdentity | undefined {
+function identityFromFlags(values: { 'key-id'?: string | undefined; 'issuer-id'?: string | undefined; individual?: boolean | undefined; 'team-id'?: string | undefined }): AppleIdentity | undefined {
   if (values['key-id'] === undefined) {
-    if (values['issuer-id'] !== undefined || values.individual) throw new UsageError('--issuer-id and --individual go with --key-id');
+    if (values['issuer-id'] !== undefined || values.individual || values['team-id'] !== undefined) throw new UsageError('--issuer-id, --individual and --team-id go with --key-id');
     return undefined;
   }
-  if (!/^[A-Z0-9]{10}$/.test(values['key-id'])) throw new UsageError('--key-id is a 10-character App Store Connect key ID');
-  if (values.individual === (values['issuer-id'] !== undefined)) throw new UsageError('give --issuer-id ID (a team key) or --individual, not both or neither');
-  return { keyId: values['key-id'], issuerId: values['issuer-id'] };
+  if (!/^[A-Z0-9]{10}$/.test(values['key-id'])) throw new UsageError('--key-id is a 10-character key ID');
+  const given = [values['issuer-id'] !== undefined, Boolean(values.individual), values['team-id'] !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('give one of --issuer-id ID (a team key), --individual, or --team-id ID (a developer key)');
+  if (values['team-id'] !== undefined && !TEAM_ID_PATTERN.test(values['team-id'])) throw new UsageError('--team-id is the 10-character Team ID of the developer account');
+  return { keyId: values['key-id'], issuerId: values['issuer-id'], ...(values['team-id'] === undefined ? {} : { teamId: values['team-id'] }) };
 }
 
 async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
@@ -225,7 +233,11 @@ async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number
   const arn = meta?.Arn ?? kmsKeyId;
   const tags = (await client.send(new ListResourceTagsCommand({ KeyId: arn, Limit: 50 }))).Tags ?? [];
   const ours = tags.filter((t) => t.TagKey?.startsWith('AscTokenVending:'));
-  const tag = (name: string) => tags.find((t) => t.TagKey === name)?.TagValue;
+  // Tags are KMS's answer: printed as one printable line each (src/client/ci-text.ts).
+  const tag = (name: string) => {
+    const value = tags.find((t) => t.TagKey === name)?.TagValue;
+    return value === undefined ? undefined : printable(value, 200);
+  };
   const lines = [`KMS key ${arn}${arn === kmsKeyId ? '' : `  (${kmsKeyId})`}`, `  state        ${meta?.KeyState ?? 'unknown'}`, `  key spec     ${meta?.KeySpec ?? '?'} for ${meta?.KeyUsage ?? '?'}, origin ${meta?.Origin ?? '?'}`];
   if (meta?.KeyState === 'PendingImport') lines.push(`  material     none yet: asc-token keys import --kms-key-id ${kmsKeyId} --p8 AuthKey_KEYID.p8 …`);
   else lines.push(`  material     ${meta?.ExpirationModel === 'KEY_MATERIAL_EXPIRES' && meta.ValidTo ? `expires ${meta.ValidTo.toISOString()} (import it again before then)` : meta?.Origin === 'EXTERNAL' ? 'imported, does not expire' : `made by ${meta?.Origin ?? 'KMS'}`}`);
@@ -233,29 +245,16 @@ async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number
     `  identity     ${
       tag(TAGS.keyId) === undefined
         ? 'no AscTokenVending tags: the service uses the policy\'s keyId/issuerId'
-        : `key ${tag(TAGS.keyId)}, ${tag(TAGS.individual) === 'true' ? 'individual key' : `team key, issuer ${tag(TAGS.issuerId) ?? '(missing)'}`} (from its tags)`
+        : `key ${tag(TAGS.keyId)}, ${tag(TAGS.teamId) !== undefined ? `developer key, team ${tag(TAGS.teamId)}` : tag(TAGS.individual) === 'true' ? 'individual key' : `team key, issuer ${tag(TAGS.issuerId) ?? '(missing)'}`} (from its tags)`
     }`,
   );
   if (meta?.KeyState === 'Enabled' || meta?.KeyState === 'Disabled') {
     const publicKey = (await client.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey;
     if (publicKey) lines.push(`  public key   SHA-256 ${fingerprint(Buffer.from(publicKey))} (of the SubjectPublicKeyInfo DER)`);
   }
-  if (ours.length > 0) lines.push(`  tags         ${ours.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ')}`);
+  if (ours.length > 0) lines.push(`  tags         ${ours.map((t) => printable(`${t.TagKey}=${t.TagValue}`, 300)).join(', ')}`);
   io.stdout(`${lines.join('\n')}\n`);
   return EXIT.ok;
-}
-
-function spki(key: KeyObject): Buffer {
-  return key.export({ format: 'der', type: 'spki' });
-}
-
-/** SHA-256 of a public key's DER, as colon-separated hex (compare with `openssl pkey -pubin -outform DER | sha256sum`). */
-function fingerprint(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex').match(/../g)!.join(':');
-}
-
-function describeKind(issuerId: string | undefined): string {
-  return issuerId === undefined ? 'individual key' : `team key, issuer ${issuerId}`;
 }
 
 /** KMS errors in terms an operator can act on. */
