@@ -1878,6 +1878,206 @@ var fromEnv2 = (init) => async () => {
   throw new CredentialsProviderError("Unable to find environment variable credentials.", { logger: init?.logger });
 };
 
+// src/client/ci-text.ts
+var UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var UNSAFE_EXCEPT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var LEADING_SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+var REDRAW = "\r\x1B[K";
+function defuse(line) {
+  const lead = LEADING_SPACE.exec(line)[0].length;
+  const head = line.startsWith("::", lead) ? `${line.slice(0, lead)}: :${line.slice(lead + 2)}` : line;
+  return head.replaceAll("##[", "# #[");
+}
+function printable(value, max) {
+  const safe = oneLine(value);
+  return safe.length > max ? `${safe.slice(0, max)}\u2026` : safe;
+}
+function oneLine(value) {
+  return defuse(value.replace(UNSAFE, " "));
+}
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text) {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workflowCommand(name, data, properties = {}) {
+  const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(oneLine(value))}`);
+  return `::${name}${props.length > 0 ? ` ${props.join(",")}` : ""}::${escapeData(oneLine(data))}`;
+}
+var OutputGuard = class {
+  /** The current line's first two characters after its leading white space ('' while it is blank). */
+  #start = "";
+  /** The current line's last two characters ('' at a line's start). */
+  #tail = "";
+  #redraw;
+  /**
+   * @param options.redraw keep `\r\x1b[K` (a progress bar redrawn in place on a terminal; never in a log) as a
+   * line start.
+   */
+  constructor(options = {}) {
+    this.#redraw = options.redraw === true;
+  }
+  /** Whether text written so far ended in the middle of a line. */
+  get midLine() {
+    return this.#tail !== "";
+  }
+  /** Told that a whole line (a workflow command) was written beside the guard. */
+  lineWritten() {
+    this.#start = "";
+    this.#tail = "";
+  }
+  /** The text as it may be written. */
+  clean(text) {
+    const pieces = this.#redraw ? text.split(REDRAW) : [text];
+    const clean = pieces.map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
+    let out = "";
+    for (const part of clean.split(/(\n|\r\x1b\[K)/)) {
+      if (part === "\n" || part === REDRAW) {
+        out += part;
+        this.lineWritten();
+        continue;
+      }
+      out += this.#segment(part);
+    }
+    return out;
+  }
+  /** A piece of one line, continuing what was written of it before. */
+  #segment(text) {
+    let segment = text;
+    if (`${this.#tail}${segment.slice(0, 2)}`.includes("##[")) segment = ` ${segment}`;
+    if (this.#start === "") {
+      segment = defuse(segment);
+      this.#start = segment.slice(LEADING_SPACE.exec(segment)[0].length).slice(0, 2);
+    } else {
+      if (this.#start === ":" && segment.startsWith(":")) segment = ` ${segment}`;
+      segment = segment.replaceAll("##[", "# #[");
+      this.#start = `${this.#start}${segment}`.slice(0, 2);
+    }
+    this.#tail = `${this.#tail}${segment}`.slice(-2);
+    return segment;
+  }
+};
+
+// src/client/version.ts
+var import_node_fs = __toESM(require_node_fs(), 1);
+var VERSION = true ? "0.1.0" : JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+function userAgent(caller) {
+  return `asc-token/${VERSION} (${caller})`;
+}
+
+// src/client/refusal.ts
+var PATTERNS = [
+  // Local server: "signature expired or not yet valid: …"; API Gateway: "Signature expired: …", "Signature not yet current: …".
+  ["clock", /signature expired|signature not yet current|not yet valid|more than 15 minutes/i],
+  // Local server: "unknown access key ID"; API Gateway: "The security token included in the request is invalid/expired".
+  ["credentials", /unknown access key|security token included in the request is (invalid|expired)|access key id .* does not exist/i],
+  ["unsigned", /missing authorization header|needs a sigv4-signed request|missing authentication token|unsigned request|authorization header is not a sigv4|authorization header requires/i],
+  ["iam", /is not authorized to perform: execute-api:invoke|explicit deny/i],
+  ["signature", /sigv4|signature|credential should be scoped|x-amz-date|x-amz-content-sha256|signed header/i]
+];
+function refusalReason(detail) {
+  for (const [reason, pattern] of PATTERNS) if (pattern.test(detail)) return reason;
+  return "policy";
+}
+var NPX_PROFILES = `npx --yes --package=asc-token-vending@${VERSION} asc-token profiles`;
+var REASON_HINTS = {
+  signature: "The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID, that AWS_SESSION_TOKEN is either unset or the one issued with them, and that no proxy rewrites the request.",
+  clock: "The signing time is more than 15 minutes from the server's clock: synchronise this machine's clock (NTP) and retry.",
+  credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
+  unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
+  iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
+  policy: `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
+};
+function refusalHint(detail, command) {
+  const reason = refusalReason(detail);
+  if (reason === "policy" && command === "profiles") {
+    return "The service refused to list profiles for this principal; ask the platform owner which profiles and callers the policy has.";
+  }
+  return REASON_HINTS[reason];
+}
+
+// src/client/hints.ts
+var URL_SETTING = {
+  token: "--url / ASC_TOKEN_URL",
+  profiles: "--url / ASC_TOKEN_URL",
+  exec: "--url / ASC_TOKEN_URL",
+  upload: "--url / ASC_TOKEN_URL",
+  notarize: "--url / ASC_TOKEN_URL",
+  action: "the `url` input",
+  client: "TokenClient's url"
+};
+var SCOPE_SETTING = {
+  token: '--scope "GET /v1/apps/ID/builds"',
+  profiles: '--scope "GET /v1/apps/ID/builds"',
+  exec: '--scope "GET /v1/apps/ID/builds"',
+  upload: '--scope "GET /v1/apps/ID/builds"',
+  notarize: '--scope "GET /v1/apps/ID/builds"',
+  action: "the `scope` input (one entry per line, e.g. GET /v1/apps/ID/builds)",
+  client: "getToken's scope option"
+};
+var HINTS = {
+  scope_not_allowed: (c) => c === "upload" || c === "notarize" ? "The profile does not grant this call: the platform owner adds its pattern to the profile (docs/design.md#jobs-without-the-key; infra/policy.yaml has the smallest upload profile)." : "Ask only for what the profile grants: `asc-token profiles` lists its scope entries (and a Sign in with Apple profile its clientIds).",
+  scope_required: (c) => `This profile grants wildcard entries: name the concrete ones with ${SCOPE_SETTING[c]}.`,
+  invalid_scope: () => 'Scope entries look like "GET /v1/apps?filter[platform]=IOS": method, one space, path.',
+  invalid_request: () => "The request is not one the service takes: the detail says what (a scope or ttl for a shared APNs or DeviceCheck token, a clientId the profile needs\u2026).",
+  ttl_out_of_range: (c) => `Pick a lifetime within the profile's range (\`asc-token profiles\` shows it)${c === "token" ? " with --ttl, or omit it for the default" : ""}.`,
+  key_unavailable: () => "The service cannot read its key right now; retry in a minute. If it persists, ops should check the key source (Secrets Manager or KMS) and the function's logs.",
+  key_invalid: () => "The key stored for this profile is not usable (the detail says why): ops check it with `asc-token keys show --secret-id ID` (or `--kms-key-id ID`); against `npm start`, delete the broken `.local/keys/NAME.json` and restart for a new throwaway key.",
+  internal: () => "The service failed; give the request ID to its operators.",
+  throttled: () => "The API is rate limited; the client already retried with back-off. If this is steady, ask for a higher stage throttle (throttleRate).",
+  not_found: (c) => `Check ${URL_SETTING[c]}: it must be the API base URL including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.`,
+  network: (c) => `Check ${URL_SETTING[c]} and the network (a private API needs a caller inside its VPC; behind a proxy, set HTTPS_PROXY).`,
+  bad_response: (c) => `Check ${URL_SETTING[c]}: it must be the asc-token-vending API.`
+};
+function hintFor(problem, context) {
+  if (problem.status === 403 && problem.code !== "scope_not_allowed") return refusalHint(problem.detail, context === "profiles" ? "profiles" : "token");
+  return Object.hasOwn(HINTS, problem.code) ? HINTS[problem.code]?.(context) : void 0;
+}
+
+// src/client/errors.ts
+var TokenClientError = class _TokenClientError extends Error {
+  constructor(code, message, status, requestId, options) {
+    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+    this.code = code;
+    this.status = status;
+    this.requestId = requestId;
+    this.url = options?.url;
+  }
+  code;
+  status;
+  requestId;
+  name = "TokenClientError";
+  /** The service URL that answered (or, with no answer, the first one tried). */
+  url;
+  /** What to do about it (src/client/hints.ts), as the given kind of caller would do it. */
+  hint(context = "client") {
+    return hintFor({ code: this.code, status: this.status, detail: this.message }, context);
+  }
+  /** A refusal of the service's, as its problem answer said it. */
+  static from(problem, url) {
+    return new _TokenClientError(problem.code, problem.detail, problem.status, problem.requestId, { url });
+  }
+};
+
+// src/client/text.ts
+function identifier(value, shape) {
+  return typeof value === "string" && shape.test(value) ? value : void 0;
+}
+var ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+var REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+// src/client/problem.ts
+function problemOf(response) {
+  const body = typeof response.json === "object" && response.json !== null ? response.json : {};
+  return {
+    code: identifier(body.code, ERROR_CODE) ?? `http_${response.status}`,
+    detail: typeof body.detail === "string" ? printable(body.detail, 500) : `HTTP ${response.status} without a problem body (is the URL the asc-token-vending API?)`,
+    requestId: identifier(body.requestId, REQUEST_ID),
+    status: response.status
+  };
+}
+
 // src/client/http.ts
 var import_node_module = __toESM(require_node_module(), 1);
 
@@ -2472,12 +2672,12 @@ function checkServiceUrl(url) {
   if (parsed.protocol === "http:") throw new ServiceUrlError(`the service URL must be https: (http: is accepted only on loopback, for the local server), not http://${parsed.host}`);
   throw new ServiceUrlError(`the service URL must be an https: URL, not ${parsed.protocol}`);
 }
-
-// src/client/version.ts
-var import_node_fs = __toESM(require_node_fs(), 1);
-var VERSION = true ? "0.1.0" : JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
-function userAgent(caller) {
-  return `asc-token/${VERSION} (${caller})`;
+function serviceUrls(value) {
+  const urls = (typeof value === "string" ? value.split(",") : [...value]).map((url) => url.trim()).filter((url) => url !== "");
+  if (urls.length === 0) throw new ServiceUrlError("no service URL");
+  if (urls.length > 8) throw new ServiceUrlError("at most 8 service URLs");
+  for (const url of urls) checkServiceUrl(url);
+  return [...new Set(urls)];
 }
 
 // src/client/http.ts
@@ -2562,154 +2762,80 @@ async function send(url, method, headers, body, timeoutMs) {
     outgoing.end(body);
   });
 }
+
+// src/client/retry.ts
+var SERVICE_RETRY = { attempts: 3, baseMs: 400, capMs: 2e3, retryAfterCapMs: 1e4 };
+function retryAfterMs(value, now = Date.now()) {
+  if (value === null || value === void 0) return void 0;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1e3;
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return void 0;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - now) : void 0;
+}
+function retryDelayMs(attempt, policy, retryAfter, random = Math.random) {
+  if (retryAfter !== void 0) return Math.min(retryAfter, policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.baseMs * 2 ** (attempt - 1), policy.capMs);
+  return Math.round(ceiling / 2 + random() * ceiling / 2);
+}
+var defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// src/client/service.ts
 var NetworkError = class extends Error {
   name = "NetworkError";
 };
-async function signedRequestWithRetry(request2, options = {}) {
-  const attempts = options.attempts ?? 3;
-  const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-  for (let attempt = 1; ; attempt++) {
-    let response;
-    let failure;
-    try {
-      response = await signedRequest(request2);
-    } catch (error) {
-      if (!isNetworkFailure(error)) throw error;
-      failure = error;
-    }
-    const permanent = response?.status === 500 && response.json?.code === "key_invalid";
-    const retryable = response === void 0 || response.status === 429 || response.status >= 500 && !permanent;
-    if (!retryable || attempt >= attempts) {
-      if (response) return response;
-      throw new NetworkError(`cannot reach ${request2.baseUrl} (${failure.code})`, { cause: failure });
-    }
-    const retryAfter = Number(response?.headers.get("retry-after"));
-    const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1e3 : 200 * 2 ** attempt;
-    await sleep(Math.random() * cap);
+var UrlHealth = class {
+  constructor(downMs = 6e4) {
+    this.downMs = downMs;
   }
-}
-function isNetworkFailure(error) {
-  return error instanceof RequestFailure;
-}
-
-// src/client/ci-text.ts
-var UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
-var UNSAFE_EXCEPT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
-var LEADING_SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
-var REDRAW = "\r\x1B[K";
-function defuse(line) {
-  const lead = LEADING_SPACE.exec(line)[0].length;
-  const head = line.startsWith("::", lead) ? `${line.slice(0, lead)}: :${line.slice(lead + 2)}` : line;
-  return head.replaceAll("##[", "# #[");
-}
-function printable(value, max) {
-  const safe = oneLine(value);
-  return safe.length > max ? `${safe.slice(0, max)}\u2026` : safe;
-}
-function oneLine(value) {
-  return defuse(value.replace(UNSAFE, " "));
-}
-function escapeData(text) {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(text) {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function workflowCommand(name, data, properties = {}) {
-  const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(oneLine(value))}`);
-  return `::${name}${props.length > 0 ? ` ${props.join(",")}` : ""}::${escapeData(oneLine(data))}`;
-}
-var OutputGuard = class {
-  /** The current line's first two characters after its leading white space ('' while it is blank). */
-  #start = "";
-  /** The current line's last two characters ('' at a line's start). */
-  #tail = "";
-  #redraw;
-  /**
-   * @param options.redraw keep `\r\x1b[K` (a progress bar redrawn in place on a terminal; never in a log) as a
-   * line start.
-   */
-  constructor(options = {}) {
-    this.#redraw = options.redraw === true;
+  downMs;
+  #downUntil = /* @__PURE__ */ new Map();
+  order(urls, now) {
+    const down = (url) => (this.#downUntil.get(url) ?? 0) > now;
+    return [...urls.filter((url) => !down(url)), ...urls.filter(down)];
   }
-  /** Whether text written so far ended in the middle of a line. */
-  get midLine() {
-    return this.#tail !== "";
+  failed(url, now) {
+    this.#downUntil.set(url, now + this.downMs);
   }
-  /** Told that a whole line (a workflow command) was written beside the guard. */
-  lineWritten() {
-    this.#start = "";
-    this.#tail = "";
+  answered(url) {
+    this.#downUntil.delete(url);
   }
-  /** The text as it may be written. */
-  clean(text) {
-    const pieces = this.#redraw ? text.split(REDRAW) : [text];
-    const clean = pieces.map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
-    let out = "";
-    for (const part of clean.split(/(\n|\r\x1b\[K)/)) {
-      if (part === "\n" || part === REDRAW) {
-        out += part;
-        this.lineWritten();
+};
+var permanent = (response) => response.status === 500 && response.json?.code === "key_invalid";
+var failing = (response) => response.status >= 500 && !permanent(response) || response.status === 429;
+async function callService(options, call2) {
+  const policy = { ...SERVICE_RETRY, attempts: options.attempts ?? SERVICE_RETRY.attempts };
+  const now = options.now ?? Date.now;
+  const health = options.health ?? new UrlHealth();
+  const sleep = options.sleep ?? defaultSleep;
+  const failedOver = [];
+  let last;
+  for (let round = 1; ; round++) {
+    for (const url of health.order(options.urls, now())) {
+      let response;
+      try {
+        response = await signedRequest({ ...call2, baseUrl: url, credentials: options.credentials, region: options.region, userAgent: options.userAgent, ...options.timeoutMs ? { timeoutMs: options.timeoutMs } : {} });
+      } catch (error) {
+        if (error?.name !== "RequestFailure") throw error;
+        health.failed(url, now());
+        failedOver.push({ url, reason: error.code ?? "network error" });
         continue;
       }
-      out += this.#segment(part);
+      if (!failing(response)) {
+        health.answered(url);
+        return Object.assign(response, { url, failedOver });
+      }
+      health.failed(url, now());
+      failedOver.push({ url, reason: `HTTP ${response.status}` });
+      last = Object.assign(response, { url, failedOver });
     }
-    return out;
-  }
-  /** A piece of one line, continuing what was written of it before. */
-  #segment(text) {
-    let segment = text;
-    if (`${this.#tail}${segment.slice(0, 2)}`.includes("##[")) segment = ` ${segment}`;
-    if (this.#start === "") {
-      segment = defuse(segment);
-      this.#start = segment.slice(LEADING_SPACE.exec(segment)[0].length).slice(0, 2);
-    } else {
-      if (this.#start === ":" && segment.startsWith(":")) segment = ` ${segment}`;
-      segment = segment.replaceAll("##[", "# #[");
-      this.#start = `${this.#start}${segment}`.slice(0, 2);
+    if (round >= policy.attempts) {
+      if (last !== void 0) return last;
+      throw new NetworkError(`cannot reach ${options.urls.join(" or ")} (${[...new Set(failedOver.map((f) => f.reason))].join(", ")})`);
     }
-    this.#tail = `${this.#tail}${segment}`.slice(-2);
-    return segment;
+    await sleep(retryDelayMs(round, policy, retryAfterMs(last?.headers.get("retry-after"))));
   }
-};
-
-// src/client/refusal.ts
-var PATTERNS = [
-  // Local server: "signature expired or not yet valid: …"; API Gateway: "Signature expired: …", "Signature not yet current: …".
-  ["clock", /signature expired|signature not yet current|not yet valid|more than 15 minutes/i],
-  // Local server: "unknown access key ID"; API Gateway: "The security token included in the request is invalid/expired".
-  ["credentials", /unknown access key|security token included in the request is (invalid|expired)|access key id .* does not exist/i],
-  ["unsigned", /missing authorization header|needs a sigv4-signed request|missing authentication token|unsigned request|authorization header is not a sigv4|authorization header requires/i],
-  ["iam", /is not authorized to perform: execute-api:invoke|explicit deny/i],
-  ["signature", /sigv4|signature|credential should be scoped|x-amz-date|x-amz-content-sha256|signed header/i]
-];
-function refusalReason(detail) {
-  for (const [reason, pattern] of PATTERNS) if (pattern.test(detail)) return reason;
-  return "policy";
 }
-var NPX_PROFILES = `npx --yes --package=asc-token-vending@${VERSION} asc-token profiles`;
-var REASON_HINTS = {
-  signature: "The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID, that AWS_SESSION_TOKEN is either unset or the one issued with them, and that no proxy rewrites the request.",
-  clock: "The signing time is more than 15 minutes from the server's clock: synchronise this machine's clock (NTP) and retry.",
-  credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
-  unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
-  iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
-  policy: `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
-};
-function refusalHint(detail, command) {
-  const reason = refusalReason(detail);
-  if (reason === "policy" && command === "profiles") {
-    return "The service refused to list profiles for this principal; ask the platform owner which profiles and callers the policy has.";
-  }
-  return REASON_HINTS[reason];
-}
-
-// src/client/text.ts
-function identifier(value, shape) {
-  return typeof value === "string" && shape.test(value) ? value : void 0;
-}
-var ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
-var REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 // src/client/validate.ts
 var import_node_crypto3 = __toESM(require_node_crypto(), 1);
@@ -2979,6 +3105,38 @@ function isEs256Jws(token) {
   return object(header)?.alg === "ES256" && object(payload) !== void 0;
 }
 
+// src/client/tokens.ts
+async function call(options, request2) {
+  try {
+    return await callService(options, request2);
+  } catch (error) {
+    if (error instanceof NetworkError) throw new TokenClientError("network", error.message, 0, void 0, { cause: error, url: options.urls[0] });
+    throw error;
+  }
+}
+function checked(answer, check) {
+  if (answer.status !== 200) throw TokenClientError.from(problemOf(answer), answer.url);
+  try {
+    return check(answer.json);
+  } catch (error) {
+    if (error instanceof TokenResponseError) throw new TokenClientError("bad_response", `refused the service's answer: ${error.message}`, 200, void 0, { cause: error, url: answer.url });
+    throw error;
+  }
+}
+async function requestToken(options, profile, request2 = {}) {
+  const body = {};
+  if (request2.scope !== void 0) body.scope = request2.scope;
+  if (request2.ttl !== void 0) body.ttl = request2.ttl;
+  if (request2.clientId !== void 0) body.clientId = request2.clientId;
+  const answer = await call(options, { method: "POST", path: `/v1/tokens/${encodeURIComponent(profile)}`, body: Object.keys(body).length > 0 ? JSON.stringify(body) : void 0 });
+  const response = checked(answer, (value) => {
+    const token = checkTokenResponse(value);
+    if (token.profile === void 0) throw new TokenResponseError('the answer has no "profile"');
+    return token;
+  });
+  return { ...response, url: answer.url, failedOver: answer.failedOver };
+}
+
 // src/action/main.ts
 var ActionError = class extends Error {
   constructor(message, hint) {
@@ -2997,8 +3155,7 @@ function readInputs(env) {
   if (!PROFILE_NAME.test(profile)) throw new ActionError('`profile` must be a profile name: letters, digits, ".", "-" and "_" (at most 64)');
   const url = input(env, "url") || (env.ASC_TOKEN_URL ?? "").trim();
   if (!url) throw new ActionError("no service URL: set the `url` input (or ASC_TOKEN_URL) to the API base including the stage");
-  checkUrl(url);
-  const request2 = { profile, url };
+  const request2 = { profile, urls: checkUrls(url) };
   const scope = input(env, "scope").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
   if (scope.length > 0) request2.scope = scope;
   const ttl = input(env, "ttl");
@@ -3006,17 +3163,26 @@ function readInputs(env) {
     if (!/^\d{1,8}$/.test(ttl)) throw new ActionError("`ttl` must be a whole number of seconds");
     request2.ttl = Number(ttl);
   }
+  const clientId2 = input(env, "client-id");
+  if (clientId2 !== "") {
+    if (!/^[A-Za-z0-9.-]{1,155}$/.test(clientId2)) throw new ActionError("`client-id` must be a Services ID or app ID, e.g. com.example.web");
+    request2.clientId = clientId2;
+  }
   return request2;
 }
-function checkUrl(url) {
-  let parsed;
+function checkUrls(value) {
+  let urls;
   try {
-    parsed = checkServiceUrl(url);
+    urls = serviceUrls(value);
   } catch (error) {
-    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, "Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.");
+    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, "Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod (several, one per region, with commas).");
     throw error;
   }
-  if (parsed.username || parsed.password) throw new ActionError("`url` must not carry a user name or password");
+  for (const url of urls) {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) throw new ActionError("`url` must not carry a user name or password");
+  }
+  return urls;
 }
 function environmentCredentials() {
   const provider = fromEnv2();
@@ -3044,34 +3210,18 @@ ${delimiter}
   (0, import_node_fs2.appendFileSync)(file, text);
 }
 async function request(req, io) {
-  const body = {};
-  if (req.scope) body.scope = req.scope;
-  if (req.ttl !== void 0) body.ttl = req.ttl;
   try {
-    return await signedRequestWithRetry(
-      {
-        method: "POST",
-        baseUrl: req.url,
-        path: `/v1/tokens/${encodeURIComponent(req.profile)}`,
-        body: Object.keys(body).length > 0 ? JSON.stringify(body) : void 0,
-        credentials: io.credentials ?? environmentCredentials(),
-        userAgent: userAgent("github-action")
-      },
-      io.sleep ? { sleep: io.sleep } : {}
+    return await requestToken(
+      { urls: req.urls, credentials: io.credentials ?? environmentCredentials(), userAgent: userAgent("github-action"), ...io.sleep ? { sleep: io.sleep } : {} },
+      req.profile,
+      { scope: req.scope, ttl: req.ttl, clientId: req.clientId }
     );
   } catch (error) {
-    if (error instanceof NetworkError) throw new ActionError(error.message, "Check `url` and that the runner can reach the API (a private API needs a runner inside its VPC).");
-    throw error;
+    if (!(error instanceof TokenClientError)) throw error;
+    const requestId = error.requestId ? ` (request ${error.requestId})` : "";
+    const written = error.code === "bad_response" ? "; nothing was written" : "";
+    throw new ActionError(`${error.code}: ${error.message}${requestId}${written}`, error.hint("action"));
   }
-}
-function refusal(response) {
-  const problem = response.json ?? {};
-  const code = identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`;
-  const detail = typeof problem.detail === "string" ? printable(problem.detail, 1e3) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
-  const id = identifier(problem.requestId, REQUEST_ID);
-  const requestId = id === void 0 ? "" : ` (request ${id})`;
-  const hint = response.status === 403 && code === "forbidden" ? refusalHint(detail, "token") : void 0;
-  return new ActionError(`${code}: ${detail}${requestId}`, hint);
 }
 async function run(io) {
   const { env } = io;
@@ -3087,26 +3237,20 @@ async function run(io) {
     const envFile = env.GITHUB_ENV;
     if (!outputFile || !envFile) throw new ActionError("GITHUB_OUTPUT and GITHUB_ENV are not set: this entry runs as a GitHub Actions step (uses: in a workflow)");
     const req = readInputs(env);
-    const response = await request(req, io);
-    if (response.status !== 200) throw refusal(response);
-    let answer;
-    try {
-      answer = checkTokenResponse(response.json);
-    } catch (error) {
-      if (error instanceof TokenResponseError) throw new ActionError(`refused the service's answer: ${error.message}; nothing was written`, "Check `url`: it must be the asc-token-vending API.");
-      throw error;
-    }
+    const answer = await request(req, io);
     const { token, expiresAt } = answer;
     command("add-mask", token);
     fileCommand(outputFile, [
       ["token", token],
-      ["expires-at", expiresAt]
+      ["expires-at", expiresAt],
+      ["url", answer.url]
     ]);
     fileCommand(envFile, [
       ["ASC_TOKEN", token],
       ["ASC_TOKEN_EXPIRES_AT", expiresAt]
     ]);
-    say(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026: output \`token\` and ASC_TOKEN for the following steps
+    const from = req.urls.length > 1 ? ` from ${answer.url}${answer.failedOver.length ? ` (after ${answer.failedOver.map((f) => `${f.url}: ${f.reason}`).join("; ")})` : ""}` : "";
+    say(`Token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}\u2026${from}: output \`token\` and ASC_TOKEN for the following steps
 `);
     return 0;
   } catch (error) {

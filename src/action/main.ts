@@ -19,12 +19,11 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { NetworkError, signedRequestWithRetry, type CredentialProvider, type ServiceResponse } from '../client/http.ts';
-import { OutputGuard, printable, workflowCommand, type WorkflowCommand } from '../client/ci-text.ts';
-import { refusalHint } from '../client/refusal.ts';
-import { ERROR_CODE, REQUEST_ID, identifier } from '../client/text.ts';
-import { ServiceUrlError, checkServiceUrl } from '../client/url.ts';
-import { TokenResponseError, checkTokenResponse } from '../client/validate.ts';
+import { OutputGuard, workflowCommand, type WorkflowCommand } from '../client/ci-text.ts';
+import { TokenClientError } from '../client/errors.ts';
+import type { CredentialProvider } from '../client/http.ts';
+import { requestToken } from '../client/tokens.ts';
+import { ServiceUrlError, serviceUrls } from '../client/url.ts';
 import { userAgent } from '../client/version.ts';
 import { PROFILE_NAME } from '../core/names.ts';
 
@@ -56,9 +55,11 @@ function input(env: Env, name: string): string {
 
 interface Request {
   profile: string;
-  url: string;
+  /** One service URL or several (one per region: tried in order, docs/design.md#two-regions). */
+  urls: string[];
   scope?: string[];
   ttl?: number;
+  clientId?: string;
 }
 
 export function readInputs(env: Env): Request {
@@ -67,8 +68,7 @@ export function readInputs(env: Env): Request {
   if (!PROFILE_NAME.test(profile)) throw new ActionError('`profile` must be a profile name: letters, digits, ".", "-" and "_" (at most 64)');
   const url = input(env, 'url') || (env.ASC_TOKEN_URL ?? '').trim();
   if (!url) throw new ActionError('no service URL: set the `url` input (or ASC_TOKEN_URL) to the API base including the stage');
-  checkUrl(url);
-  const request: Request = { profile, url };
+  const request: Request = { profile, urls: checkUrls(url) };
   const scope = input(env, 'scope')
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -79,19 +79,31 @@ export function readInputs(env: Env): Request {
     if (!/^\d{1,8}$/.test(ttl)) throw new ActionError('`ttl` must be a whole number of seconds');
     request.ttl = Number(ttl);
   }
+  const clientId = input(env, 'client-id');
+  if (clientId !== '') {
+    if (!/^[A-Za-z0-9.-]{1,155}$/.test(clientId)) throw new ActionError('`client-id` must be a Services ID or app ID, e.g. com.example.web');
+    request.clientId = clientId;
+  }
   return request;
 }
 
-/** https, or http on loopback only (the local server in tests): src/client/url.ts, as the CLI and TokenClient. */
-export function checkUrl(url: string): void {
-  let parsed: URL;
+/**
+ * One URL or several with commas; each https, or http on loopback only (the local server in tests):
+ * src/client/url.ts, as the CLI and TokenClient.
+ */
+export function checkUrls(value: string): string[] {
+  let urls: string[];
   try {
-    parsed = checkServiceUrl(url);
+    urls = serviceUrls(value);
   } catch (error) {
-    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, 'Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod.');
+    if (error instanceof ServiceUrlError) throw new ActionError(`\`url\`: ${error.message}`, 'Give the API base including the stage, e.g. https://ID.execute-api.REGION.amazonaws.com/prod (several, one per region, with commas).');
     throw error;
   }
-  if (parsed.username || parsed.password) throw new ActionError('`url` must not carry a user name or password');
+  for (const url of urls) {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) throw new ActionError('`url` must not carry a user name or password');
+  }
+  return urls;
 }
 
 function environmentCredentials(): CredentialProvider {
@@ -119,37 +131,24 @@ function fileCommand(file: string, values: Array<[string, string]>): void {
   appendFileSync(file, text);
 }
 
-async function request(req: Request, io: ActionIo): Promise<ServiceResponse> {
-  const body: { scope?: string[]; ttl?: number } = {};
-  if (req.scope) body.scope = req.scope;
-  if (req.ttl !== undefined) body.ttl = req.ttl;
+/**
+ * The token, every field of the answer checked (src/client/tokens.ts, as the CLI and TokenClient do) before
+ * anything is written — or masked: an answer that is not a token must not hide a word of its choosing for the rest
+ * of the job.
+ */
+async function request(req: Request, io: ActionIo) {
   try {
-    return await signedRequestWithRetry(
-      {
-        method: 'POST',
-        baseUrl: req.url,
-        path: `/v1/tokens/${encodeURIComponent(req.profile)}`,
-        body: Object.keys(body).length > 0 ? JSON.stringify(body) : undefined,
-        credentials: io.credentials ?? environmentCredentials(),
-        userAgent: userAgent('github-action'),
-      },
-      io.sleep ? { sleep: io.sleep } : {},
+    return await requestToken(
+      { urls: req.urls, credentials: io.credentials ?? environmentCredentials(), userAgent: userAgent('github-action'), ...(io.sleep ? { sleep: io.sleep } : {}) },
+      req.profile,
+      { scope: req.scope, ttl: req.ttl, clientId: req.clientId },
     );
   } catch (error) {
-    if (error instanceof NetworkError) throw new ActionError(error.message, 'Check `url` and that the runner can reach the API (a private API needs a runner inside its VPC).');
-    throw error;
+    if (!(error instanceof TokenClientError)) throw error;
+    const requestId = error.requestId ? ` (request ${error.requestId})` : '';
+    const written = error.code === 'bad_response' ? '; nothing was written' : '';
+    throw new ActionError(`${error.code}: ${error.message}${requestId}${written}`, error.hint('action'));
   }
-}
-
-function refusal(response: ServiceResponse): ActionError {
-  const problem = (response.json ?? {}) as { code?: unknown; detail?: unknown; requestId?: unknown };
-  // Only what has its shape (a code, a request ID) and one printable line of detail, as the CLI shows a refusal.
-  const code = identifier(problem.code, ERROR_CODE) ?? `http_${response.status}`;
-  const detail = typeof problem.detail === 'string' ? printable(problem.detail, 1000) : `HTTP ${response.status} without a problem body (is \`url\` the asc-token-vending API?)`;
-  const id = identifier(problem.requestId, REQUEST_ID);
-  const requestId = id === undefined ? '' : ` (request ${id})`;
-  const hint = response.status === 403 && code === 'forbidden' ? refusalHint(detail, 'token') : undefined;
-  return new ActionError(`${code}: ${detail}${requestId}`, hint);
 }
 
 /** The whole step. Resolves to the exit code (0, or 1 after an `::error::`). */
@@ -168,29 +167,21 @@ export async function run(io: ActionIo): Promise<number> {
     const envFile = env.GITHUB_ENV;
     if (!outputFile || !envFile) throw new ActionError('GITHUB_OUTPUT and GITHUB_ENV are not set: this entry runs as a GitHub Actions step (uses: in a workflow)');
     const req = readInputs(env);
-    const response = await request(req, io);
-    if (response.status !== 200) throw refusal(response);
-    let answer;
-    try {
-      // Every field its documented shape (src/client/validate.ts, as the CLI checks it), or nothing is written — and
-      // nothing masked: an answer that is not a token must not hide a word of its choosing for the rest of the job.
-      answer = checkTokenResponse(response.json);
-    } catch (error) {
-      if (error instanceof TokenResponseError) throw new ActionError(`refused the service's answer: ${error.message}; nothing was written`, 'Check `url`: it must be the asc-token-vending API.');
-      throw error;
-    }
+    const answer = await request(req, io);
     const { token, expiresAt } = answer;
     // Masked before anything is done with it: from here on the runner hides it in every line of the job's log.
     command('add-mask', token);
     fileCommand(outputFile, [
       ['token', token],
       ['expires-at', expiresAt],
+      ['url', answer.url],
     ]);
     fileCommand(envFile, [
       ['ASC_TOKEN', token],
       ['ASC_TOKEN_EXPIRES_AT', expiresAt],
     ]);
-    say(`App Store Connect token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}…: output \`token\` and ASC_TOKEN for the following steps\n`);
+    const from = req.urls.length > 1 ? ` from ${answer.url}${answer.failedOver.length ? ` (after ${answer.failedOver.map((f) => `${f.url}: ${f.reason}`).join('; ')})` : ''}` : '';
+    say(`Token for profile ${req.profile}, key ${answer.keyId}, expires ${expiresAt}, sha256 ${answer.tokenSha256.slice(0, 12)}…${from}: output \`token\` and ASC_TOKEN for the following steps\n`);
     return 0;
   } catch (error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;

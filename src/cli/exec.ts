@@ -16,7 +16,7 @@ import { formatDuration } from '../asc/wait.ts';
 import { FORWARDED_SIGNALS, startWatchdog, type Watchdog } from './exec-guard.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 export { EXEC_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrl, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrlsFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 
 /** ASC_TOKEN must be valid this long when COMMAND starts. */
@@ -41,7 +41,7 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
   if (positionals.length > 0) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])} before --`);
   const [command, ...commandArgs] = args.slice(dashes + 1) as [string, ...string[]];
   const profile = profileFrom(values.profile, io);
-  const tokens = tokenClient(serviceUrl(values.url, io), deps);
+  const tokens = tokenClient(serviceUrlsFrom(values.url, io), deps);
   const now = io.now;
   const scope = values.scope === undefined ? {} : { scope: values.scope };
 
@@ -57,7 +57,7 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
       token = await tokens.getToken(profile, request);
     }
   } catch (error) {
-    throw cliErrorFor(error);
+    throw cliErrorFor(error, 'exec');
   }
   const validFor = Math.floor((Date.parse(token.expiresAt) - now()) / 1000);
   if (validFor < MIN_VALIDITY_SECONDS) {

@@ -7,11 +7,13 @@ import type { KeysDeps } from './keys/index.ts';
 import { refuseKeyAsP8Argument } from './p8.ts';
 import { argumentRedactor } from './redact.ts';
 // The CI path, in dist/cli.mjs itself; every other command is a dynamic import (below).
-import { PROFILES_USAGE, TOKEN_USAGE, profilesCommand, tokenCommand, type RemoteDeps } from './remote.ts';
+import { PROFILES_USAGE, profilesCommand } from './profiles.ts';
+import type { ServiceDeps } from './service.ts';
+import { TOKEN_USAGE, tokenCommand } from './token.ts';
 import { OutputGuard, workflowCommand } from '../client/ci-text.ts';
 import { VERSION } from '../client/version.ts';
 
-type Deps = RemoteDeps & KeysDeps & { now?: () => number; tmpdir?: string };
+type Deps = ServiceDeps & KeysDeps & { now?: () => number; tmpdir?: string };
 interface Command {
   usage: string;
   run: (args: string[], io: CliIo, deps: Deps) => Promise<number>;

@@ -15,7 +15,7 @@ import { formatDuration } from '../asc/wait.ts';
 import { TokenClientError } from '../client/token-client.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { NOTARIZE_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrl, timeoutMinutesFrom, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 /** How long to wait for Apple's verdict when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MINUTES = 60;
@@ -51,7 +51,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   }
   const timeoutMinutes = timeoutMinutesFrom(values, 'Apple’s verdict', DEFAULT_TIMEOUT_MINUTES);
   const profile = profileFrom(values.profile, io);
-  const url = serviceUrl(values.url, io);
+  const url = serviceUrlsFrom(values.url, io);
   let baseUrl: URL;
   try {
     baseUrl = notaryBaseUrl(io.env);
@@ -86,7 +86,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
     // The service's scope entries name App Store Connect API paths (/v1/…): a profile with patterns cannot grant
     // a token scoped to a Notary API call. Say so, rather than the generic hint about scope syntax.
     if (error instanceof TokenClientError && (error.code === 'invalid_scope' || error.code === 'scope_not_allowed' || error.code === 'scope_required') && auth.mode === 'per-call') {
-      const cli = cliErrorFor(error) as CliError;
+      const cli = cliErrorFor(error, 'notarize') as CliError;
       return new CliError(
         cli.code,
         cli.message,
@@ -94,7 +94,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
         `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (README.md#notarizing-without-the-key).`,
       );
     }
-    return cliErrorFor(error);
+    return cliErrorFor(error, 'notarize');
   };
 
   if (lookup === 'status') {

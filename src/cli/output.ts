@@ -22,7 +22,7 @@ export function parseOutput(value: string | undefined): OutputFormat {
  * @throws CliError `bad_response` when the response is not a well-formed token response; nothing is printed or
  * written then.
  */
-export function printToken(answer: unknown, format: OutputFormat, io: CliIo): void {
+export function printToken(answer: unknown, format: OutputFormat, io: CliIo, about: { url?: string } = {}): void {
   let response: TokenResponse;
   try {
     response = checkTokenResponse(answer);
@@ -35,7 +35,7 @@ export function printToken(answer: unknown, format: OutputFormat, io: CliIo): vo
       io.stdout(`${response.token}\n`);
       return;
     case 'json':
-      io.stdout(`${JSON.stringify(response, null, 2)}\n`);
+      io.stdout(`${JSON.stringify(about.url === undefined ? response : { ...response, url: about.url }, null, 2)}\n`);
       return;
     case 'env':
       io.stdout(`ASC_TOKEN=${response.token}\nASC_TOKEN_EXPIRES_AT=${response.expiresAt}\n`);

@@ -14,7 +14,7 @@ import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { UPLOAD_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrl, timeoutMinutesFrom, tokenClient, type VendedDeps } from './tokens.ts';
+import { cliErrorFor, profileFrom, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 
 /** How long to wait for Apple's processing when --timeout is not given. */
@@ -50,7 +50,7 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   if (platform !== undefined && !(PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
   const timeoutMinutes = timeoutMinutesFrom(values, 'processing', DEFAULT_TIMEOUT_MINUTES);
   const profile = profileFrom(values.profile, io);
-  const url = serviceUrl(values.url, io);
+  const url = serviceUrlsFrom(values.url, io);
   let baseUrl: URL;
   try {
     baseUrl = apiBaseUrl(io.env);
@@ -98,7 +98,7 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   } catch (error) {
     onEvent.end();
     if (error instanceof BuildUploadError && output === 'json') printResult(error.result, output, io);
-    throw cliErrorFor(error);
+    throw cliErrorFor(error, 'upload');
   }
 }
 

@@ -95,7 +95,7 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
 /** The most of an answer that is read; the service's answers are a few KB. Beyond it the text is cut off (no JSON). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** A request that got no (whole) answer: refused, reset, DNS, TLS, or the deadline. */
+/** A request that got no (whole) answer: refused, reset, DNS, TLS, or the deadline (told apart by its name). */
 class RequestFailure extends Error {
   override readonly name = 'RequestFailure';
   readonly code: string;
@@ -141,49 +141,4 @@ async function send(url: URL, method: string, headers: Record<string, string>, b
     outgoing.on('error', fail);
     outgoing.end(body);
   });
-}
-
-export interface RetryOptions {
-  /** Total attempts, first included (default 3). */
-  attempts?: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** A network failure after the last attempt (DNS, refused, reset, timeout). */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
-}
-
-/**
- * `signedRequest` with retries on 429, 5xx and network errors: full-jitter exponential back-off, honouring
- * `Retry-After` (capped at 10 s). Other answers (including 4xx refusals) return at once.
- * @throws NetworkError after the last attempt fails to get any answer.
- */
-export async function signedRequestWithRetry(request: SignedRequest, options: RetryOptions = {}): Promise<ServiceResponse> {
-  const attempts = options.attempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let attempt = 1; ; attempt++) {
-    let response: ServiceResponse | undefined;
-    let failure: unknown;
-    try {
-      response = await signedRequest(request);
-    } catch (error) {
-      if (!isNetworkFailure(error)) throw error;
-      failure = error;
-    }
-    // `key_invalid` is a 500 that no retry mends (the stored key is broken): answer it at once.
-    const permanent = response?.status === 500 && (response.json as { code?: unknown } | undefined)?.code === 'key_invalid';
-    const retryable = response === undefined || response.status === 429 || (response.status >= 500 && !permanent);
-    if (!retryable || attempt >= attempts) {
-      if (response) return response;
-      throw new NetworkError(`cannot reach ${request.baseUrl} (${(failure as RequestFailure).code})`, { cause: failure });
-    }
-    const retryAfter = Number(response?.headers.get('retry-after'));
-    const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 200 * 2 ** attempt;
-    await sleep(Math.random() * cap);
-  }
-}
-
-function isNetworkFailure(error: unknown): boolean {
-  return error instanceof RequestFailure;
 }

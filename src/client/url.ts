@@ -31,3 +31,16 @@ export function checkServiceUrl(url: string | URL): URL {
   if (parsed.protocol === 'http:') throw new ServiceUrlError(`the service URL must be https: (http: is accepted only on loopback, for the local server), not http://${parsed.host}`);
   throw new ServiceUrlError(`the service URL must be an https: URL, not ${parsed.protocol}`);
 }
+
+/**
+ * The service URLs a client is given: one, several (one per region, docs/design.md#two-regions) as a list or as one
+ * string with commas (`ASC_TOKEN_URL=https://a…/prod,https://b…/prod`), each checked as {@link checkServiceUrl} does.
+ * @throws ServiceUrlError for the first that is not a service URL, or when none is given.
+ */
+export function serviceUrls(value: string | readonly string[]): string[] {
+  const urls = (typeof value === 'string' ? value.split(',') : [...value]).map((url) => url.trim()).filter((url) => url !== '');
+  if (urls.length === 0) throw new ServiceUrlError('no service URL');
+  if (urls.length > 8) throw new ServiceUrlError('at most 8 service URLs');
+  for (const url of urls) checkServiceUrl(url);
+  return [...new Set(urls)];
+}

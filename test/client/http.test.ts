@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { NetworkError, signedRequest, signedRequestWithRetry } from '../../src/client/http.ts';
+import { signedRequest } from '../../src/client/http.ts';
+import { NetworkError, signedRequestWithRetry } from '../../src/client/service.ts';
 
 const credentials = async () => ({ accessKeyId: 'AKIDHTTPTEST00000001', secretAccessKey: 'http-test-secret' });
 const servers: Server[] = [];
