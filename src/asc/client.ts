@@ -8,6 +8,8 @@ import { withAuth, pathAndQuery, type ApiCall, type AuthStrategy } from './auth.
 import { AnswerTooLarge, readBounded } from './bounded.ts';
 import { apiBaseUrl, secureBaseUrl } from './endpoint.ts';
 import { AscError, type AppleError } from './errors.ts';
+import { parseRateLimit, type RateLimit } from './rate-limit.ts';
+import { APPLE_RETRY, defaultSleep, retryAfterMs, retryDelayMs, shouldRetry } from '../client/retry.ts';
 
 export interface AppStoreConnectClientOptions {
   auth: AuthStrategy;
@@ -17,8 +19,10 @@ export interface AppStoreConnectClientOptions {
   attempts?: number;
   /** Per attempt (default 60 s). */
   timeoutMs?: number;
-  /** Told about each retry, e.g. for progress output. */
+  /** Told about each retry, e.g. for progress output (a 429 says so: Apple asked the client to slow down). */
   onRetry?: (info: { call: string; attempt: number; reason: string; delayMs: number }) => void;
+  /** Told the key's request budget whenever Apple states it (`X-Rate-Limit`, on every answer). */
+  onRateLimit?: (limit: RateLimit) => void;
   /**
    * The path Apple serves these calls under, put before each call's path in what the auth strategy is told (and
    * so in a per-call token's scope) and in messages: `/notary/v2` for the Notary API, whose base URL ends in it.
@@ -44,22 +48,24 @@ interface Answer {
   text: string;
 }
 
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /**
  * The most of one answer that is read. Apple's largest answers here are a page of resources or a build's upload
  * operations (one presigned URL per part: well under 1 MiB for a 4 GB build); a body past this is cancelled as it
  * arrives (src/asc/bounded.ts) and the call fails with `bad_response`.
  */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
-/** Failures in which the request surely never reached Apple, so even a POST may be sent again. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
-
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { defaultSleep };
 
 export class AppStoreConnectClient {
   readonly baseUrl: URL;
   readonly #options: AppStoreConnectClientOptions;
   readonly #sleep: (ms: number) => Promise<void>;
+  #rateLimit: RateLimit | undefined;
+
+  /** The key's request budget as Apple last stated it (`X-Rate-Limit`), if it did. */
+  get rateLimit(): RateLimit | undefined {
+    return this.#rateLimit;
+  }
 
   /** @throws TypeError for a base URL that is not https (or http on loopback). */
   constructor(options: AppStoreConnectClientOptions) {
@@ -81,7 +87,10 @@ export class AppStoreConnectClient {
     const label = `${named.method} ${named.path}`;
     const service = this.#options.serviceName ?? 'App Store Connect';
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const attempts = this.#options.attempts ?? 4;
+    const policy = { ...APPLE_RETRY, attempts: this.#options.attempts ?? APPLE_RETRY.attempts };
+    // A call that creates something (POST) is sent again only when Apple says it did nothing (429, 503) or it
+    // surely never left (src/client/retry.ts).
+    const repeatable = call.method !== 'POST';
     for (let attempt = 1; ; attempt++) {
       let answer: Answer | undefined;
       let failure: unknown;
@@ -91,9 +100,10 @@ export class AppStoreConnectClient {
         if (!isNetworkFailure(error)) throw error;
         failure = error;
       }
+      if (answer !== undefined) this.#noteRateLimit(answer.headers);
       if (answer !== undefined && answer.status < 400) return parseJson<T>(answer, label, service);
-      const retryable = answer === undefined ? call.method !== 'POST' || NOT_SENT.has(causeCode(failure)) : RETRYABLE_STATUS.has(answer.status) && (call.method !== 'POST' || answer.status === 429 || answer.status === 503);
-      if (!retryable || attempt >= attempts) {
+      const retryable = shouldRetry(answer === undefined ? { networkCode: causeCode(failure) || undefined } : { status: answer.status }, repeatable);
+      if (!retryable || attempt >= policy.attempts) {
         if (answer === undefined) {
           throw new AscError('apple_unavailable', `no answer from ${service} for ${label} (${causeCode(failure) || (failure as Error).name})`, {
             status: 0,
@@ -103,10 +113,9 @@ export class AppStoreConnectClient {
         }
         throw appleFailure(answer, label, service);
       }
-      const retryAfter = Number(answer?.headers.get('retry-after'));
-      const cap = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 60) * 1000 : Math.min(500 * 2 ** attempt, 20_000);
-      const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
-      this.#options.onRetry?.({ call: label, attempt, reason: answer ? `HTTP ${answer.status}` : causeCode(failure) || 'network error', delayMs });
+      const delayMs = retryDelayMs(attempt, policy, retryAfterMs(answer?.headers.get('retry-after')));
+      const reason = answer === undefined ? causeCode(failure) || 'network error' : answer.status === 429 ? 'HTTP 429: Apple asks to slow down' : `HTTP ${answer.status}`;
+      this.#options.onRetry?.({ call: label, attempt, reason, delayMs });
       await this.#sleep(delayMs);
     }
   }
@@ -118,6 +127,13 @@ export class AppStoreConnectClient {
    */
   async prepare(call: ApiCall): Promise<void> {
     await this.#options.auth.getToken(this.#named(call));
+  }
+
+  #noteRateLimit(headers: Headers): void {
+    const limit = parseRateLimit(headers.get('x-rate-limit'));
+    if (limit === undefined) return;
+    this.#rateLimit = limit;
+    this.#options.onRateLimit?.(limit);
   }
 
   /** The call as Apple names it: its path under {@link AppStoreConnectClientOptions.scopePrefix}. */

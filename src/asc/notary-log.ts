@@ -3,7 +3,9 @@
  * log itself — fetched without the token, https only (this machine only when the Notary API's base is on loopback
  * too), a bounded number of checked redirects, bounded in size — and its issues, as printable text.
  */
-import { defaultSleep, type AppStoreConnectClient } from './client.ts';
+import { APPLE_RETRY, defaultSleep, retryDelayMs } from '../client/retry.ts';
+import { AnswerTooLarge, readBounded } from './bounded.ts';
+import type { AppStoreConnectClient } from './client.ts';
 import { isAllowedAnswerUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
 import { rehint, submissionId } from './notary-answers.ts';
@@ -126,31 +128,18 @@ async function fetchLog(start: URL, options: LogFetchOptions, apiBase: URL): Pro
           failure = `HTTP ${response.status}`;
           break;
         }
-        return await readBounded(response, maxBytes);
+        try {
+          return await readBounded(response, maxBytes);
+        } catch (error) {
+          if (error instanceof AnswerTooLarge) throw new AscError('bad_response', `the developer log is ${error.message}, more than this client reads`, { hint: 'Apple\'s developer logs are a few KB: check ASC_NOTARY_URL.' });
+          throw error;
+        }
       }
     } catch (error) {
       if (error instanceof AscError) throw error;
       failure = (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error).name ?? 'network error';
     }
     if (attempt >= attempts) throw new AscError('apple_unavailable', `the developer log could not be fetched from ${start.host} (${failure}, ${attempts} attempts)`, { hint: 'Try again later with asc-token notarize --log ID.' });
-    await sleep(1000 * 2 ** (attempt - 1));
+    await sleep(retryDelayMs(attempt, APPLE_RETRY));
   }
-}
-
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel();
-    throw new AscError('bad_response', `the developer log is ${declared} bytes, more than the ${maxBytes} this client reads`);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw new AscError('bad_response', `the developer log is more than the ${maxBytes} bytes this client reads`);
-      chunks.push(chunk);
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

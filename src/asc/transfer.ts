@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { defaultSleep } from './client.ts';
+import { TRANSFER_RETRY, defaultSleep, retryDelayMs, shouldRetry } from '../client/retry.ts';
 import { isAllowedAnswerUrl } from './endpoint.ts';
 import { AscError } from './errors.ts';
 
@@ -38,7 +38,6 @@ export interface TransferOptions {
 
 /** Headers the HTTP layer owns: the connection's and the body's framing, set from the operation itself. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'upgrade']);
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /**
  * Each part is read in 1 MiB chunks into three buffers it reuses (one being read while two are being sent):
  * memory stays at a few MiB per part in flight whatever the file's size, and no fresh buffer per chunk means
@@ -137,7 +136,7 @@ async function sendWithRetry(
   agents: { http: HttpAgent; https: HttpsAgent },
   onBytes: (bytes: number) => void,
 ): Promise<void> {
-  const attempts = options.attempts ?? 5;
+  const policy = { ...TRANSFER_RETRY, attempts: options.attempts ?? TRANSFER_RETRY.attempts };
   const sleep = options.sleep ?? defaultSleep;
   const where = `part ${index + 1} of ${of} (bytes ${op.offset}–${op.offset + op.length - 1}) to ${new URL(op.url).host}`;
   for (let attempt = 1; ; attempt++) {
@@ -151,18 +150,19 @@ async function sendWithRetry(
       failure = error;
     }
     onBytes(0);
-    const retryable = status === undefined || RETRYABLE_STATUS.has(status);
+    // A part is a PUT of a byte range: sending it again is always safe (src/client/retry.ts).
+    const retryable = status === undefined || shouldRetry({ status }, true);
     if (!retryable) {
       throw new AscError('upload_refused', `Apple's upload storage refused ${where} with HTTP ${status}`, {
         status,
         hint: status === 403 ? 'The upload URLs may have expired (uploads that stall for long do): run the upload again.' : 'Run the upload again; if it persists, report it with the build upload ID.',
       });
     }
-    if (attempt >= attempts) {
+    if (attempt >= policy.attempts) {
       const why = status === undefined ? networkReason(failure) : `HTTP ${status}`;
-      throw new AscError('apple_unavailable', `sending ${where} failed ${attempts} times (last: ${why})`, { status: status ?? 0, cause: failure, hint: 'Check the network; then run the upload again.' });
+      throw new AscError('apple_unavailable', `sending ${where} failed ${policy.attempts} times (last: ${why})`, { status: status ?? 0, cause: failure, hint: 'Check the network; then run the upload again.' });
     }
-    const delayMs = Math.round(Math.min(1000 * 2 ** (attempt - 1), 30_000) * (0.5 + Math.random() / 2));
+    const delayMs = retryDelayMs(attempt, policy);
     options.onRetry?.({ part: index + 1, of, attempt, reason: status === undefined ? networkReason(failure) : `HTTP ${status}`, delayMs });
     await sleep(delayMs);
   }

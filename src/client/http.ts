@@ -92,7 +92,7 @@ export async function signedRequest(request: SignedRequest): Promise<ServiceResp
   };
 }
 
-/** The most of an answer that is read; the service's answers are a few KB. Beyond it the text is cut off (no JSON). */
+/** The most of an answer that is read; the service's answers are a few KB. A longer one is refused as it arrives. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** A request that got no (whole) answer: refused, reset, DNS, TLS, or the deadline (told apart by its name). */
@@ -128,13 +128,15 @@ async function send(url: URL, method: string, headers: Record<string, string>, b
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
-        if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
         size += chunk.length;
+        // Past the cap the answer is not the service's: stop receiving it rather than read and drop the rest.
+        if (size > MAX_ANSWER_BYTES) response.destroy(new RequestFailure('EANSWERTOOLARGE'));
+        else chunks.push(chunk);
       });
       response.on('error', fail);
       response.on('end', () => {
         clearTimeout(deadline);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES) });
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
     const deadline = setTimeout(() => outgoing.destroy(new RequestFailure('ETIMEDOUT')), timeoutMs);

@@ -22,6 +22,9 @@ export const SERVICE_RETRY: RetryPolicy = { attempts: 3, baseMs: 400, capMs: 200
 /** Apple's APIs: patient, Apple asks for it (429 with Retry-After, 503 during incidents). */
 export const APPLE_RETRY: RetryPolicy = { attempts: 4, baseMs: 1000, capMs: 20_000, retryAfterCapMs: 60_000 };
 
+/** The parts of an upload: each part alone, a few more tries (a large build has many parts to lose one of). */
+export const TRANSFER_RETRY: RetryPolicy = { attempts: 5, baseMs: 1000, capMs: 30_000, retryAfterCapMs: 60_000 };
+
 /** Answers that say "not now" rather than "no". */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 

@@ -82,18 +82,25 @@ describe('signedRequest over node:http', () => {
     assert.equal(timers(), before, 'a deadline timer is still running');
   });
 
-  it('reads no more than 1 MiB of an answer: a longer one is no JSON', async () => {
+  it('reads no more than 1 MiB of an answer: a longer one is refused as it arrives, the rest never received', async () => {
+    let written = 0;
+    let closed: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (closed = resolve));
     const { url } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"token":"');
       const chunk = 'x'.repeat(64 * 1024);
-      for (let i = 0; i < 40; i++) res.write(chunk);
-      res.end('"}');
+      const more = () => {
+        // An answer with no end: only the client hanging up stops it.
+        while (written < 256 * 1024 * 1024 && res.write(chunk)) written += chunk.length;
+        if (written < 256 * 1024 * 1024) res.once('drain', more);
+      };
+      res.on('close', closed);
+      more();
     });
-    const response = await signedRequest({ method: 'POST', baseUrl: url, path: '/v1/tokens/ci', credentials });
-    assert.equal(response.status, 200);
-    assert.equal(response.json, undefined);
-    assert.equal(response.text.length, 1024 * 1024);
+    await assert.rejects(signedRequest({ method: 'POST', baseUrl: url, path: '/v1/tokens/ci', credentials }), (error: unknown) => (error as { code?: string }).code === 'EANSWERTOOLARGE');
+    await stopped;
+    assert.ok(written < 16 * 1024 * 1024, `the server wrote ${written} bytes before the client hung up`);
   });
 
   it('honours Retry-After on a 429 (capped at 10 s) and returns the last answer', async () => {
