@@ -49,7 +49,7 @@ const LONGEST_FIRST = [
   'test/cli/upload.test.ts',
   'test/asc/upload.test.ts',
   'test/asc/vended.test.ts',
-  'test/asc/client.test.ts',
+  'test/asc/api.test.ts',
 ];
 
 /**

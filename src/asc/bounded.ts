@@ -1,7 +1,7 @@
 /**
  * Reading an HTTP answer with a cap: a `Content-Length` over it is refused before a byte is read, and a body that
  * grows past it is cancelled as soon as it does — the rest is never received, so a hostile or broken server cannot
- * make the CLI hold (or wait for) gigabytes. Apple's API answers through it (src/asc/client.ts, 8 MiB), as the token
+ * make the CLI hold (or wait for) gigabytes. Apple's API answers through it (src/asc/api.ts, 8 MiB), as the token
  * client's (1 MiB, src/client/http.ts) and the notary log's (16 MiB, src/asc/notary.ts) are capped.
  */
 

@@ -3,7 +3,7 @@
  * tokens from the service, or a local key), and the jobs CI still needed a `.p8` for: build uploads and
  * notarization.
  */
-export { AppStoreConnectClient, appleErrorsOf, type AppStoreConnectClientOptions, type RequestOptions } from './client.ts';
+export { AppStoreConnectClient, appleErrorsOf, type AppStoreConnectClientOptions, type RequestOptions } from './api.ts';
 export { scopeOf, pathAndQuery, pathSegment, plainTokenAuth, withAuth, type ApiCall, type ApiMethod, type AuthStrategy, type TokenOptions } from './auth.ts';
 export { vendedTokenAuth, type ScopeMode, type VendedTokenAuth, type VendedTokenAuthOptions } from './vended.ts';
 export { localKeyAuth, type LocalKeyAuthOptions } from './local.ts';

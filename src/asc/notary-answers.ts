@@ -4,7 +4,7 @@
  * of a new submission; and the hints for Apple's refusals of notary calls.
  */
 import { pathSegment } from './auth.ts';
-import type { AppStoreConnectClient } from './client.ts';
+import type { AppStoreConnectClient } from './api.ts';
 import { AscError, printable } from './errors.ts';
 import type { NotaryUploadTarget } from './notary-upload.ts';
 import { NOTARY_STATUSES, type NotaryStatus, type NotarySubmission } from './notary-types.ts';

@@ -5,7 +5,7 @@
  */
 import { APPLE_RETRY, defaultSleep, retryDelayMs } from '../client/retry.ts';
 import { AnswerTooLarge, readBounded } from './bounded.ts';
-import type { AppStoreConnectClient } from './client.ts';
+import type { AppStoreConnectClient } from './api.ts';
 import { isAllowedAnswerUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
 import { rehint, submissionId } from './notary-answers.ts';

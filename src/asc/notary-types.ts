@@ -2,7 +2,7 @@
  * What the Notary API flow (src/asc/notary.ts) takes and gives: Apple's statuses, the file types it accepts, a
  * submission, the developer log's issues, the result and events of `notarize`, and its error.
  */
-import type { AppStoreConnectClient } from './client.ts';
+import type { AppStoreConnectClient } from './api.ts';
 import { AscError } from './errors.ts';
 
 /** The path Apple serves the Notary API under: what a per-call token's scope names (`POST /notary/v2/submissions`). */

@@ -15,7 +15,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { ApiCall } from './auth.ts';
-import { AppStoreConnectClient, type AppStoreConnectClientOptions } from './client.ts';
+import { AppStoreConnectClient, type AppStoreConnectClientOptions } from './api.ts';
 import { notaryBaseUrl } from './endpoint.ts';
 import { AscError } from './errors.ts';
 import { loadS3, partsFor, uploadToNotaryBucket, NOTARY_S3_REGION } from './notary-upload.ts';

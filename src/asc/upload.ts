@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BUNDLE_ID_PATTERN } from '../core/apple.ts';
 import { pathSegment } from './auth.ts';
-import type { AppStoreConnectClient } from './client.ts';
+import type { AppStoreConnectClient } from './api.ts';
 import { AscError, type AppleError } from './errors.ts';
 import { PLATFORMS, readIpaInfo, type BundleInfo, type Platform } from './ipa.ts';
 import { checkOperations, sendOperations, sha256File } from './transfer.ts';

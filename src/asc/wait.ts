@@ -4,7 +4,7 @@
  * check (Apple unavailable) are tolerated while time remains.
  */
 import { AscError } from './errors.ts';
-import { defaultSleep } from './client.ts';
+import { defaultSleep } from './api.ts';
 
 export interface WaitOptions<T> {
   /** One status check. */

@@ -9,13 +9,14 @@ import { notaryBaseUrl } from '../asc/endpoint.ts';
 import { AscError } from '../asc/errors.ts';
 import { NotarizationError, describeIssues, getSubmission, getSubmissionLog, notarize, notaryClient, type NotarizeEvent, type NotarizeResult, type NotaryLog, type NotarySubmission } from '../asc/notary.ts';
 import { NOTARY_S3_SETTING, notaryS3Endpoint } from '../asc/notary-upload.ts';
+import type { RateLimit } from '../asc/rate-limit.ts';
 import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/progress.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
 import { TokenClientError } from '../client/token-client.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { NOTARIZE_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
+import { JOB_OPTIONS, cliErrorFor, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 /** How long to wait for Apple's verdict when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MINUTES = 60;
@@ -28,13 +29,9 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   const { values, positionals } = parseArgs({
     args,
     options: {
-      profile: { type: 'string' },
-      url: { type: 'string' },
+      ...JOB_OPTIONS,
       status: { type: 'string' },
       log: { type: 'string' },
-      'no-wait': { type: 'boolean' },
-      timeout: { type: 'string' },
-      output: { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -76,10 +73,12 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
       progress.step(auth.mode === 'per-call' ? `tokens: profile ${profile}, one per notary call, each scoped to that call` : `tokens: profile ${profile}, refreshed before they expire`);
     },
   });
+  const budget = rateLimitReporter(progress, values.verbose === true && lookup === undefined);
   const client = notaryClient({
     auth,
     baseUrl,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    onRateLimit: budget.onRateLimit,
     onRetry: ({ call, attempt, reason, delayMs }) => progress.step(`notary service: ${call} failed (${reason}); retry ${attempt} in ${formatDuration(delayMs)}`),
   });
   const refusedScope = (error: unknown): unknown => {
@@ -128,17 +127,19 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
       ...(deps.now ? { now: deps.now } : {}),
     });
     onEvent.end();
+    budget.end();
     if (values['no-wait']) {
       progress.step(`submitted; Apple is notarizing it: asc-token notarize --status ${result.id}`);
-      io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${result.id}\n`);
+      io.stdout(output === 'json' ? `${JSON.stringify({ ...result, rateLimit: budget.last ?? null }, null, 2)}\n` : `${result.id}\n`);
     } else {
-      printResult(result, output, io);
+      printResult(result, output, io, budget.last);
     }
     return EXIT.ok;
   } catch (error) {
     onEvent.end();
+    budget.end();
     if (error instanceof NotarizationError) {
-      printResult(error.result, output, io);
+      printResult(error.result, output, io, budget.last);
       if (error.code === 'notarization_failed') {
         if (error.result.issues.length > 0) progress.step(`the developer log lists ${error.result.issues.length} issue${error.result.issues.length === 1 ? '' : 's'}:`);
         for (const line of describeIssues(error.result.issues)) progress.step(`  - ${line}`);
@@ -151,9 +152,9 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   }
 }
 
-function printResult(result: NotarizeResult, output: string, io: CliIo): void {
+function printResult(result: NotarizeResult, output: string, io: CliIo, rateLimit: RateLimit | undefined): void {
   if (output === 'json') {
-    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...result, rateLimit: rateLimit ?? null }, null, 2)}\n`);
     return;
   }
   io.stdout(`submission ${result.id}: ${result.status} — ${result.fileName}\n`);

@@ -4,17 +4,18 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppStoreConnectClient } from '../asc/client.ts';
+import { AppStoreConnectClient } from '../asc/api.ts';
 import { apiBaseUrl } from '../asc/endpoint.ts';
 import { describeAppleErrors } from '../asc/errors.ts';
 import { PLATFORMS, type Platform } from '../asc/ipa.ts';
+import type { RateLimit } from '../asc/rate-limit.ts';
 import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/progress.ts';
 import { BuildUploadError, uploadBuild, type UploadBuildResult, type UploadEvent } from '../asc/upload.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 export { UPLOAD_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
+import { JOB_OPTIONS, cliErrorFor, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 
 /** How long to wait for Apple's processing when --timeout is not given. */
@@ -28,16 +29,12 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
   const { values, positionals } = parseArgs({
     args,
     options: {
-      profile: { type: 'string' },
-      url: { type: 'string' },
+      ...JOB_OPTIONS,
       'app-id': { type: 'string' },
       'bundle-id': { type: 'string' },
       version: { type: 'string' },
       build: { type: 'string' },
       platform: { type: 'string' },
-      'no-wait': { type: 'boolean' },
-      timeout: { type: 'string' },
-      output: { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -69,10 +66,12 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
     },
   });
   let announced = false;
+  const budget = rateLimitReporter(progress, values.verbose === true);
   const client = new AppStoreConnectClient({
     auth,
     baseUrl,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    onRateLimit: budget.onRateLimit,
     onRetry: ({ call, attempt, reason, delayMs }) => progress.step(`App Store Connect: ${call} failed (${reason}); retry ${attempt} in ${formatDuration(delayMs)}`),
   });
   const onEvent = eventPrinter(progress);
@@ -93,18 +92,20 @@ export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps 
     });
     onEvent.end();
     for (const line of describeAppleErrors(result.warnings)) progress.step(`warning from Apple: ${line}`);
-    printResult(result, output, io);
+    budget.end();
+    printResult(result, output, io, budget.last);
     return EXIT.ok;
   } catch (error) {
     onEvent.end();
-    if (error instanceof BuildUploadError && output === 'json') printResult(error.result, output, io);
+    budget.end();
+    if (error instanceof BuildUploadError && output === 'json') printResult(error.result, output, io, budget.last);
     throw cliErrorFor(error, 'upload');
   }
 }
 
-function printResult(result: UploadBuildResult, output: string, io: CliIo): void {
+function printResult(result: UploadBuildResult, output: string, io: CliIo, rateLimit: RateLimit | undefined): void {
   if (output === 'json') {
-    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...result, rateLimit: rateLimit ?? null }, null, 2)}\n`);
     return;
   }
   const what = `${result.bundleId ?? `app ${result.appId}`} ${result.version} (${result.build}), ${result.platform}`;

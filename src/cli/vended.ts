@@ -5,12 +5,24 @@
  * 6 and 7.
  */
 import { AscError, describeAppleErrors } from '../asc/errors.ts';
+import type { Progress } from '../asc/progress.ts';
+import type { RateLimit } from '../asc/rate-limit.ts';
 import type { HintContext } from '../client/hints.ts';
 import { TokenClient, TokenClientError } from '../client/token-client.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { cliCredentials, serviceError, serviceUrlsFrom, type ServiceDeps } from './service.ts';
 
 export type VendedDeps = ServiceDeps;
+
+/** The flags of the commands that run a job at Apple (`upload`, `notarize`), beside their own. */
+export const JOB_OPTIONS = {
+  profile: { type: 'string' },
+  url: { type: 'string' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+  output: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
 
 export function profileFrom(value: string | undefined, io: CliIo): string {
   const profile = value ?? io.env.ASC_TOKEN_PROFILE;
@@ -69,4 +81,31 @@ function exitFor(error: AscError): number {
     default:
       return EXIT.other;
   }
+}
+
+/**
+ * Apple's hourly request budget for the key, as the Apple client learns it (src/asc/rate-limit.ts): with `--verbose`
+ * a line when it is first stated and one at the end; whatever the flags, one warning when less than a tenth is left
+ * (every pipeline sharing the key spends the same budget). `last` is what goes into `--output json`.
+ */
+export function rateLimitReporter(progress: Progress, verbose: boolean): { onRateLimit: (limit: RateLimit) => void; end: () => void; readonly last: RateLimit | undefined } {
+  let last: RateLimit | undefined;
+  let warned = false;
+  const line = (limit: RateLimit) => `${limit.remaining} of ${limit.hourlyLimit} requests left this hour for this key`;
+  return {
+    onRateLimit: (limit) => {
+      if (verbose && last === undefined) progress.step(`Apple's rate limit: ${line(limit)}`);
+      last = limit;
+      if (!warned && limit.remaining < limit.hourlyLimit / 10) {
+        warned = true;
+        progress.step(`warning: ${line(limit)}; past it Apple answers 429 until the hour turns (a key pool spreads pipelines over several keys: docs/design.md#key-pools)`);
+      }
+    },
+    end: () => {
+      if (verbose && last !== undefined) progress.step(`Apple's rate limit: ${line(last)}`);
+    },
+    get last() {
+      return last;
+    },
+  };
 }

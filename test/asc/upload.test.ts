@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppStoreConnectClient } from '../../src/asc/client.ts';
+import { AppStoreConnectClient } from '../../src/asc/api.ts';
 import { AscError } from '../../src/asc/errors.ts';
 import { localKeyAuth } from '../../src/asc/local.ts';
 import { BuildUploadError, stateName, uploadBuild, type UploadBuildOptions, type UploadEvent } from '../../src/asc/upload.ts';

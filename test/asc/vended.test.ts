@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TokenClient, TokenClientError } from '../../src/client/token-client.ts';
-import { AppStoreConnectClient } from '../../src/asc/client.ts';
+import { AppStoreConnectClient } from '../../src/asc/api.ts';
 import { scopeOf, type ApiCall } from '../../src/asc/auth.ts';
 import { vendedTokenAuth } from '../../src/asc/vended.ts';
 import { FakeAppStoreConnect } from '../helpers/fake-asc.ts';

@@ -128,9 +128,9 @@ describe('asc-token notarize (in process)', () => {
       const result = await cli(['notarize', zip, '--output', 'json'], { ASC_NOTARY_URL: notary.baseUrl }, { tty: true });
       assert.equal(result.code, 0, result.stderr);
       const json = JSON.parse(result.stdout);
-      assert.deepEqual(Object.keys(json), ['id', 'status', 'name', 'createdDate', 'fileName', 'fileSize', 'sha256', 'statusSummary', 'issues']);
+      assert.deepEqual(Object.keys(json), ['id', 'status', 'name', 'createdDate', 'fileName', 'fileSize', 'sha256', 'statusSummary', 'issues', 'rateLimit']);
       const [submission] = [...notary.submissions.values()];
-      assert.deepEqual(json, { id: submission!.id, status: 'Accepted', name: 'Example.zip', createdDate: submission!.createdDate, fileName: 'Example.zip', fileSize: readFileSync(zip).length, sha256: submission!.sha256, statusSummary: null, issues: [] });
+      assert.deepEqual(json, { id: submission!.id, status: 'Accepted', name: 'Example.zip', createdDate: submission!.createdDate, fileName: 'Example.zip', fileSize: readFileSync(zip).length, sha256: submission!.sha256, statusSummary: null, issues: [], rateLimit: null }, 'rateLimit is null: the Notary API states no budget');
       assert.match(result.stderr, /\r\x1b\[K\[#+-*\] uploading +\d+%/);
       assert.match(result.stderr, /\r\x1b\[K\[#+\] uploading 100%/);
       assert.deepEqual(notary.problems, []);

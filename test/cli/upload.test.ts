@@ -86,11 +86,48 @@ describe('asc-token upload (in process)', () => {
       const result = await cli(['upload', 'Example.ipa', '--output', 'json', '--build', '46'], { ASC_API_URL: asc.url }, { tty: true });
       assert.equal(result.code, 0, result.stderr);
       const json = JSON.parse(result.stdout);
-      assert.deepEqual(Object.keys(json), ['id', 'state', 'appId', 'bundleId', 'version', 'build', 'platform', 'fileName', 'fileSize', 'sha256', 'errors', 'warnings', 'infos']);
+      assert.deepEqual(Object.keys(json), ['id', 'state', 'appId', 'bundleId', 'version', 'build', 'platform', 'fileName', 'fileSize', 'sha256', 'errors', 'warnings', 'infos', 'rateLimit']);
       assert.equal(json.id, [...asc.buildUploads.keys()][0]);
       assert.equal(json.state, 'COMPLETE');
       assert.equal(json.build, '46');
       assert.match(result.stderr, /\r\x1b\[K\[#+-*\] uploading +\d+%/);
+    } finally {
+      asc.stop();
+    }
+  });
+
+  it('Apple’s 429 mid-upload (after the parts, at the commit): waits as Retry-After says and finishes; --verbose and --output json give the key’s budget left (issue #23)', async () => {
+    const asc = await fake();
+    asc.apiFaults.push({ status: 429, retryAfter: 7, on: 'PATCH /v1/buildUploadFiles/' });
+    try {
+      const result = await cli(['upload', 'Example.ipa', '--output', 'json', '--build', '47', '--verbose'], { ASC_API_URL: asc.url });
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(asc.problems, []);
+      const commits = asc.requests.filter((r) => r.method === 'PATCH');
+      assert.deepEqual(commits.map((r) => r.status), [429, 200], 'the commit refused once, then sent again');
+      const json = JSON.parse(result.stdout);
+      assert.equal(json.state, 'COMPLETE');
+      assert.deepEqual(json.rateLimit, { hourlyLimit: 3600, remaining: 3600 - asc.requestsThisHour }, 'the budget as Apple stated it last');
+      const lines = result.stderr.trim().split('\n');
+      assert.ok(lines.some((l) => /^App Store Connect: PATCH \/v1\/buildUploadFiles\/\S+ failed \(HTTP 429: Apple asks to slow down\); retry 1 in 7s$/.test(l)), result.stderr);
+      assert.equal(lines.filter((l) => l.startsWith("Apple's rate limit: ")).length, 2, 'when first stated and at the end');
+      assert.equal(lines.at(-1), `Apple's rate limit: ${3600 - asc.requestsThisHour} of 3600 requests left this hour for this key`);
+      assert.ok(!lines.some((l) => l.startsWith('warning:')), 'no warning with most of the budget left');
+    } finally {
+      asc.stop();
+    }
+  });
+
+  it('less than a tenth of the key’s hourly budget left: one warning that names key pools, with or without --verbose', async () => {
+    const asc = await fake();
+    asc.requestsThisHour = 3300; // other pipelines sharing the key spent most of this hour's budget
+    try {
+      const result = await cli(['upload', 'Example.ipa', '--build', '48'], { ASC_API_URL: asc.url });
+      assert.equal(result.code, 0, result.stderr);
+      const warnings = result.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+      assert.equal(warnings.length, 1, result.stderr);
+      assert.match(warnings[0] as string, /^warning: 29\d of 3600 requests left this hour for this key; past it Apple answers 429 .*docs\/design\.md#key-pools/);
+      assert.ok(!result.stderr.includes("Apple's rate limit:"), 'the budget lines are for --verbose');
     } finally {
       asc.stop();
     }

@@ -73,6 +73,8 @@ export interface FakeAscOptions extends AppleApiOptions {
   /** Keep the bytes (default) or only count them (the benchmark's 256 MiB), checking the commit against `expectSha256`. */
   store?: 'memory' | 'count';
   expectSha256?: string;
+  /** The key's hourly request budget stated in `X-Rate-Limit` on every API answer (default 3600, as Apple states it). */
+  hourlyLimit?: number;
 }
 
 /** An API request (not an upload part), with the token's scope claim if it had one. */
@@ -107,7 +109,9 @@ export class FakeAppStoreConnect extends FakeAppleApi<FakeAscOptions, RecordedRe
   /** Upload part attempts, with the headers they carried. */
   readonly partRequests: Array<{ fileId: string; part: number; headers: Record<string, string | string[] | undefined>; status: number; firstByteAt?: number; lastByteAt?: number; bytes: number }> = [];
   /** Answers for the next API requests, in order, before anything else is looked at (5xx, 429 with Retry-After). */
-  readonly apiFaults: Array<{ status: number; retryAfter?: number }> = [];
+  readonly apiFaults: Array<{ status: number; retryAfter?: number; /** Only for a request to this `METHOD /path` prefix. */ on?: string }> = [];
+  /** API requests answered this hour, counted against {@link FakeAscOptions.hourlyLimit}. */
+  requestsThisHour = 0;
 
   override async start(): Promise<this> {
     await appleSchemas();
@@ -133,7 +137,14 @@ export class FakeAppStoreConnect extends FakeAppleApi<FakeAscOptions, RecordedRe
     const record: RecordedRequest = { method: req.method ?? '', path: `${url.pathname}${url.search}`, status: 0 };
     this.requests.push(record);
     const answer = (status: number, value: unknown, schema?: string) => this.#answer(res, record, status, value, schema);
-    const fault = this.apiFaults.shift();
+    const at = this.apiFaults.findIndex((f) => f.on === undefined || `${record.method} ${url.pathname}`.startsWith(f.on));
+    const fault = at < 0 ? undefined : this.apiFaults.splice(at, 1)[0];
+    // Apple states the key's budget on every answer, a 429 included (one for too many requests at once comes with
+    // budget left: Apple's forum thread 731014).
+    const limit = this.options.hourlyLimit ?? 3600;
+    this.requestsThisHour++;
+    const remaining = Math.max(0, limit - this.requestsThisHour);
+    res.setHeader('x-rate-limit', `user-hour-lim:${limit};user-hour-rem:${remaining};`);
     if (fault) {
       if (fault.retryAfter !== undefined) res.setHeader('retry-after', String(fault.retryAfter));
       return answer(fault.status, appleError(fault.status, fault.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'UNEXPECTED_ERROR', 'An unexpected error occurred.', 'An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.'), 'zErrorResponse');

@@ -4,7 +4,7 @@
  * with a cap; Apple's errors as the client reads them) with the one token the command minted.
  */
 import { plainTokenAuth } from '../../asc/auth.ts';
-import { AppStoreConnectClient } from '../../asc/client.ts';
+import { AppStoreConnectClient } from '../../asc/api.ts';
 import { secureBaseUrl } from '../../asc/endpoint.ts';
 import { AscError, describeAppleErrors } from '../../asc/errors.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pathAndQuery, scopeOf, type ApiCall, type AuthStrategy } from '../../src/asc/auth.ts';
-import { AppStoreConnectClient } from '../../src/asc/client.ts';
+import { AppStoreConnectClient } from '../../src/asc/api.ts';
 import { apiBaseUrl, isLoopback, notaryBaseUrl, secureBaseUrl } from '../../src/asc/endpoint.ts';
 import { AscError, describeAppleErrors } from '../../src/asc/errors.ts';
 import { localKeyAuth } from '../../src/asc/local.ts';
@@ -109,7 +109,7 @@ describe('AppStoreConnectClient', () => {
 });
 
 describe('answers read with a cap (issue #20, finding 3)', () => {
-  /** src/asc/client.ts's cap, 8 MiB (stated here, not imported: the test says what the client must do). */
+  /** src/asc/api.ts's cap, 8 MiB (stated here, not imported: the test says what the client must do). */
   const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
   const auth = () => localKeyAuth({ keyId: TEAM_KEY_ID, issuerId: ISSUER_ID, privateKey: key.privateKey, now });
   const tooLarge = (status: number) => (error: unknown) => {
