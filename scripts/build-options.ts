@@ -104,7 +104,7 @@ const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
  * For the bin's build: each dynamic `import('./x.ts')` of a module under src/ becomes an import of
- * `./lib/<its path under src, / as ->.mjs` (src/cli/keys.ts → lib/cli-keys.mjs) beside dist/cli.mjs, and the
+ * `./lib/<its path under src, / as ->.mjs` (src/cli/upload.ts → lib/cli-upload.mjs; a folder's index.ts is the folder: src/cli/keys/index.ts → lib/cli-keys.mjs) beside dist/cli.mjs, and the
  * module is added to `lazy` (entry name → file) for the split build, which writes that file.
  */
 export function lazyModules(lazy: Map<string, string>): Plugin {
@@ -116,7 +116,7 @@ export function lazyModules(lazy: Map<string, string>): Plugin {
         const file = resolvePath(args.resolveDir, args.path);
         const name = relativePath(SOURCE, file);
         if (name.startsWith('..') || !name.endsWith('.ts')) return { errors: [{ text: `${args.path}: only modules under src/ can be imported lazily by the CLI` }] };
-        const entry = `lib/${name.slice(0, -3).replaceAll('/', '-')}`;
+        const entry = `lib/${name.slice(0, -3).replace(/\/index$/, '').replaceAll('/', '-')}`;
         lazy.set(entry, file);
         return { path: `./${entry}.mjs`, external: true };
       });
