@@ -18,6 +18,7 @@ import { withRequest } from '../test/helpers/fixtures.ts';
 import { generateP256, secretJson } from '../test/helpers/keys.ts';
 import { kmsSection } from './kms.ts';
 import { benchUpload } from './upload.ts';
+import { benchUploadParts } from './upload-parts.ts';
 import { benchCli } from './cli.ts';
 import { startNpmStart } from './local-server.ts';
 import { benchNotarize } from './notarize.ts';
@@ -28,7 +29,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rows: Array<[string, string, string, string]> = [];
 // `npm run bench -- warm server` runs only those sections; with no arguments, all but the experiments `sdk` (what
 // the SDK client costs a cold start) and `ablation` (what the warm figure is made of), BENCHMARKS.md.
-const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'cli', 'size', 'upload', 'kms', 'notarize', 'sdk', 'ablation'];
+const SECTIONS = ['cold', 'warm', 'fetch', 'server', 'cli', 'size', 'upload', 'parts', 'kms', 'notarize', 'sdk', 'ablation'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) {
   if (!SECTIONS.includes(name)) {
@@ -291,6 +292,10 @@ if (wanted('sdk')) {
 // 7. `asc-token upload` of 256 MiB to a loopback upload endpoint against `curl -T` of the same bytes to the same
 // endpoint, and the CLI's peak RSS (bench/upload.ts).
 if (wanted('upload')) rows.push(...(await benchUpload(root)));
+
+// 7b. The parts floor: 96 MiB in Apple-size 5 MiB parts, four in flight, against `curl -Z --parallel-max 4 -T` of
+// the same parts to the same server (bench/upload-parts.ts).
+if (wanted('parts')) rows.push(...(await benchUploadParts(root)));
 
 // 8. The KMS key source beside Secrets Manager's: warm latency and tokens/s, cold start, what the lazily loaded
 // KMS client costs deployments without KMS keys, and the loaded size (bench/kms.ts).
