@@ -30,6 +30,11 @@ export interface TransferOptions {
   attempts?: number;
   /** Idle timeout of one part's connection (default 120 s). */
   idleTimeoutMs?: number;
+  /**
+   * Chunk buffers to send from ({@link chunkBuffers}): reserved while the API calls wait, the garbage collection
+   * their allocation sets off runs then, not in the middle of the transfer. Default: allocated as parts start.
+   */
+  buffers?: Buffer[][];
   /** Bytes sent so far, across parts (goes down when a part starts over). */
   onBytes?: (sent: number) => void;
   onRetry?: (info: { part: number; of: number; attempt: number; reason: string; delayMs: number }) => void;
@@ -39,9 +44,10 @@ export interface TransferOptions {
 /** Headers the HTTP layer owns: the connection's and the body's framing, set from the operation itself. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'upgrade']);
 /**
- * Each part is read in 1 MiB chunks into three buffers it reuses (one being read while two are being sent):
- * memory stays at a few MiB per part in flight whatever the file's size, and no fresh buffer per chunk means
- * no page faults and no garbage for every MiB (a fresh-buffer stream cost a third more system time, BENCHMARKS.md).
+ * Each part is read in 1 MiB chunks into three buffers (one being read while two are being sent), and the next
+ * part takes the same three once the last of them has gone to the socket: memory stays at a few MiB per part in
+ * flight whatever the file's size, and no fresh buffer per chunk or per part means no page faults and no garbage
+ * (fresh buffers per part cost two full garbage collections in a 96 MiB upload of 5 MiB parts, BENCHMARKS.md).
  */
 const CHUNK = 1024 * 1024;
 const BUFFERS = 3;
@@ -98,6 +104,7 @@ export async function sendOperations(options: TransferOptions): Promise<void> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, operations.length));
   const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }), https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }) };
   const file = await open(options.file, 'r');
+  const buffers = options.buffers ?? [];
   const progress = new Array<number>(operations.length).fill(0);
   let total = 0;
   const report = (index: number, bytes: number) => {
@@ -111,7 +118,7 @@ export async function sendOperations(options: TransferOptions): Promise<void> {
     while (failed === undefined && next < operations.length) {
       const index = next++;
       try {
-        await sendWithRetry(operations[index] as UploadOperation, index, operations.length, file, options, agents, (bytes) => report(index, bytes));
+        await sendWithRetry(operations[index] as UploadOperation, index, operations.length, { file, buffers }, options, agents, (bytes) => report(index, bytes));
       } catch (error) {
         failed ??= error;
       }
@@ -131,7 +138,7 @@ async function sendWithRetry(
   op: UploadOperation,
   index: number,
   of: number,
-  file: FileHandle,
+  source: Source,
   options: TransferOptions,
   agents: { http: HttpAgent; https: HttpsAgent },
   onBytes: (bytes: number) => void,
@@ -143,7 +150,7 @@ async function sendWithRetry(
     let status: number | undefined;
     let failure: unknown;
     try {
-      status = await sendPart(op, file, options, agents, onBytes);
+      status = await sendPart(op, source, options, agents, onBytes);
       if (status >= 200 && status < 300) return;
     } catch (error) {
       if (error instanceof AscError) throw error;
@@ -169,7 +176,7 @@ async function sendWithRetry(
 }
 
 /** One attempt: the part's bytes read from disk as they go out; resolves to the HTTP status once the answer is read. */
-function sendPart(op: UploadOperation, file: FileHandle, options: TransferOptions, agents: { http: HttpAgent; https: HttpsAgent }, onBytes: (bytes: number) => void): Promise<number> {
+function sendPart(op: UploadOperation, source: Source, options: TransferOptions, agents: { http: HttpAgent; https: HttpsAgent }, onBytes: (bytes: number) => void): Promise<number> {
   const url = new URL(op.url);
   const headers: Record<string, string> = {};
   for (const { name, value } of op.requestHeaders) if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
@@ -194,28 +201,41 @@ function sendPart(op: UploadOperation, file: FileHandle, options: TransferOption
       });
     });
     request.on('error', reject);
-    writeRange(file, op.offset, op.length, request, onBytes).then(() => request.end(), (error: unknown) => request.destroy(error as Error));
+    writeRange(source, op.offset, op.length, request, onBytes).then(() => request.end(), (error: unknown) => request.destroy(error as Error));
   });
 }
 
+/** The open file, and the chunk buffers that no part is using (a set of up to {@link BUFFERS}, per part in flight). */
+interface Source {
+  file: FileHandle;
+  buffers: Buffer[][];
+}
+
 /** Write bytes [offset, offset + length) of the file to the request, through {@link BUFFERS} reused chunk buffers. */
-async function writeRange(file: FileHandle, offset: number, length: number, request: ClientRequest, onBytes: (bytes: number) => void): Promise<void> {
-  const buffers = Array.from({ length: Math.min(BUFFERS, Math.ceil(length / CHUNK)) }, () => Buffer.allocUnsafe(Math.min(CHUNK, length)));
+async function writeRange(source: Source, offset: number, length: number, request: ClientRequest, onBytes: (bytes: number) => void): Promise<void> {
+  // A set goes back only once every write from it has settled (an attempt whose answer came early may still be
+  // writing): no two parts ever read into the same buffer.
+  const buffers = source.buffers.pop() ?? [];
+  const count = Math.min(BUFFERS, Math.ceil(length / CHUNK));
   // A buffer is read into again only once the write that used it has been handed to the socket.
-  const inFlight: Array<Promise<void> | undefined> = buffers.map(() => undefined);
-  let sent = 0;
-  for (let i = 0; sent < length; i = (i + 1) % buffers.length) {
-    await inFlight[i];
-    if (request.destroyed) throw new Error('the request ended');
-    const buffer = buffers[i] as Buffer;
-    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, length - sent), offset + sent);
-    if (bytesRead === 0) throw new AscError('invalid_input', 'the file got shorter while it was being uploaded');
-    inFlight[i] = new Promise<void>((resolve, reject) => request.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())));
-    inFlight[i]?.catch(() => {}); // a failed write also fails the request, which is what is reported
-    sent += bytesRead;
-    onBytes(sent);
+  const inFlight: Array<Promise<void> | undefined> = [];
+  try {
+    let sent = 0;
+    for (let i = 0; sent < length; i = (i + 1) % count) {
+      await inFlight[i];
+      if (request.destroyed) throw new Error('the request ended');
+      const buffer = (buffers[i] ??= Buffer.allocUnsafe(CHUNK));
+      const { bytesRead } = await source.file.read(buffer, 0, Math.min(buffer.length, length - sent), offset + sent);
+      if (bytesRead === 0) throw new AscError('invalid_input', 'the file got shorter while it was being uploaded');
+      inFlight[i] = new Promise<void>((resolve, reject) => request.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())));
+      inFlight[i]?.catch(() => {}); // a failed write also fails the request, which is what is reported
+      sent += bytesRead;
+      onBytes(sent);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    void Promise.allSettled(inFlight).then(() => source.buffers.push(buffers));
   }
-  await Promise.all(inFlight);
 }
 
 function networkReason(error: unknown): string {
@@ -223,14 +243,21 @@ function networkReason(error: unknown): string {
   return typeof code === 'string' ? code : ((error as Error)?.message ?? 'network error').slice(0, 80);
 }
 
-/** SHA-256 of the file, read through one reused buffer. */
-export async function sha256File(path: string): Promise<string> {
+/**
+ * The chunk buffers of `concurrency` parts in flight, allocated now: {@link BUFFERS} of 1 MiB per part (12 MiB for
+ * four). For {@link TransferOptions.buffers}; one of them may first serve {@link sha256File}.
+ */
+export function chunkBuffers(concurrency = 4): Buffer[][] {
+  return Array.from({ length: Math.max(1, concurrency) }, () => Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK)));
+}
+
+/** SHA-256 of the file, read through one reused buffer (`buffer`, if given: at least 64 KiB, and not in use). */
+export async function sha256File(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): Promise<string> {
   const hash = createHash('sha256');
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) return hash.digest('hex');
       hash.update(buffer.subarray(0, bytesRead));
     }

@@ -15,7 +15,7 @@ import { pathSegment } from './auth.ts';
 import type { AppStoreConnectClient } from './api.ts';
 import { AscError, type AppleError } from './errors.ts';
 import { PLATFORMS, readIpaInfo, type BundleInfo, type Platform } from './ipa.ts';
-import { checkOperations, sendOperations, sha256File } from './transfer.ts';
+import { checkOperations, chunkBuffers, sendOperations, sha256File } from './transfer.ts';
 import { WaitTimeout, formatDuration, waitUntil } from './wait.ts';
 
 export type BuildUploadState = 'AWAITING_UPLOAD' | 'PROCESSING' | 'FAILED' | 'COMPLETE';
@@ -132,11 +132,10 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
   if (options.appId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(options.appId)) throw new AscError('invalid_input', `app ID ${JSON.stringify(options.appId)} is not an App Store Connect app ID (the number in the app's URL)`);
   emit({ type: 'bundle', bundleId, version, build, platform, fromPlist: info.plistPath });
 
-  // The checksum is read while the calls below go to Apple, and finished before the first byte is sent: the
-  // transfer then has the disk and the CPU to itself (on a loopback benchmark, hashing alongside the parts cost
-  // a third of the throughput; over a real uplink it is hidden behind Apple's latency either way).
+  // The checksum and the transfer's buffers (and the GC they cost) while the calls go to Apple: BENCHMARKS.md, parts.
+  const buffers = chunkBuffers(options.concurrency);
   const hashStarted = now();
-  const checksum = sha256File(file).then((sha256) => ({ sha256, ms: now() - hashStarted }));
+  const checksum = sha256File(file, buffers[0]?.[0]).then((sha256) => ({ sha256, ms: now() - hashStarted }));
   checksum.catch(() => {}); // awaited below; meanwhile a failure must not be an unhandled rejection
 
   // The app.
@@ -198,6 +197,7 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
     file,
     size: before.size,
     operations,
+    buffers,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.partAttempts === undefined ? {} : { attempts: options.partAttempts }),
     ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -1,6 +1,7 @@
 /** Upload operations: checked before a byte is sent, then each sent as Apple gave it. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AscError } from '../../src/asc/errors.ts';
-import { checkOperations, sendOperations, type UploadOperation } from '../../src/asc/transfer.ts';
+import { checkOperations, chunkBuffers, sendOperations, sha256File, type UploadOperation } from '../../src/asc/transfer.ts';
 
 const op = (offset: number, length: number, url = 'https://upload.example.com/p?X-Amz-Signature=abc'): UploadOperation => ({ method: 'PUT', url, offset, length, requestHeaders: [] });
 
@@ -80,8 +81,16 @@ describe('sendOperations', () => {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (res.headersSent) return; // answered early (below)
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
     res.writeHead(req.url?.includes('refuse') ? 400 : 200).end('<Error>internal detail</Error>');
+  });
+  // Answers the first attempt at /early at once, before reading its body (as a storage that refuses early does).
+  let earlyAnswered = false;
+  server.prependListener('request', (req, res) => {
+    if (req.url !== '/early' || earlyAnswered) return;
+    earlyAnswered = true;
+    res.writeHead(503).end();
   });
   let base = '';
   before(async () => {
@@ -123,6 +132,32 @@ describe('sendOperations', () => {
       assert.ok(!error.message.includes('internal detail'));
       return true;
     });
+  });
+
+  it('parts of several MiB share the reserved chunk buffers, also after an attempt answered early, and arrive exact', async () => {
+    seen.length = 0;
+    const MiB = 1024 * 1024;
+    const bytes = randomBytes(6 * MiB + 12345);
+    const big = join(dir, 'big.bin');
+    writeFileSync(big, bytes);
+    const bounds = [0, 2 * MiB + 7, 4 * MiB + 100, bytes.length];
+    const operations = bounds.slice(1).map((end, i) => ({ method: 'PUT', url: `${base}/${i === 1 ? 'early' : `part${i}`}`, offset: bounds[i]!, length: end - bounds[i]!, requestHeaders: [] }));
+    const buffers = chunkBuffers(2);
+    const reserved = new Set(buffers.flat());
+    assert.equal(await sha256File(big, buffers[0]![0]), createHash('sha256').update(bytes).digest('hex'), 'the checksum through a reserved buffer');
+    for (const b of reserved) b.fill(0xaa);
+    earlyAnswered = false;
+    await sendOperations({ file: big, size: bytes.length, operations, concurrency: 2, buffers, sleep: async () => {} });
+    assert.ok(earlyAnswered, 'the first attempt at part 2 was answered before its body');
+    const bodies = new Map(seen.map((s) => [s.url, s.body]));
+    for (const [i, o] of operations.entries()) assert.ok(bodies.get(new URL(o.url).pathname)?.equals(bytes.subarray(o.offset, o.offset + o.length)), `part ${i + 1} arrived exact`);
+    assert.deepEqual(seen.map((s) => s.url).sort(), ['/early', '/part0', '/part2'], 'each part once, the early attempt not counted');
+    // Every reserved buffer comes back; the retry took a set of its own while the early attempt's writes were pending.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const pooled = buffers.flat();
+    assert.ok([...reserved].every((b) => pooled.includes(b)), 'every reserved buffer is back in the pool');
+    assert.ok([...reserved].every((b) => !b.equals(Buffer.alloc(b.length, 0xaa))), 'every reserved buffer was read into');
+    assert.ok(buffers.length <= 3 && buffers.every((set) => set.length === 3 && new Set(set).size === 3), `at most one more set of three (${buffers.map((set) => set.length).join(', ')})`);
   });
 
   it('a header Node cannot send is a bad_response, not a retry loop', async () => {
