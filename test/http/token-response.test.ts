@@ -27,5 +27,10 @@ describe('renderTokenResponse', () => {
       assert.equal(rendered, JSON.stringify(tokenResponse(minted, profile)));
       assert.equal(JSON.parse(rendered).token, token);
     }
+    // The fields that may be null or absent, and timestamps far apart (each rendered, none taken from another).
+    const pending = { keyId: 'K"1', audience: null, scope: null, iat: 0, exp: 253402300799, expiresIn: 0, refreshAfter: 1796686263 };
+    for (let i = 0; i < 70; i++) renderTokenResponse({ ...pending, iat: i }, 'p')('t', 'h');
+    for (const profile of [undefined, 'p']) assert.equal(renderTokenResponse(pending, profile)('t', 'h'), JSON.stringify(tokenResponse({ ...pending, token: 't', tokenSha256: 'h' }, profile)));
+    assert.match(renderTokenResponse(pending)('t', 'h'), /"issuedAt":"1970-01-01T00:00:00Z","expiresAt":"9999-12-31T23:59:59Z",.*"refreshAfter":"2026-12-07T23:31:03Z"/);
   });
 });
