@@ -157,13 +157,17 @@ async function warmRun(handler: string, rounds: number) {
 }
 
 if (wanted('warm')) {
-  const rounds = 25;
-  const w = await warmRun(handlerPath, rounds);
+  // Five runs, each a fresh child of interleaved rounds; the row gives the median run and the range of the five.
+  const rounds = 15;
+  const runs: Array<Awaited<ReturnType<typeof warmRun>>> = [];
+  for (let i = 0; i < 5; i++) runs.push(await warmRun(handlerPath, rounds));
+  runs.sort((a, b) => a.ratio - b.ratio);
+  const w = runs[2]!;
   rows.push([
-    `warm: handler calls/s in process (${rounds} interleaved rounds)`,
-    `${w.handler.toFixed(0)}/s vs jose SignJWT ${w.jose.toFixed(0)}/s (node:crypto ES256 ${w.crypto.toFixed(0)}/s); ratio quartiles ${w.q1.toFixed(2)}–${w.q3.toFixed(2)}`,
+    `warm: handler calls/s in process (5 runs of ${rounds} interleaved rounds)`,
+    `${w.handler.toFixed(0)}/s vs jose SignJWT ${w.jose.toFixed(0)}/s (node:crypto ES256 ${w.crypto.toFixed(0)}/s); ratio range of the runs ${runs[0]!.ratio.toFixed(2)}–${runs[4]!.ratio.toFixed(2)}`,
     `${w.ratio.toFixed(2)} ×`,
-    w.ratio >= 0.85 ? 'met (≥ 0.85 ×)' : 'NOT met (≥ 0.85 ×)',
+    w.ratio >= 0.85 ? 'met (≥ 0.85 × jose)' : 'NOT met (≥ 0.85 × jose)',
   ]);
 }
 

@@ -1,5 +1,6 @@
 /**
- * Probe, for comparison only: the floor under `asc-token token` — the same SigV4-signed POST (the service's own
+ * Probe, for comparison only: the signed request alone under `asc-token token` (what signing adds to the floor,
+ * bench/probes/unsigned-post.mjs) — the same SigV4-signed POST (the service's own
  * signer, src/sigv4.ts over @smithy/signature-v4) with credentials from the environment, over node:http, the
  * token printed; no argument parsing, no checks of the answer, no retries, no error handling. Built like the CLI.
  * Usage: node cli-floor.mjs URL PROFILE
