@@ -33,11 +33,18 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
   const sink = options.sink ?? stdoutSink;
   const service = options.service ?? 'asc-token-vending';
   const now = options.now ?? Date.now;
+  const serviceJson = JSON.stringify(service);
   const render = (level: Exclude<LogLevel, 'SILENT'> | 'AUDIT', message: string, fields?: object) => {
-    const record = { timestamp: new Date(now()).toISOString(), level, service, message, ...fields };
     // The replacer (errors, buffers, keys) costs a quarter of a warm request when applied to every record, and
     // audit records (the hot path) hold only strings and numbers: use it only where a field needs it.
-    return fields !== undefined && anyNeedsReplacer(fields) ? JSON.stringify(record, replacer) : JSON.stringify(record);
+    const json = (value: object) => (fields !== undefined && anyNeedsReplacer(fields) ? JSON.stringify(value, replacer) : JSON.stringify(value));
+    const timestamp = new Date(now()).toISOString();
+    if (fields !== undefined && !plainFields(fields)) return json({ timestamp, level, service, message, ...fields });
+    // The common four serialised as text and the fields as they are: the same line as serialising the merged
+    // record, without copying two dozen fields into it first (BENCHMARKS.md, warm path).
+    const head = `{"timestamp":"${timestamp}","level":"${level}","service":${serviceJson},"message":${JSON.stringify(message)}`;
+    const body = fields === undefined ? '{}' : json(fields);
+    return body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
   };
   const at = (level: Exclude<LogLevel, 'SILENT'>) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] >= threshold) sink(render(level, message, fields));
@@ -57,6 +64,11 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; servic
       };
     },
   };
+}
+
+/** Fields that serialise on their own as they would inside the record: a plain object naming none of its four. */
+function plainFields(fields: object): boolean {
+  return Object.getPrototypeOf(fields) === Object.prototype && !('timestamp' in fields || 'level' in fields || 'service' in fields || 'message' in fields || 'toJSON' in fields);
 }
 
 /** Whether a field holds an object (an error): a loop, not `Object.values(…).some`, which copies on every record. */

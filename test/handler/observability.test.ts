@@ -22,6 +22,36 @@ describe('audit records', () => {
     assert.deepEqual(Object.keys(JSON.parse(lines[0] as string)).slice(0, 5), ['timestamp', 'level', 'service', 'message', 'event']);
   });
 
+  it('every record is exactly the serialised merge of the common four and its fields, whatever the fields', () => {
+    class Detail {
+      constructor(readonly note: string) {}
+    }
+    const error = Object.assign(new Error('boom'), { code: 'E_X' });
+    const cases: Array<Record<string, unknown> | undefined> = [
+      undefined,
+      {},
+      { only: undefined },
+      record,
+      { requestId: 'r-2', error },
+      { message: 'overrides the message', level: 'x', timestamp: 'then', service: 'other' },
+      { toJSON: () => ({ replaced: true }) },
+      new Detail('a class instance') as unknown as Record<string, unknown>,
+      Object.assign(Object.create(null), { bare: 1 }),
+    ];
+    for (const service of [undefined, 'svc "quoted" \u2028']) {
+      const lines: string[] = [];
+      const logger = createLogger({ sink: (line) => lines.push(line), now: () => NOW, ...(service === undefined ? {} : { service }) });
+      for (const fields of cases) logger.warn('a "message" \u2028 é', fields);
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      cases.forEach((fields, i) => {
+        const expected = JSON.parse(JSON.stringify({ timestamp: new Date(NOW).toISOString(), level: 'WARN', service: service ?? 'asc-token-vending', message: 'a "message" \u2028 é', ...fields }, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message, code: (value as { code?: unknown }).code } : value))) as Record<string, unknown>;
+        assert.deepEqual(parsed[i], expected, `case ${i}`);
+        assert.deepEqual(Object.keys(parsed[i]!), Object.keys(expected), `case ${i}: the same keys in the same order`);
+      });
+      assert.ok(lines.every((line) => !/"(timestamp|level|service|message)":.*"\1":/.test(line)), 'no key twice in a line');
+    }
+  });
+
   it('a prepared record that is never completed writes nothing', () => {
     const lines: string[] = [];
     createLogger({ sink: (line) => lines.push(line) }).prepareAudit(record);
