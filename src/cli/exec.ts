@@ -52,7 +52,9 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
     try {
       token = await tokens.getToken(profile, request);
     } catch (error) {
-      if (!(error instanceof TokenClientError && error.code === 'ttl_out_of_range')) throw error;
+      // ttl_out_of_range: the profile's max is lower; invalid_request: a kind that takes no ttl (APNs, DeviceCheck
+      // share one token per window). Either way the profile's own lifetime is what there is.
+      if (!(error instanceof TokenClientError && (error.code === 'ttl_out_of_range' || error.code === 'invalid_request'))) throw error;
       request = { ...scope };
       token = await tokens.getToken(profile, request);
     }
