@@ -2748,13 +2748,14 @@ async function send(url, method, headers, body, timeoutMs) {
       const chunks = [];
       let size = 0;
       response.on("data", (chunk) => {
-        if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
         size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) response.destroy(new RequestFailure("EANSWERTOOLARGE"));
+        else chunks.push(chunk);
       });
       response.on("error", fail);
       response.on("end", () => {
         clearTimeout(deadline);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8", 0, MAX_ANSWER_BYTES) });
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") });
       });
     });
     const deadline = setTimeout(() => outgoing.destroy(new RequestFailure("ETIMEDOUT")), timeoutMs);
