@@ -108,6 +108,11 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
       io.stderr(`asc-token: ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
       return error.exitCode;
     }
+    if ((error as Error)?.name === 'ProxySettingError') {
+      // HTTPS_PROXY / http_proxy that names no usable proxy (src/net/proxy.ts): a setting to fix, like a bad flag.
+      io.stderr(`asc-token: invalid_proxy: ${(error as Error).message}\nhint: ${(error as { hint?: string }).hint}\n`);
+      return EXIT.usage;
+    }
     io.stderr(`asc-token: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.other;
   }

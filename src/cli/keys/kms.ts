@@ -8,7 +8,7 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { opsClientConfig } from '../../aws/clients.ts';
+import { opsClientConfig } from '../../aws/ops-clients.ts';
 import { printable } from '../../client/ci-text.ts';
 import { TEAM_ID_PATTERN } from '../../core/apple.ts';
 import { isTokenVendingError } from '../../core/errors.ts';

@@ -12,7 +12,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { opsClientConfig } from '../../aws/clients.ts';
+import { opsClientConfig } from '../../aws/ops-clients.ts';
 import { printable } from '../../client/ci-text.ts';
 import { isTokenVendingError } from '../../core/errors.ts';
 import { parseSecret } from '../../core/secret.ts';
