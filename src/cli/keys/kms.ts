@@ -16,7 +16,8 @@ import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../../key
 import { missingRegion, regionOfArn } from '../aws-region.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
-import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { readP8 } from '../p8.ts';
+import { KMS_OPTIONS } from './help.ts';
 import { askApple } from './apple.ts';
 import { describeIdentity, fingerprint, proveKey, spki, testToken, verifiesWith } from './prove.ts';
 
@@ -86,7 +87,7 @@ function validTo(value: string | undefined, now: number): Date | undefined {
 async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, ...P8_OPTIONS, 'valid-to': { type: 'string' } },
+    options: KMS_OPTIONS.import,
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
@@ -194,7 +195,7 @@ function kmsHint(reason: string): string | undefined {
 async function verifyKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, 'apple-url': { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, 'team-id': { type: 'string' } },
+    options: KMS_OPTIONS.verify,
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
@@ -225,7 +226,7 @@ function identityFromFlags(values: { 'key-id'?: string | undefined; 'issuer-id'?
 }
 
 async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'kms-key-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: KMS_OPTIONS.show, strict: true });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
   const client = await kmsClient(deps, kmsKeyId);
   const { DescribeKeyCommand, GetPublicKeyCommand, ListResourceTagsCommand } = await sdk();

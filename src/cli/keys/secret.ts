@@ -20,7 +20,8 @@ import type { SigningKey } from '../../core/signing-key.ts';
 import { missingRegion, regionOfArn } from '../aws-region.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
-import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { readP8 } from '../p8.ts';
+import { SECRET_OPTIONS } from './help.ts';
 import { describeIdentity, proveKey } from './prove.ts';
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
@@ -64,7 +65,7 @@ function secretIdOf(value: string | undefined): string {
 async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'secret-id': { type: 'string' }, ...P8_OPTIONS, promote: { type: 'boolean' } },
+    options: SECRET_OPTIONS.import,
     strict: true,
   });
   const secretId = secretIdOf(values['secret-id']);
@@ -114,7 +115,7 @@ async function versions(sm: SecretsManagerClient, secretId: string): Promise<{ n
 }
 
 async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.show, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
   // Names, ARNs, version IDs and stages are Secrets Manager's answer: one printable line each (src/client/ci-text.ts).
@@ -128,7 +129,7 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
 }
 
 async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, stage: { type: 'string' }, 'apple-url': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.verify, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const stageName = values.stage ?? 'pending';
   if (stageName !== 'pending' && stageName !== 'current') throw new UsageError('--stage must be pending or current');
@@ -157,7 +158,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
 }
 
 async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, force: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.promote, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
   const pending = secret.versions.find((v) => v.stages.includes(STAGES.pending));
