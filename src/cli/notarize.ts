@@ -13,6 +13,7 @@ import type { RateLimit } from '../asc/rate-limit.ts';
 import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/progress.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
+import { printable } from '../client/ci-text.ts';
 import { TokenClientError } from '../client/token-client.ts';
 import { helpText } from './help.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
@@ -47,6 +48,9 @@ export const NOTARIZE_USAGE = helpText({
   ],
 });
 
+/** Apple's submission IDs are UUIDs. */
+const SUBMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface NotarizeDeps extends VendedDeps {
   now?: () => number;
 }
@@ -65,6 +69,10 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   if (lookup !== undefined) {
     if (positionals.length > 0) throw new UsageError(`--${lookup} ID looks a submission up: it takes no FILE`);
     if (values['no-wait'] || values.timeout !== undefined) throw new UsageError(`--no-wait and --timeout are for submitting a FILE, not for --${lookup}`);
+    const id = (lookup === 'status' ? values.status : values.log) as string;
+    if (!SUBMISSION_ID.test(id)) {
+      throw new CliError('invalid_input', `submission ID ${JSON.stringify(printable(id, 60))} is not an identifier (a UUID such as 2efe2717-52ef-43a5-96dc-0797e4ca1041)`, EXIT.usage, 'Use the ID `asc-token notarize` printed (its --output json has it as id), or the one in App Store Connect.');
+    }
   } else if (positionals.length !== 1) {
     throw new UsageError('name exactly one FILE (.zip, .dmg or .pkg), or look a submission up with --status ID or --log ID');
   }

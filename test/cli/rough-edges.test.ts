@@ -3,8 +3,13 @@
  * test/helpers/cli-process.ts); test:all runs this file on Node 22 and 24 too.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { runCliReaderGone } from '../helpers/cli-process.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli, runCliReaderGone } from '../helpers/cli-process.ts';
+import { listenOnLoopback, stopServer } from '../helpers/loopback.ts';
 
 describe('a reader that stops early (| head -1)', () => {
   for (const args of [['policy', 'check'], ['policy', 'check', '--json'], ['--help']]) {
@@ -13,4 +18,71 @@ describe('a reader that stops early (| head -1)', () => {
       assert.deepEqual(result, { code: 0, signal: null, stderr: '' });
     });
   }
+});
+
+/** A loopback server that records every request and answers each with `answer` (default 404). */
+async function recorder(answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => void res.writeHead(404).end()) {
+  const requests: Array<{ url: string; authorization: string }> = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url ?? '', authorization: req.headers.authorization ?? '' });
+    req.resume().on('end', () => answer(req, res));
+  });
+  const url = await listenOnLoopback(server);
+  return { url, requests, stop: () => stopServer(server) };
+}
+
+/** Credentials as CI has them, signing for a region; whoever they are sent to is the test's recorder. */
+const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIDROUGHEDGES000001', AWS_SECRET_ACCESS_KEY: 'rough-edges-secret', AWS_REGION: 'eu-west-1' };
+
+describe('usage errors found before anything is sent', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'asc-rough-edges-'));
+    writeFileSync(join(dir, 'App.pkg'), 'xar!');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('upload App.pkg names every missing flag in one message (exit 2), and nothing reaches the service or Apple', async () => {
+    const server = await recorder();
+    try {
+      const env = { ...AWS_ENV, ASC_TOKEN_URL: server.url, ASC_TOKEN_PROFILE: 'testflight-upload', ASC_API_URL: server.url };
+      const all = await runCli(['upload', 'App.pkg'], { env, cwd: dir });
+      assert.equal(all.code, 2, all.stderr);
+      assert.equal(all.stderr, 'asc-token: invalid_input: App.pkg is a .pkg: pass CFBundleShortVersionString, CFBundleVersion and CFBundleIdentifier\nhint: Pass --version 1.2.3 --build 45 --bundle-id com.example.app (or --app-id ID).\n');
+      const two = await runCli(['upload', 'App.pkg', '--build', '45'], { env, cwd: dir });
+      assert.equal(two.code, 2, two.stderr);
+      assert.match(two.stderr, /pass CFBundleShortVersionString and CFBundleIdentifier\nhint: Pass --version 1\.2\.3 --bundle-id com\.example\.app \(or --app-id ID\)\.\n$/);
+      assert.deepEqual(server.requests, []);
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('notarize --status / --log with an ID that is not Apple’s (a UUID): exit 2, nothing sent to the service or Apple', async () => {
+    const server = await recorder();
+    try {
+      const env = { ...AWS_ENV, ASC_TOKEN_URL: server.url, ASC_TOKEN_PROFILE: 'notarize', ASC_NOTARY_URL: `${server.url}/notary/v2` };
+      for (const flag of ['--status', '--log']) {
+        const result = await runCli(['notarize', flag, 'not-a-uuid'], { env });
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, /^asc-token: invalid_input: submission ID "not-a-uuid" is not an identifier \(a UUID such as 2efe2717-52ef-43a5-96dc-0797e4ca1041\)\nhint: Use the ID `asc-token notarize` printed/);
+      }
+      assert.deepEqual(server.requests, []);
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('a flag without its value (a bare --log, --log followed by a flag): the flag named, with its placeholder, and where help is', async () => {
+    const bare = await runCli(['notarize', '--log'], { env: AWS_ENV });
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^asc-token: --log needs a value: --log ID\nusage: asc-token notarize [^]*\nrun `asc-token notarize --help` for its flags, defaults and examples\n$/);
+    const ambiguous = await runCli(['notarize', '--log', '--output', 'json'], { env: AWS_ENV });
+    assert.equal(ambiguous.code, 2);
+    assert.match(ambiguous.stderr, /^asc-token: --log needs a value: --log ID \(a value that starts with "-" is written --log=-VALUE\)\n/);
+    assert.doesNotMatch(ambiguous.stderr, /ambiguous|Did you forget/);
+    const keys = await runCli(['keys', 'verify', '--secret-id'], { env: AWS_ENV });
+    assert.equal(keys.code, 2);
+    assert.match(keys.stderr, /^asc-token: --secret-id needs a value: --secret-id ID\nusage: asc-token keys verify [^]*\nrun `asc-token keys verify --help`/);
+  });
 });
