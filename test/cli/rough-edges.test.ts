@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, runCliReaderGone } from '../helpers/cli-process.ts';
+import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
+import { generateP256, secretJson } from '../helpers/keys.ts';
 import { listenOnLoopback, stopServer } from '../helpers/loopback.ts';
 
 describe('a reader that stops early (| head -1)', () => {
@@ -84,5 +86,78 @@ describe('usage errors found before anything is sent', () => {
     const keys = await runCli(['keys', 'verify', '--secret-id'], { env: AWS_ENV });
     assert.equal(keys.code, 2);
     assert.match(keys.stderr, /^asc-token: --secret-id needs a value: --secret-id ID\nusage: asc-token keys verify [^]*\nrun `asc-token keys verify --help`/);
+  });
+});
+
+/** What moto answers a request signed for a region it does not know: Flask's error page, not the AWS protocol. */
+const EMULATOR_ERROR_PAGE = (_req: IncomingMessage, res: ServerResponse) =>
+  void res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n');
+
+describe('a region typo against an emulator', () => {
+  for (const [flag, id, variable] of [['--secret-id', 'asc/main', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'], ['--kms-key-id', 'alias/asc/main', 'AWS_ENDPOINT_URL_KMS']] as const) {
+    for (const sub of flag === '--secret-id' ? ['show'] : ['show', 'verify']) {
+      it(`keys ${sub} ${flag}: AWS_REGION=us-eats-1 is a coded error naming the region and the likely one, not the SDK's deserialisation error`, async () => {
+        const emulator = await recorder(EMULATOR_ERROR_PAGE);
+        try {
+          const typo = await runCli(['keys', sub, flag, id], { env: { ...AWS_ENV, AWS_REGION: 'us-eats-1', AWS_ENDPOINT_URL: emulator.url } });
+          assert.equal(typo.code, 2, typo.stderr);
+          assert.match(typo.stderr, /\nasc-token: invalid_region: (Secrets Manager|KMS)'s endpoint answered something that is not \1's protocol \(HTTP 500, text\/html\): AWS_REGION "us-eats-1" is not an AWS region name[^\n]*\nhint: set AWS_REGION to the key's region \(us-east-1\?\)/);
+          assert.doesNotMatch(typo.stderr, /Deserialization|SyntaxError|Unexpected token/);
+          assert.ok(emulator.requests.length > 0 && emulator.requests.every((r) => r.authorization.includes('/us-eats-1/')), 'signed for the region given');
+          // A region that is one, and the same page (a proxy, a wrong host): the endpoint is what to check.
+          const page = await runCli(['keys', sub, flag, id], { env: { ...AWS_ENV, [variable]: emulator.url } });
+          assert.equal(page.code, 1, page.stderr);
+          assert.match(page.stderr, /\nasc-token: bad_response: (Secrets Manager|KMS)'s endpoint answered something that is not \1's protocol \(HTTP 500, text\/html\)\nhint: check the endpoint/);
+        } finally {
+          emulator.stop();
+        }
+      });
+    }
+  }
+});
+
+describe('keys: what promote and verify say', () => {
+  let sm: FakeSecretsManager;
+  let env: Record<string, string>;
+  before(async () => {
+    sm = await new FakeSecretsManager().start();
+    env = { ...AWS_ENV, AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
+  });
+  after(() => sm.stop());
+
+  it('promote onto a secret that had no AWSCURRENT version: "previous: none", never "key ?"', async () => {
+    // As `aws secretsmanager create-secret` without a value leaves it, then `keys import` (AWSPENDING).
+    sm.create('asc/fresh', undefined);
+    sm.secrets.get('asc/fresh')!.versions.clear();
+    sm.put('asc/fresh', secretJson(generateP256(), { keyId: 'NEWKEY0001' }), ['AWSPENDING']);
+    const result = await runCli(['keys', 'promote', '--secret-id', 'asc/fresh'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^promoted: AWSCURRENT is now key NEWKEY0001 \(version [0-9a-f-]+\)\nprevious: none \(no version was AWSCURRENT\)\nservices switch/);
+    assert.doesNotMatch(result.stdout, /\?|revoke the old key/);
+  });
+
+  it('verify --stage pending on a secret that does not exist says so (not "has no AWSPENDING version")', async () => {
+    const result = await runCli(['keys', 'verify', '--secret-id', 'asc/missing', '--stage', 'pending'], { env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\nasc-token: secret_not_found: Secrets Manager: Secrets Manager can't find the specified secret\.\nhint: create the secret first/);
+    assert.doesNotMatch(result.stderr, /AWSPENDING/);
+  });
+});
+
+describe('policy check: one bad key', () => {
+  it('is reported once, not again as "names no key under keys" for each profile or pool that uses it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asc-rough-policy-'));
+    try {
+      const caller = 'callers: [arn:aws:iam::111122223333:role/ci]';
+      writeFileSync(
+        join(dir, 'policy.yaml'),
+        `version: 1\nkeys:\n  main: { secretId: "" }\n  second: { secretId: asc/second }\nprofiles:\n  a: { key: main, scope: any, ${caller} }\n  b: { key: main, scope: any, ${caller} }\n  pool: { key: [main, second], scope: any, ${caller} }\n`,
+      );
+      const result = await runCli(['policy', 'check', 'policy.yaml'], { cwd: dir });
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, `${join(dir, 'policy.yaml')}: the policy has 1 problem:\n  - keys.main.secretId: must be a Secrets Manager secret name or ARN\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,7 @@ import { isTokenVendingError } from '../../core/errors.ts';
 import { parseSecret } from '../../core/secret.ts';
 import type { SigningKey } from '../../core/signing-key.ts';
 import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { unreadableAnswer } from '../aws-answer.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
 import { readP8 } from '../p8.ts';
@@ -171,10 +172,10 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.pending, RemoveFromVersionId: pending.versionId }));
   const named = (v: VersionInfo) => (v.key ? `key ${v.key.keyId}` : `a version that is not a usable key (${v.problem})`);
   io.stdout(`promoted: ${STAGES.current} is now ${named(pending)} (version ${pending.versionId})\n`);
-  if (current) io.stdout(`previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n`);
+  io.stdout(current ? `previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n` : `previous: none (no version was ${STAGES.current})\n`);
   io.stdout(
     'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
-      `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current?.key ? `: key ${current.key.keyId}` : ''}\n`,
+      (current ? `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current.key ? `: key ${current.key.keyId}` : ''}\n` : ''),
   );
   return EXIT.ok;
 }
@@ -184,7 +185,7 @@ export function awsError(error: unknown): unknown {
   if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = (error as Error)?.message ?? String(error);
-  const noRegion = missingRegion(error);
+  const noRegion = missingRegion(error) ?? unreadableAnswer(error, 'Secrets Manager');
   if (noRegion) return noRegion;
   switch (name) {
     case 'ResourceNotFoundException':
