@@ -1,6 +1,6 @@
 /**
  * What a newcomer tripped over (issue #24), each through the CLI as a process of its own (src/cli.ts through tsx:
- * test/helpers/cli-process.ts); test:all runs this file on Node 22 and 24 too.
+ * test/helpers/cli-process.ts), against servers on loopback; test:all runs this file on Node 22 and 24 too.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, runCliReaderGone } from '../helpers/cli-process.ts';
+import { DEV_ENV, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
+import { writeIpa } from '../helpers/fake-asc-ipa.ts';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { generateP256, secretJson } from '../helpers/keys.ts';
 import { listenOnLoopback, stopServer } from '../helpers/loopback.ts';
@@ -158,6 +160,37 @@ describe('policy check: one bad key', () => {
       assert.equal(result.stderr, `${join(dir, 'policy.yaml')}: the policy has 1 problem:\n  - keys.main.secretId: must be a Secrets Manager secret name or ARN\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('one hint table: a refusal of the signature gets its own hint in every command', () => {
+  let service: TokenService;
+  let dir: string;
+  before(async () => {
+    service = await startTokenService();
+    dir = mkdtempSync(join(tmpdir(), 'asc-rough-hints-'));
+    await writeIpa(join(dir, 'Example.ipa'));
+  });
+  after(() => {
+    service.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exec and upload with a wrong secret access key: exit 3, the hint about the secret key, not "may not use this profile"', async () => {
+    const apple = await recorder();
+    try {
+      const env = { ...DEV_ENV, AWS_SECRET_ACCESS_KEY: 'not-the-secret-of-this-key', ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'testflight-upload', ASC_API_URL: apple.url };
+      const results = await Promise.all([runCli(['exec', '--', process.execPath, '-e', 'process.exit(9)'], { env, cwd: dir }), runCli(['upload', 'Example.ipa'], { env, cwd: dir })]);
+      for (const [name, result] of [['exec', results[0]], ['upload', results[1]]] as const) {
+        assert.equal(result.code, 3, `${name}: ${result.stderr}`);
+        assert.match(result.stderr, /asc-token: forbidden: the token service refused: Missing or invalid SigV4 signature: [^\n]*\(request [0-9a-f-]+\)\nhint: The request signature was refused before the service saw it: check that AWS_SECRET_ACCESS_KEY belongs to AWS_ACCESS_KEY_ID/, name);
+        assert.doesNotMatch(result.stderr, /may not use this profile/, name);
+      }
+      assert.deepEqual(apple.requests, [], 'nothing reached Apple');
+      assert.deepEqual(service.minted, [], 'no token was minted');
+    } finally {
+      apple.stop();
     }
   });
 });
