@@ -87,7 +87,7 @@ describe('the packed package, installed with --omit=dev', () => {
     // A command loaded from the package's chunks.
     const usage = await run(process.execPath, [bin, 'keys', 'show']).catch((error) => error);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /usage: asc-token keys import/);
+    assert.match(usage.stderr, /usage: asc-token keys show --secret-id ID/);
   });
 
   it('asc-token-vending/client and asc-token-vending/asc import and work from the installed package', async () => {

@@ -7,18 +7,13 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { takeEndpointUrl } from '../endpoint-guard.ts';
 import { UsageError, type CliIo } from '../io.ts';
+import { KEYS_HELP, keysHelp } from './help.ts';
 import { kmsKeysCommand, type KmsDeps } from './kms.ts';
 import { secretKeysCommand, secretsManagerClient } from './secret.ts';
 
-export const KEYS_USAGE = `usage: asc-token keys import --secret-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--promote]
-       asc-token keys verify --secret-id ID [--stage pending|current] [--apple-url URL]
-       asc-token keys promote --secret-id ID [--force]
-       asc-token keys show --secret-id ID
-       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--valid-to DATE]
-       asc-token keys verify --kms-key-id ID [--apple-url URL]
-       asc-token keys show --kms-key-id ID
-       (each takes [--endpoint-url URL]: Secrets Manager or KMS somewhere other than AWS; needed for any endpoint
-        that is neither an AWS host nor loopback)`;
+/** `keys --help`; `keys SUB --help` is keysHelp's (src/cli/keys/help.ts). */
+export const KEYS_USAGE = KEYS_HELP;
+export { keysHelp };
 
 export interface KeysDeps extends KmsDeps {
   secretsManager?: SecretsManagerClient;

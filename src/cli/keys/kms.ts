@@ -14,9 +14,11 @@ import { TEAM_ID_PATTERN } from '../../core/apple.ts';
 import { isTokenVendingError } from '../../core/errors.ts';
 import { KmsKeyFetcher, TAGS, kmsPublicKey, type AppleIdentity } from '../../key-sources/kms-fetcher.ts';
 import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { unreadableAnswer } from '../aws-answer.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
-import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { readP8 } from '../p8.ts';
+import { KMS_OPTIONS } from './help.ts';
 import { askApple } from './apple.ts';
 import { describeIdentity, fingerprint, proveKey, spki, testToken, verifiesWith } from './prove.ts';
 
@@ -86,7 +88,7 @@ function validTo(value: string | undefined, now: number): Date | undefined {
 async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, ...P8_OPTIONS, 'valid-to': { type: 'string' } },
+    options: KMS_OPTIONS.import,
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
@@ -176,7 +178,7 @@ async function loadKey(client: KMSClient, kmsKeyId: string, identity: AppleIdent
     if (isTokenVendingError(error) && error.code === 'key_invalid') throw new CliError('key_invalid', error.detail, EXIT.other, kmsHint(error.reason));
     if (isTokenVendingError(error)) {
       // The service's "retry shortly" is for callers; an operator needs the cause (no region, a refused connection…).
-      const noRegion = missingRegion(error.cause);
+      const noRegion = missingRegion(error.cause) ?? unreadableAnswer(error.cause, 'KMS');
       if (noRegion) throw noRegion;
       const cause = String((error.cause as Error | undefined)?.message ?? '').split('\n')[0];
       throw new CliError('unavailable', `KMS key ${kmsKeyId} cannot be loaded: ${error.reason}${cause ? `: ${cause}` : ''}`, EXIT.unavailable, 'check AWS_REGION, AWS_ENDPOINT_URL_KMS and your network');
@@ -194,7 +196,7 @@ function kmsHint(reason: string): string | undefined {
 async function verifyKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'kms-key-id': { type: 'string' }, 'apple-url': { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, 'team-id': { type: 'string' } },
+    options: KMS_OPTIONS.verify,
     strict: true,
   });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
@@ -225,7 +227,7 @@ function identityFromFlags(values: { 'key-id'?: string | undefined; 'issuer-id'?
 }
 
 async function showKey(args: string[], io: CliIo, deps: KmsDeps): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'kms-key-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: KMS_OPTIONS.show, strict: true });
   const kmsKeyId = kmsKeyIdOf(values['kms-key-id']);
   const client = await kmsClient(deps, kmsKeyId);
   const { DescribeKeyCommand, GetPublicKeyCommand, ListResourceTagsCommand } = await sdk();
@@ -263,7 +265,7 @@ function kmsError(error: unknown): unknown {
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = ((error as Error)?.message ?? String(error)).split('\n')[0] as string;
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const noRegion = missingRegion(error);
+  const noRegion = missingRegion(error) ?? unreadableAnswer(error, 'KMS');
   if (noRegion) return noRegion;
   switch (name) {
     case 'NotFoundException':

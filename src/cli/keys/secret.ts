@@ -18,9 +18,11 @@ import { isTokenVendingError } from '../../core/errors.ts';
 import { parseSecret } from '../../core/secret.ts';
 import type { SigningKey } from '../../core/signing-key.ts';
 import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { unreadableAnswer } from '../aws-answer.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
-import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { readP8 } from '../p8.ts';
+import { SECRET_OPTIONS } from './help.ts';
 import { describeIdentity, proveKey } from './prove.ts';
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
@@ -64,7 +66,7 @@ function secretIdOf(value: string | undefined): string {
 async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'secret-id': { type: 'string' }, ...P8_OPTIONS, promote: { type: 'boolean' } },
+    options: SECRET_OPTIONS.import,
     strict: true,
   });
   const secretId = secretIdOf(values['secret-id']);
@@ -114,7 +116,7 @@ async function versions(sm: SecretsManagerClient, secretId: string): Promise<{ n
 }
 
 async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.show, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
   // Names, ARNs, version IDs and stages are Secrets Manager's answer: one printable line each (src/client/ci-text.ts).
@@ -128,7 +130,7 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
 }
 
 async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, stage: { type: 'string' }, 'apple-url': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.verify, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const stageName = values.stage ?? 'pending';
   if (stageName !== 'pending' && stageName !== 'current') throw new UsageError('--stage must be pending or current');
@@ -157,7 +159,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
 }
 
 async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, force: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.promote, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
   const pending = secret.versions.find((v) => v.stages.includes(STAGES.pending));
@@ -170,10 +172,10 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.pending, RemoveFromVersionId: pending.versionId }));
   const named = (v: VersionInfo) => (v.key ? `key ${v.key.keyId}` : `a version that is not a usable key (${v.problem})`);
   io.stdout(`promoted: ${STAGES.current} is now ${named(pending)} (version ${pending.versionId})\n`);
-  if (current) io.stdout(`previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n`);
+  io.stdout(current ? `previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n` : `previous: none (no version was ${STAGES.current})\n`);
   io.stdout(
     'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
-      `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current?.key ? `: key ${current.key.keyId}` : ''}\n`,
+      (current ? `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current.key ? `: key ${current.key.keyId}` : ''}\n` : ''),
   );
   return EXIT.ok;
 }
@@ -183,7 +185,7 @@ export function awsError(error: unknown): unknown {
   if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = (error as Error)?.message ?? String(error);
-  const noRegion = missingRegion(error);
+  const noRegion = missingRegion(error) ?? unreadableAnswer(error, 'Secrets Manager');
   if (noRegion) return noRegion;
   switch (name) {
     case 'ResourceNotFoundException':
