@@ -106,6 +106,7 @@ export const SERVICE_ENV: Array<[string, string]> = [
   ['AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN', 'The AWS credentials that sign each request (SigV4).'],
   ['AWS_PROFILE', 'Else this profile of ~/.aws/config (SSO, an assumed role); without either, web identity, then the container or instance role.'],
   ['AWS_REGION', 'The signing region for a URL whose host names none (a custom domain).'],
+  ['HTTPS_PROXY, http_proxy, NO_PROXY', 'A proxy for https / http URLs, and the hosts that bypass it, as curl reads them (lower case too).'],
 ];
 
 /** The exit codes of a call to the token service. */
