@@ -8,4 +8,5 @@ export const COMMAND_USAGES = [
   'asc-token upload FILE.ipa',
   'asc-token notarize FILE.zip',
   'asc-token exec',
+  'asc-token health',
 ];
