@@ -68,7 +68,7 @@ function keysOf(json: unknown): RegionKey[] | undefined {
 }
 
 /** Ask one URL (one attempt, no failover) and classify the answer. */
-export async function regionHealth(url: string, io: CliIo, deps: ServiceDeps): Promise<RegionHealth> {
+export async function regionHealth(url: string, deps: ServiceDeps): Promise<RegionHealth> {
   const region = regionLabel(url);
   let answer;
   try {
@@ -133,7 +133,7 @@ export async function healthCommand(args: string[], io: CliIo, deps: ServiceDeps
   const { values } = parseArgs({ args, options: { url: { type: 'string' }, output: { type: 'string' } }, strict: true, allowPositionals: false });
   if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') throw new UsageError('--output must be text or json');
   const urls = serviceUrlsFrom(values.url, io);
-  const regions = await Promise.all(urls.map((url) => regionHealth(url, io, deps)));
+  const regions = await Promise.all(urls.map((url) => regionHealth(url, deps)));
   const unhealthy = regions.filter((r) => r.status !== 'ok');
   if (values.output === 'json') io.stdout(`${JSON.stringify({ status: unhealthy.length === 0 ? 'ok' : 'degraded', regions }, null, 2)}\n`);
   else io.stdout(healthTable(regions));
