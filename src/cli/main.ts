@@ -42,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
   notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
   exec: () => import('./exec.ts').then((m) => ({ usage: m.EXEC_USAGE, run: m.execCommand })),
+  health: () => import('./health.ts').then((m) => ({ usage: m.HEALTH_USAGE, run: m.healthCommand })),
 };
 
 /** The whole usage text: every command with one line of what it does (loading them all, which only help does). */

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXEC_OPTIONS } from '../../src/cli/exec.ts';
+import { HEALTH_OPTIONS } from '../../src/cli/health.ts';
 import { KMS_OPTIONS, SECRET_OPTIONS } from '../../src/cli/keys/help.ts';
 import { main } from '../../src/cli/main.ts';
 import { MINT_OPTIONS } from '../../src/cli/mint.ts';
@@ -24,11 +25,12 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-/** `keys SUB` takes the flags of both homes of a key, and `--endpoint-url` (taken before parseArgs: src/cli/endpoint-guard.ts). */
+/** `keys SUB` takes the flags of both homes of a key, `--endpoint-url` and `--region` (taken before parseArgs: src/cli/endpoint-guard.ts, src/cli/keys/regions.ts). */
 const keysFlags = (sub: 'import' | 'verify' | 'show' | 'promote') => [
   ...Object.keys(SECRET_OPTIONS[sub]),
   ...(sub === 'promote' ? [] : Object.keys(KMS_OPTIONS[sub])),
   'endpoint-url',
+  'region',
 ];
 
 /** Each command line and the flags its parseArgs options take. */
@@ -36,7 +38,7 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['token'], Object.keys(TOKEN_OPTIONS)],
   [['profiles'], Object.keys(PROFILES_OPTIONS)],
   [['mint'], Object.keys(MINT_OPTIONS)],
-  [['keys'], ['secret-id', 'kms-key-id', 'endpoint-url']],
+  [['keys'], ['secret-id', 'kms-key-id', 'endpoint-url', 'region']],
   [['keys', 'import'], keysFlags('import')],
   [['keys', 'verify'], keysFlags('verify')],
   [['keys', 'promote'], keysFlags('promote')],
@@ -45,6 +47,7 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['upload'], Object.keys(UPLOAD_OPTIONS)],
   [['notarize'], Object.keys(NOTARIZE_OPTIONS)],
   [['exec'], Object.keys(EXEC_OPTIONS)],
+  [['health'], Object.keys(HEALTH_OPTIONS)],
 ];
 
 /** A section of the help (`Flags:` up to the next blank line) as its entries: the left column and the text beside or under it. */

@@ -15,7 +15,7 @@ export const SECRET_OPTIONS = {
 
 /** The flags of `keys SUB --kms-key-id`, for parseArgs. */
 export const KMS_OPTIONS = {
-  import: { 'kms-key-id': { type: 'string' }, ...P8_OPTIONS, 'valid-to': { type: 'string' } },
+  import: { 'kms-key-id': { type: 'string' }, ...P8_OPTIONS, 'valid-to': { type: 'string' }, regions: { type: 'string' } },
   verify: { 'kms-key-id': { type: 'string' }, 'apple-url': { type: 'string' }, 'key-id': { type: 'string' }, 'issuer-id': { type: 'string' }, individual: { type: 'boolean' }, 'team-id': { type: 'string' } },
   show: { 'kms-key-id': { type: 'string' } },
 } as const;
@@ -26,6 +26,11 @@ const ENDPOINT_URL: HelpFlag = {
   flag: '--endpoint-url URL',
   text: 'Secrets Manager or KMS somewhere other than AWS (an emulator, a MinIO): needed for any endpoint that is neither an AWS host nor loopback, so key material goes only where you chose.',
   default: "AWS's endpoint for the region",
+};
+const REGION: HelpFlag = {
+  flag: '--region R',
+  text: "That region's copy of the key: a secret's replica, a multi-Region KMS key's replica (an ARN is rewritten for it). import and promote write the primary only (docs/two-regions.md).",
+  default: 'AWS_REGION, or the ARN’s',
 };
 const APPLE_URL: HelpFlag = { flag: '--apple-url URL', text: "App Store Connect's API base for the proof (a proxy, a local stand-in).", default: 'https://api.appstoreconnect.apple.com' };
 const P8_FLAGS: HelpFlag[] = [
@@ -55,7 +60,8 @@ const keys = (help: Omit<CommandHelp, 'env' | 'exits'>): string => helpText({ ..
 const SUBCOMMANDS: Record<string, string> = {
   import: keys({
     usage: `usage: asc-token keys import --secret-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--promote]
-       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--valid-to DATE]`,
+       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--valid-to DATE] [--regions R1,R2]
+       (each takes [--region R] [--endpoint-url URL])`,
     summary: 'Put a .p8 key into its Secrets Manager secret or KMS key.',
     about: [
       'Into a secret: a new version, staged AWSPENDING until `keys verify` and `keys promote` (or at once with --promote). Into KMS: the key is wrapped for a KMS key created without material (infra/kms-key.yml), imported, and proved by a signature. Nothing prints key material.',
@@ -66,6 +72,8 @@ const SUBCOMMANDS: Record<string, string> = {
       ...P8_FLAGS,
       { flag: '--promote', text: 'With --secret-id: make the new version AWSCURRENT at once (services use it within KEY_CACHE_TTL_SECONDS).', default: 'AWSPENDING' },
       { flag: '--valid-to DATE', text: 'With --kms-key-id: when KMS deletes the imported material (2027-06-30 or an ISO 8601 time, at most 365 days ahead).', default: 'never expires' },
+      { flag: '--regions R1,R2', text: "With --kms-key-id: import into a multi-Region key's primary and each replica (KMS copies no imported material), each proved by a signature; every region is checked before anything is sent." },
+      REGION,
       ENDPOINT_URL,
     ],
     examples: [
@@ -87,6 +95,7 @@ const SUBCOMMANDS: Record<string, string> = {
       { flag: '--individual', text: 'With --key-id: an individual key.' },
       { flag: '--team-id ID', text: 'With --key-id: a developer key’s Team ID.' },
       APPLE_URL,
+      REGION,
       ENDPOINT_URL,
     ],
     examples: [
@@ -98,7 +107,7 @@ const SUBCOMMANDS: Record<string, string> = {
     usage: 'usage: asc-token keys promote --secret-id ID [--force]',
     summary: "Make the secret's pending key current; the current one becomes previous.",
     about: ['Services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire. A KMS key has no stages: rotate by moving the alias the policy names.'],
-    flags: [SECRET_ID, { flag: '--force', text: 'Promote a pending version that is not a usable key.' }, ENDPOINT_URL],
+    flags: [SECRET_ID, { flag: '--force', text: 'Promote a pending version that is not a usable key.' }, REGION, ENDPOINT_URL],
     examples: [
       ['After keys verify --stage pending', 'asc-token keys promote --secret-id asc/main'],
       ['A secret in another region, by ARN', 'asc-token keys promote --secret-id arn:aws:secretsmanager:eu-west-1:111122223333:secret:asc/main-AbCdEf'],
@@ -109,7 +118,7 @@ const SUBCOMMANDS: Record<string, string> = {
        asc-token keys show --kms-key-id ID`,
     summary: 'Describe the keys a secret or KMS key holds: key IDs, issuers or teams, stages, versions.',
     about: ['Never the key material.'],
-    flags: [SECRET_ID, KMS_KEY_ID, ENDPOINT_URL],
+    flags: [SECRET_ID, KMS_KEY_ID, REGION, ENDPOINT_URL],
     examples: [
       ['Every staged version of a secret', 'asc-token keys show --secret-id asc/main'],
       ['A KMS key: its state, identity tags and public key fingerprint', 'asc-token keys show --kms-key-id alias/asc/main'],
@@ -122,13 +131,13 @@ export const KEYS_HELP = keys({
        asc-token keys verify --secret-id ID [--stage pending|current] [--apple-url URL]
        asc-token keys promote --secret-id ID [--force]
        asc-token keys show --secret-id ID
-       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--valid-to DATE]
+       asc-token keys import --kms-key-id ID --p8 FILE [--key-id ID] [--issuer-id ID | --individual | --team-id ID] [--valid-to DATE] [--regions R1,R2]
        asc-token keys verify --kms-key-id ID [--apple-url URL]
        asc-token keys show --kms-key-id ID
-       (each takes [--endpoint-url URL])`,
+       (each takes [--endpoint-url URL] [--region R])`,
   summary: 'Put keys into Secrets Manager or KMS, prove them, rotate them (the ops side).',
   about: ['Subcommands: import, verify, promote, show; `asc-token keys SUBCOMMAND --help` for each. Rotation: import (pending), verify --stage pending, promote.'],
-  flags: [SECRET_ID, KMS_KEY_ID, ENDPOINT_URL],
+  flags: [SECRET_ID, KMS_KEY_ID, REGION, ENDPOINT_URL],
   examples: [
     ['What a secret holds', 'asc-token keys show --secret-id asc/main'],
     ['The help of one subcommand', 'asc-token keys import --help'],

@@ -24,12 +24,13 @@ import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
 import { readP8 } from '../p8.ts';
 import { SECRET_OPTIONS } from './help.ts';
 import { describeIdentity, proveKey } from './prove.ts';
+import { primaryOnly, sayReplicas } from './replicas.ts';
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
 
 /** The Secrets Manager client of the ops commands (src/aws/clients.ts), its endpoint checked as requests leave. */
-export function secretsManagerClient(secretId: string | undefined, guard: EndpointOptions, given?: SecretsManagerClient): SecretsManagerClient {
-  const region = regionOfArn(secretId);
+export function secretsManagerClient(secretId: string | undefined, guard: EndpointOptions, given?: SecretsManagerClient, inRegion?: string): SecretsManagerClient {
+  const region = inRegion ?? regionOfArn(secretId);
   return refuseInsecureEndpoints(
     given ?? new SecretsManagerClient(opsClientConfig({ ...(region ? { region } : {}), ...(guard.explicit ? { endpoint: guard.explicit } : {}) })),
     'Secrets Manager',
@@ -39,7 +40,7 @@ export function secretsManagerClient(secretId: string | undefined, guard: Endpoi
 }
 
 /** `keys import|show|verify|promote --secret-id`. */
-export async function secretKeysCommand(sub: string | undefined, args: string[], io: CliIo, client: () => SecretsManagerClient): Promise<number> {
+export async function secretKeysCommand(sub: string | undefined, args: string[], io: CliIo, client: () => SecretsManagerClient, region?: string): Promise<number> {
   try {
     switch (sub) {
       case 'import':
@@ -47,7 +48,7 @@ export async function secretKeysCommand(sub: string | undefined, args: string[],
       case 'show':
         return await showKeys(args, io, client());
       case 'verify':
-        return await verifyKey(args, io, client());
+        return await verifyKey(args, io, client(), region);
       case 'promote':
         return await promoteKey(args, io, client());
       default:
@@ -79,6 +80,7 @@ async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   });
   const stage = values.promote ? STAGES.current : STAGES.pending;
+  const replication = await primaryOnly(sm, secretId, 'new versions');
   const output = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, VersionStages: [stage] }));
   io.stdout(`imported key ${key.keyId} (${describeIdentity(key)}) into ${output.Name ?? secretId} as version ${output.VersionId} (${stage})\n`);
   io.stdout(
@@ -86,6 +88,7 @@ async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
       ? `it is current now; services use it within KEY_CACHE_TTL_SECONDS (default 300 s)\n`
       : `next: asc-token keys verify --secret-id ${secretId} --stage pending\n`,
   );
+  sayReplicas(replication, secretId, values.promote ? 'current' : 'pending', io);
   return EXIT.ok;
 }
 
@@ -129,7 +132,7 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
   return EXIT.ok;
 }
 
-async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
+async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient, region: string | undefined): Promise<number> {
   const { values } = parseArgs({ args, options: SECRET_OPTIONS.verify, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const stageName = values.stage ?? 'pending';
@@ -153,7 +156,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     if (isTokenVendingError(error)) throw new CliError('key_invalid', error.detail, EXIT.other, 'import the .p8 again with asc-token keys import');
     throw error;
   }
-  await proveKey(key, `key ${key.keyId} (${stage}, version ${value.VersionId})`, { appleUrl: values['apple-url'], io });
+  await proveKey(key, `key ${key.keyId} (${stage}, version ${value.VersionId}${region === undefined ? '' : `, in ${region}`})`, { appleUrl: values['apple-url'], io });
   if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
   return EXIT.ok;
 }
@@ -161,6 +164,7 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
 async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
   const { values } = parseArgs({ args, options: SECRET_OPTIONS.promote, strict: true });
   const secretId = secretIdOf(values['secret-id']);
+  const replication = await primaryOnly(sm, secretId, 'stage moves');
   const secret = await versions(sm, secretId);
   const pending = secret.versions.find((v) => v.stages.includes(STAGES.pending));
   const current = secret.versions.find((v) => v.stages.includes(STAGES.current));
@@ -177,6 +181,7 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
     'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
       (current ? `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current.key ? `: key ${current.key.keyId}` : ''}\n` : ''),
   );
+  sayReplicas(replication, secretId, 'current', io);
   return EXIT.ok;
 }
 
