@@ -59,7 +59,7 @@ export async function kmsKeysCommand(sub: string | undefined, args: string[], io
       case 'show':
         return await showKey(args, io, deps);
       case 'promote':
-        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (README.md#rotating-a-kms-held-key-runbook)');
+        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (docs/keys.md#rotating-a-kms-held-key-runbook)');
       default:
         throw new UsageError(sub === undefined ? 'name a subcommand: import, verify or show' : `unknown subcommand "keys ${sub}"`);
     }
@@ -113,7 +113,7 @@ async function importKey(args: string[], io: CliIo, deps: KmsDeps): Promise<numb
         'kms_key_in_use',
         `KMS key ${arn} already holds another key (public key SHA-256 ${held ? fingerprint(Buffer.from(held)) : 'unknown'}); KMS never replaces key material`,
         EXIT.other,
-        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (README.md#rotating-a-kms-held-key-runbook)',
+        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (docs/keys.md#rotating-a-kms-held-key-runbook)',
       );
     }
   }
@@ -271,7 +271,7 @@ function kmsError(error: unknown): unknown {
     case 'AccessDeniedException':
       return new CliError('access_denied', `KMS: ${message}`, EXIT.refused, 'use the ops role: the key policy of infra/kms-key.yml lets only it import and tag');
     case 'IncorrectKeyMaterialException':
-      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (README.md#rotating-a-kms-held-key-runbook)');
+      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (docs/keys.md#rotating-a-kms-held-key-runbook)');
     case 'ExpiredImportTokenException':
     case 'InvalidImportTokenException':
     case 'InvalidCiphertextException':
