@@ -4,7 +4,7 @@
  * round so that a slow spell of the machine touches all three:
  *
  * - `node -e 0`, the floor of any node program;
- * - `curl --aws-sigv4 …`, the same signed request from a native client (the README's plain-curl recipe);
+ * - `curl --aws-sigv4 …`, the same signed request from a native client (docs/ci.md's plain-curl recipe);
  * - `node dist/cli.mjs token dev --output raw` with the credentials in the environment, as in a CI job;
  * - the floor under it: bench/probes/cli-floor.ts, the same signed request and nothing else, built as the CLI is.
  *

@@ -120,7 +120,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
         cli.code,
         cli.message,
         cli.exitCode,
-        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (README.md#notarizing-without-the-key).`,
+        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (docs/notarize.md#notarizing-without-the-key).`,
       );
     }
     return cliErrorFor(error, 'notarize');

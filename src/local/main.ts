@@ -28,7 +28,7 @@ function port(raw: string | undefined): number {
   return value;
 }
 
-const USAGE = 'usage: npm start [-- --with-apple]   (PORT, APPLE_PORT, POLICY_FILE, LOCAL_CREDENTIALS_FILE, KEY_SOURCE: see README.md#quickstart)';
+const USAGE = 'usage: npm start [-- --with-apple]   (PORT, APPLE_PORT, POLICY_FILE, LOCAL_CREDENTIALS_FILE, KEY_SOURCE: see docs/configuration.md#configuration)';
 const args = process.argv.slice(2);
 for (const arg of args) if (arg !== '--with-apple') fail(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
 const withApple = args.includes('--with-apple');

@@ -1,6 +1,6 @@
 /**
  * infra/kms-key.yml (#17): the KMS signing key a .p8 is imported into, its key policy evaluated as AWS does
- * (test/deploy/key-policy.ts) for every KMS operation and principal, and README's runbook as the CLI and the service
+ * (test/deploy/key-policy.ts) for every KMS operation and principal, and docs/keys.md's runbook as the CLI and the service
  * send it, call by call, against that policy.
  */
 import assert from 'node:assert/strict';
@@ -251,7 +251,7 @@ describe('infra/kms-key.yml (#17)', () => {
     });
   });
 
-  // README's KMS setup and rotation runbook as the CLI and the service really run them (the calls they send, through
+  // docs/keys.md's KMS setup and rotation runbook as the CLI and the service really run them (the calls they send, through
   // the real SDK, to a KMS on loopback: test/helpers/fake-kms.ts), each call then judged by the policy of the key it
   // touched, with the caller's IAM policy: nothing the runbook needs may be refused. Two keys made as the stack makes
   // them, one alias.

@@ -78,7 +78,7 @@ export function kmsError(error: unknown): unknown {
     case 'AccessDeniedException':
       return new CliError('access_denied', `KMS: ${message}`, EXIT.refused, 'use the ops role: the key policy of infra/kms-key.yml lets only it import and tag');
     case 'IncorrectKeyMaterialException':
-      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (README.md#rotating-a-kms-held-key-runbook)');
+      return new CliError('kms_key_in_use', `KMS: ${message}`, EXIT.other, 'a KMS key takes only the material it first received: import into a new KMS key (docs/keys.md#rotating-a-kms-held-key-runbook)');
     case 'ExpiredImportTokenException':
     case 'InvalidImportTokenException':
     case 'InvalidCiphertextException':

@@ -72,7 +72,7 @@ async function checkTarget(client: KMSClient, kmsKeyId: string, region: string |
         'kms_key_in_use',
         `KMS key ${arn} already holds another key (public key SHA-256 ${held ? fingerprint(Buffer.from(held)) : 'unknown'}); KMS never replaces key material`,
         EXIT.other,
-        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (README.md#rotating-a-kms-held-key-runbook)',
+        'create a new KMS key (infra/kms-key.yml), import there, verify, then move the alias (docs/keys.md#rotating-a-kms-held-key-runbook)',
       );
     }
   }

@@ -32,7 +32,7 @@ export async function kmsKeysCommand(sub: string | undefined, args: string[], io
       case 'show':
         return await showKey(mapFlag(args, '--kms-key-id', (id) => inRegion(id, region)), io, deps, region);
       case 'promote':
-        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (README.md#rotating-a-kms-held-key-runbook)');
+        throw new UsageError('a KMS key has no stages to promote: rotate by importing the new .p8 into a new KMS key and moving the alias the policy names (docs/keys.md#rotating-a-kms-held-key-runbook)');
       default:
         throw new UsageError(sub === undefined ? 'name a subcommand: import, verify or show' : `unknown subcommand "keys ${sub}"`);
     }

@@ -1,5 +1,5 @@
 /**
- * The local App Store Connect: the Build Uploads API as `asc-token upload` uses it (README.md#uploading-to-testflight-without-the-key) —
+ * The local App Store Connect: the Build Uploads API as `asc-token upload` uses it (docs/upload.md#uploading-to-testflight-without-the-key) —
  *
  *   GET   /v1/apps?filter[bundleId]=B   any bundle ID is an app here, its ID derived from the bundle ID
  *   POST  /v1/buildUploads              a build upload, AWAITING_UPLOAD

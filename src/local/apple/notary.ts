@@ -1,5 +1,5 @@
 /**
- * The local Notary API, as `asc-token notarize` uses it (README.md#notarizing-without-the-key):
+ * The local Notary API, as `asc-token notarize` uses it (docs/notarize.md#notarizing-without-the-key):
  *
  *   POST /notary/v2/submissions            {submissionName, sha256} → temporary credentials for one object in the
  *                                          local bucket (s3.ts)

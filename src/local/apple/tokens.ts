@@ -1,5 +1,5 @@
 /**
- * The local Apple's check of a bearer token, as Apple makes it (README.md#tokens-by-apples-rules): ES256 with the public half of
+ * The local Apple's check of a bearer token, as Apple makes it (docs/http-api.md#tokens-by-apples-rules): ES256 with the public half of
  * a key the local server holds (its `kid`), audience `appstoreconnect-v1`, the key's issuer (or `sub: "user"` for
  * an individual key), a lifetime of at most 20 minutes, and — when the token has a scope claim — that the scope
  * names the call (Apple ignores the order of the query and its limit, cursor and sort).

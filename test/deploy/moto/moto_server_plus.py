@@ -1,4 +1,4 @@
-"""moto_server, plus CloudFormation support for the resource types the README's stacks need and moto lacks.
+"""moto_server, plus CloudFormation support for the resource types docs/deploying.md's stacks need and moto lacks.
 
 moto 5.2 emulates these through their service APIs but not as CloudFormation resources:
 
