@@ -8,7 +8,7 @@
  * - **the floor**: bench/probes/unsigned-post.mjs, one unsigned POST over node:http, the answer printed;
  * - `node dist/cli.mjs token dev --output raw` with the credentials in the environment, as in a CI job;
  * - the signed request alone (bench/probes/cli-floor.ts, built as the CLI is): what signing adds to the floor;
- * - `curl --aws-sigv4 …`, the same signed request from a native client (the README's plain-curl recipe).
+ * - `curl --aws-sigv4 …`, the same signed request from a native client (docs/ci.md's plain-curl recipe).
  *
  * Five runs of {@link ROUNDS} rounds; a run's figure is the CLI's median over the floor's; the row gives the median
  * run and the range of the five. Against the local server exactly as `npm start` runs it, in its own process.

@@ -1,5 +1,5 @@
 // osls plugin: API Gateway calls the function through an alias (`live`) that points at the version this deploy
-// published, so a deploy can be rolled back by moving the alias (README.md#rolling-back) without a redeploy, and
+// published, so a deploy can be rolled back by moving the alias (docs/deploying.md#rolling-back) without a redeploy, and
 // every request runs a known, immutable version. The framework otherwise integrates the unqualified function
 // ($LATEST).
 'use strict';

@@ -1,5 +1,5 @@
 /**
- * The test lanes (README.md#development).
+ * The test lanes (docs/development.md#development).
  *
  *   npm test             the fast lane: every test file but the ones below, in process (src/ through tsx, nothing
  *                        built), files side by side, with `tsc --noEmit` running beside them
@@ -30,7 +30,7 @@ const FULL_ONLY: Array<[RegExp, string]> = [
   [/^test\/action\/action\.test\.ts$/, 'the committed Action bundle, run, rebuilt and compared'],
   [/^test\/action\/workflows\.test\.ts$/, 'actionlint on the workflows in the documentation'],
   [/^test\/integrations\/(fastlane|recipes)\.test\.ts$/, 'Ruby, curl, jq and bash running the built CLI'],
-  [/^test\/e2e\/kms-runbook\.test\.ts$/, "README's KMS rotation runbook end to end under load (its parts are fast-lane tests: keys/kms, handler/kms, cli/kms)"],
+  [/^test\/e2e\/kms-runbook\.test\.ts$/, "docs/keys.md's KMS rotation runbook end to end under load (its parts are fast-lane tests: keys/kms, handler/kms, cli/kms)"],
   [/^test\/cli\/notarize\.test\.ts$/, 'moto (S3)'],
   [/^test\/deploy\/moto\//, 'moto (the deployment)'],
   [/^test\/deploy\/serverless\.test\.ts$/, 'osls package'],
@@ -53,7 +53,7 @@ const LONGEST_FIRST = [
 ];
 
 /**
- * Run by itself, last: the deployment test runs README's steps as written, and `npm run deploy` builds dist/ again,
+ * Run by itself, last: the deployment test runs docs/deploying.md's steps as written, and `npm run deploy` builds dist/ again,
  * which would pull the built files from under the tests that run them.
  */
 const ALONE = /^test\/deploy\/moto\//;
@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } else if (argv.length > 0) {
     const files = argv.map((file) => relative(root, resolve(file)).split('\\').join('/'));
-    // The full lane's files test what the build makes (the deployment test builds it itself, as README's steps do).
+    // The full lane's files test what the build makes (the deployment test builds it itself, as docs/deploying.md's steps do).
     if (files.some((file) => fullOnly(file) && !ALONE.test(file))) codes.push(await run(build));
     if (!codes.some((code) => code !== 0)) codes.push(await run(nodeTest(`${files.length} files`, files)));
   } else {

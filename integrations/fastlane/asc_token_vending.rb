@@ -21,7 +21,7 @@
 # - `key_id`, `issuer_id`, `duration`, `expiration`: as Spaceship's own Token has them (deliver and pilot read
 #   `key_id`/`issuer_id` when they set up an upload; `expiration` appears in Spaceship's verbose log);
 # - `key_raw` and `write_key_to_file` raise AscTokenVending::Error: there is no key here. Binary uploads through altool or
-#   Transporter need the .p8 itself (README.md#tools-that-need-the-p8-itself).
+#   Transporter need the .p8 itself (docs/fastlane.md#actions-that-still-need-the-key).
 #
 # Needs Ruby's standard library only.
 
@@ -42,7 +42,7 @@ module AscTokenVending
     ENTERPRISE_AUDIENCE = 'apple-developer-enterprise-v1'
     NO_KEY = 'a vended token has no .p8: binary uploads through altool or Transporter (pilot, deliver with an ipa or pkg) ' \
              'need the key itself. Upload the binary with `asc-token upload` and run pilot with distribute_only: true ' \
-             '(deliver: skip_binary_upload: true); README.md#tools-that-need-the-p8-itself'
+             '(deliver: skip_binary_upload: true); docs/fastlane.md#actions-that-still-need-the-key'
 
     attr_reader :profile, :url, :key_id, :issuer_id, :text, :expiration, :duration, :refresh_after
     # Spaceship reads it (and its own Token lets callers set it); set from the profile's API on each refresh.

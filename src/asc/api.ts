@@ -10,6 +10,7 @@ import { apiBaseUrl, secureBaseUrl } from './endpoint.ts';
 import { AscError, type AppleError } from './errors.ts';
 import { parseRateLimit, type RateLimit } from './rate-limit.ts';
 import { APPLE_RETRY, defaultSleep, retryAfterMs, retryDelayMs, shouldRetry } from '../client/retry.ts';
+import { outboundFetch } from '../net/outbound.ts';
 
 export interface AppStoreConnectClientOptions {
   auth: AuthStrategy;
@@ -145,7 +146,7 @@ export class AppStoreConnectClient {
   async #send(url: URL, method: string, authorization: string, body: string | undefined, what: string): Promise<Answer> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(url, { method, headers, body: body ?? null, redirect: 'error', signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000) });
+    const response = await outboundFetch(url, { method, headers, body: body ?? null, redirect: 'error', signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000) });
     try {
       return { status: response.status, headers: response.headers, text: await readBounded(response, MAX_ANSWER_BYTES) };
     } catch (error) {

@@ -4,6 +4,7 @@
  * too), a bounded number of checked redirects, bounded in size — and its issues, as printable text.
  */
 import { APPLE_RETRY, defaultSleep, retryDelayMs } from '../client/retry.ts';
+import { outboundFetch } from '../net/outbound.ts';
 import { AnswerTooLarge, readBounded } from './bounded.ts';
 import type { AppStoreConnectClient } from './api.ts';
 import { isAllowedAnswerUrl } from './endpoint.ts';
@@ -106,7 +107,7 @@ async function fetchLog(start: URL, options: LogFetchOptions, apiBase: URL): Pro
     try {
       let url = start;
       for (let hop = 0; ; hop++) {
-        const response = await fetch(url, { redirect: 'manual', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
+        const response = await outboundFetch(url, { redirect: 'manual', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
         if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
           await response.body?.cancel();
           const next = new URL(response.headers.get('location') as string, url);

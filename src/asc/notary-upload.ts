@@ -13,6 +13,7 @@
  * prints the credentials, and an S3 error's text is quoted only with them cut out.
  */
 import { createReadStream } from 'node:fs';
+import { sdkProxyAgents } from '../net/outbound.ts';
 import { secureBaseUrl } from './endpoint.ts';
 import { AscError, printable } from './errors.ts';
 
@@ -114,7 +115,8 @@ export async function uploadToNotaryBucket(options: NotaryUploadOptions): Promis
     retryMode: 'standard',
     requestChecksumCalculation: 'WHEN_SUPPORTED',
     responseChecksumValidation: 'WHEN_SUPPORTED',
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+    // Through HTTPS_PROXY unless NO_PROXY names the bucket's host (src/net/outbound.ts); nothing added without them.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000, ...(await sdkProxyAgents()) },
   });
   const partSize = effectivePartSize(options.size, options.partSize ?? DEFAULT_PART_SIZE);
   const upload = new Upload({

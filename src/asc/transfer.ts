@@ -9,6 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { TRANSFER_RETRY, defaultSleep, retryDelayMs, shouldRetry } from '../client/retry.ts';
+import { proxyAgentFor } from '../net/outbound.ts';
 import { isAllowedAnswerUrl } from './endpoint.ts';
 import { AscError } from './errors.ts';
 
@@ -40,6 +41,9 @@ export interface TransferOptions {
   onRetry?: (info: { part: number; of: number; attempt: number; reason: string; delayMs: number }) => void;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** The upload's own keep-alive agents, and the proxy's for the parts a proxy applies to. */
+type Agents = { http: HttpAgent; https: HttpsAgent; proxied: Map<string, HttpAgent | undefined> };
 
 /** Headers the HTTP layer owns: the connection's and the body's framing, set from the operation itself. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'upgrade']);
@@ -102,7 +106,9 @@ function badOperations(what: string): AscError {
 export async function sendOperations(options: TransferOptions): Promise<void> {
   const operations = options.operations;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, operations.length));
-  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }), https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }) };
+  // Each part's proxy (HTTPS_PROXY, NO_PROXY: src/net/outbound.ts), when one applies to its URL.
+  const proxied = new Map(await Promise.all(operations.map(async (op) => [op.url, await proxyAgentFor(new URL(op.url))] as const)));
+  const agents: Agents = { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }), https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }), proxied };
   const file = await open(options.file, 'r');
   const buffers = options.buffers ?? [];
   const progress = new Array<number>(operations.length).fill(0);
@@ -140,7 +146,7 @@ async function sendWithRetry(
   of: number,
   source: Source,
   options: TransferOptions,
-  agents: { http: HttpAgent; https: HttpsAgent },
+  agents: Agents,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const policy = { ...TRANSFER_RETRY, attempts: options.attempts ?? TRANSFER_RETRY.attempts };
@@ -176,7 +182,7 @@ async function sendWithRetry(
 }
 
 /** One attempt: the part's bytes read from disk as they go out; resolves to the HTTP status once the answer is read. */
-function sendPart(op: UploadOperation, source: Source, options: TransferOptions, agents: { http: HttpAgent; https: HttpsAgent }, onBytes: (bytes: number) => void): Promise<number> {
+function sendPart(op: UploadOperation, source: Source, options: TransferOptions, agents: Agents, onBytes: (bytes: number) => void): Promise<number> {
   const url = new URL(op.url);
   const headers: Record<string, string> = {};
   for (const { name, value } of op.requestHeaders) if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
@@ -185,7 +191,7 @@ function sendPart(op: UploadOperation, source: Source, options: TransferOptions,
   return new Promise<number>((resolve, reject) => {
     let request: ClientRequest;
     try {
-      request = (https ? httpsRequest : httpRequest)(url, { method: op.method, headers, agent: https ? agents.https : agents.http });
+      request = (https ? httpsRequest : httpRequest)(url, { method: op.method, headers, agent: agents.proxied.get(op.url) ?? (https ? agents.https : agents.http) });
     } catch (error) {
       // A header name or value Node refuses: nothing was sent, and a retry would fail the same way.
       return reject(new AscError('bad_response', `Apple's upload operation has a request header that cannot be sent (${(error as Error).message.split('\n')[0]})`));

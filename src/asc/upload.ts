@@ -122,9 +122,9 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
   const build = options.build ?? info.build;
   const platform = options.platform ?? info.platform ?? (kind === '.pkg' ? 'MAC_OS' : 'IOS');
   const from = info.plistPath ? `${info.plistPath} has no` : `${fileName} is a .pkg: pass`;
-  if (version === undefined) throw new AscError('invalid_input', `${from} CFBundleShortVersionString`, { hint: 'Pass --version 1.2.3.' });
-  if (build === undefined) throw new AscError('invalid_input', `${from} CFBundleVersion`, { hint: 'Pass --build 45.' });
-  if (options.appId === undefined && bundleId === undefined) throw new AscError('invalid_input', `${from} CFBundleIdentifier`, { hint: 'Pass --bundle-id com.example.app or --app-id ID.' });
+  const missing = ([[version, 'CFBundleShortVersionString', '--version 1.2.3'], [build, 'CFBundleVersion', '--build 45'], [options.appId ?? bundleId, 'CFBundleIdentifier', '--bundle-id com.example.app (or --app-id ID)']] as const).filter(([value]) => value === undefined);
+  const named = missing.map(([, key]) => key).join(', ').replace(/, (?=[^,]+$)/, info.plistPath ? ' or ' : ' and ');
+  if (version === undefined || build === undefined || missing.length > 0) throw new AscError('invalid_input', `${from} ${named}`, { hint: `Pass ${missing.map(([, , flag]) => flag).join(' ')}.` });
   if (!VERSION.test(version)) throw new AscError('invalid_input', `version ${JSON.stringify(version)} is not one to three period-separated integers (CFBundleShortVersionString, e.g. 1.4.0)`);
   if (!VERSION.test(build)) throw new AscError('invalid_input', `build ${JSON.stringify(build)} is not one to three period-separated integers (CFBundleVersion, e.g. 45)`);
   if (bundleId !== undefined && !BUNDLE_ID_PATTERN.test(bundleId)) throw new AscError('invalid_input', `bundle ID ${JSON.stringify(bundleId)} is not a reverse-DNS identifier (e.g. com.example.app)`);

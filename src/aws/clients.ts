@@ -71,15 +71,5 @@ export function keyError(error: unknown, context: KeyErrorContext): TokenVending
   });
 }
 
-/**
- * What the ops commands (`asc-token keys`) build their SDK clients with: more patience than the service (an operator
- * waits for one answer; a request handler's timeouts would fail a slow import), three attempts, and the region and
- * endpoint the command was given; the endpoint is then checked as each request leaves (src/cli/endpoint-guard.ts).
- */
-export function opsClientConfig(settings: { region?: string; endpoint?: string }): { maxAttempts: number; requestHandler: NodeHttpHandler; region?: string; endpoint?: string } {
-  return {
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
-    ...settings,
-  };
-}
+// What the ops commands (`asc-token keys`) build their SDK clients with is in ./ops-clients.ts: it reads the proxy
+// variables (src/net/), which the Lambda bundle, built from this file, must not carry.

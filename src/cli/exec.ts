@@ -14,10 +14,31 @@ import { parseArgs } from 'node:util';
 import { TokenClientError, type TokenRequestOptions, type TokenResponse } from '../client/token-client.ts';
 import { formatDuration } from '../asc/wait.ts';
 import { FORWARDED_SIGNALS, startWatchdog, type Watchdog } from './exec-guard.ts';
+import { PROFILE_FLAG, SERVICE_EXITS, URL_FLAG, helpText } from './help.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
-export { EXEC_USAGE } from './asc-usage.ts';
-import { cliErrorFor, profileFrom, serviceUrlsFrom, tokenClient, type VendedDeps } from './vended.ts';
+import { JOB_ENV, cliErrorFor, profileFrom, serviceUrlsFrom, tokenClient, type VendedDeps } from './vended.ts';
 
+export const EXEC_OPTIONS = { profile: { type: 'string' }, url: { type: 'string' }, scope: { type: 'string', multiple: true } } as const;
+
+export const EXEC_USAGE = helpText({
+  usage: 'usage: asc-token exec [--profile P] [--url URL] [--scope "GET /v1/apps"]... -- COMMAND [ARGS...]',
+  summary: 'Run COMMAND with a token in $ASC_TOKEN and a file that always holds a fresh one.',
+  about: [
+    'COMMAND gets ASC_TOKEN (valid for at least ten minutes at start), ASC_TOKEN_EXPIRES_AT, and ASC_TOKEN_FILE: a private file rewritten with a new token before each one expires, removed when COMMAND ends. Long jobs read the file. Signals to asc-token are passed on to COMMAND.',
+  ],
+  flags: [PROFILE_FLAG, URL_FLAG, { flag: '--scope "METHOD PATH"', text: 'Narrow the tokens to these calls (repeat for several).', default: "the profile's scope" }],
+  env: JOB_ENV,
+  exits: [
+    ['N', "COMMAND's own exit code once it ran; 128 + the signal's number when a signal ended it"],
+    [126, 'COMMAND could not be run'],
+    [127, 'COMMAND was not found'],
+    ...SERVICE_EXITS.filter(([code]) => code !== 0).map(([code, text]): [number, string] => [code, `before COMMAND started: ${text}`]),
+  ],
+  examples: [
+    ['A script that calls App Store Connect with curl', 'asc-token exec --profile release -- sh -c \'curl -sf -H "Authorization: Bearer $(cat "$ASC_TOKEN_FILE")" https://api.appstoreconnect.apple.com/v1/apps\''],
+    ['A tool that reads ASC_TOKEN, with the token narrowed to one call', 'asc-token exec --profile release --scope "GET /v1/apps" -- ./list-apps.sh'],
+  ],
+});
 
 /** ASC_TOKEN must be valid this long when COMMAND starts. */
 const MIN_VALIDITY_SECONDS = 600;
@@ -34,7 +55,7 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
   if (dashes < 0 || dashes === args.length - 1) throw new UsageError('put the command after --: asc-token exec --profile P -- COMMAND [ARGS...]');
   const { values, positionals } = parseArgs({
     args: args.slice(0, dashes),
-    options: { profile: { type: 'string' }, url: { type: 'string' }, scope: { type: 'string', multiple: true } },
+    options: EXEC_OPTIONS,
     strict: true,
     allowPositionals: true,
   });
@@ -52,7 +73,9 @@ export async function execCommand(args: string[], io: CliIo, deps: ExecDeps = {}
     try {
       token = await tokens.getToken(profile, request);
     } catch (error) {
-      if (!(error instanceof TokenClientError && error.code === 'ttl_out_of_range')) throw error;
+      // ttl_out_of_range: the profile's max is lower; invalid_request: a kind that takes no ttl (APNs, DeviceCheck
+      // share one token per window). Either way the profile's own lifetime is what there is.
+      if (!(error instanceof TokenClientError && (error.code === 'ttl_out_of_range' || error.code === 'invalid_request'))) throw error;
       request = { ...scope };
       token = await tokens.getToken(profile, request);
     }

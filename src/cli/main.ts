@@ -2,9 +2,11 @@
  * `asc-token`: the command line (docs/design.md#the-cli). Exit codes: 0 ok, 2 usage, 3 refused (403), 4 bad request (400),
  * 5 unavailable (5xx, network), 1 other. Errors print the code and detail, then a hint of what to do.
  */
+import { commandOf, summaryOf, usageOf } from './help.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import type { KeysDeps } from './keys/index.ts';
 import { refuseKeyAsP8Argument } from './p8.ts';
+import { isParseArgsError, parseArgsMessage } from './parse-errors.ts';
 import { argumentRedactor } from './redact.ts';
 // The CI path, in dist/cli.mjs itself; every other command is a dynamic import (below).
 import { PROFILES_USAGE, profilesCommand } from './profiles.ts';
@@ -15,8 +17,11 @@ import { VERSION } from '../client/version.ts';
 
 type Deps = ServiceDeps & KeysDeps & { now?: () => number; tmpdir?: string };
 interface Command {
+  /** Its help (src/cli/help.ts); the first paragraph is the usage printed after a usage error. */
   usage: string;
   run: (args: string[], io: CliIo, deps: Deps) => Promise<number>;
+  /** The help for these arguments, where a subcommand has its own (`keys import --help`). */
+  help?: (args: string[]) => string;
 }
 
 /**
@@ -32,20 +37,26 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => ({ usage: TOKEN_USAGE, run: tokenCommand }),
   profiles: async () => ({ usage: PROFILES_USAGE, run: profilesCommand }),
   mint: () => import('./mint.ts').then((m) => ({ usage: m.MINT_USAGE, run: m.mintCommand })),
-  keys: () => import('./keys/index.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })),
+  keys: () => import('./keys/index.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand, help: m.keysHelp })),
   policy: () => import('./policy.ts').then((m) => ({ usage: m.POLICY_USAGE, run: m.policyCommand })),
   upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
   notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
   exec: () => import('./exec.ts').then((m) => ({ usage: m.EXEC_USAGE, run: m.execCommand })),
+  health: () => import('./health.ts').then((m) => ({ usage: m.HEALTH_USAGE, run: m.healthCommand })),
 };
 
-/** The whole usage text: every command's (loading them all, which only help does). */
+/** The whole usage text: every command with one line of what it does (loading them all, which only help does). */
 export async function usage(): Promise<string> {
-  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const commands = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, summaryOf((await load()).usage)] as const));
+  const width = Math.max(...commands.map(([name]) => name.length)) + 3;
   return `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
 
-${commands.map((command) => command.usage).join('\n')}
+usage: asc-token COMMAND [ARGS...]
+       asc-token COMMAND --help    what COMMAND does: flags and defaults, environment, exit codes, examples
        asc-token --version
+
+Commands:
+${commands.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
@@ -87,30 +98,41 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
   // exec's own arguments end at `--`; what follows is COMMAND's, --help included.
   const own = command === 'exec' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
   if (own.includes('--help') || own.includes('-h')) {
-    io.stdout(`${load ? (await load()).usage : await usage()}\n`);
+    io.stdout(`${load ? helpOf(await load(), own) : await usage()}\n`);
     return EXIT.ok;
   }
-  let commandUsage: string | undefined;
+  let commandHelp: string | undefined;
   try {
     if (load === undefined) throw new UsageError(`unknown command "${command}"`);
-    const { usage: text, run } = await load();
-    commandUsage = text;
+    const loaded = await load();
+    commandHelp = helpOf(loaded, own);
     refuseKeyAsP8Argument(own);
-    return await run(args, io, deps);
+    return await loaded.run(args, io, deps);
   } catch (error) {
     // By name, not instanceof: a lazily loaded command is built apart from this file (scripts/build-options.ts), with
-    // its own copy of io.ts's classes.
-    if (named(error, 'UsageError') || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`asc-token: ${(error as Error).message}\n${commandUsage ?? 'run asc-token --help'}\n`);
+    // its own copy of io.ts's classes. Node's parseArgs refusals are worded in one place (src/cli/parse-errors.ts).
+    if (named(error, 'UsageError') || isParseArgsError(error)) {
+      const message = isParseArgsError(error) ? parseArgsMessage(error, commandHelp && usageOf(commandHelp)) : (error as Error).message;
+      const more = commandHelp ? `${usageOf(commandHelp)}\nrun \`${commandOf(commandHelp)} --help\` for its flags, defaults and examples` : 'run asc-token --help';
+      io.stderr(`asc-token: ${message}\n${more}\n`);
       return EXIT.usage;
     }
     if (named<CliError>(error, 'CliError')) {
       io.stderr(`asc-token: ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
       return error.exitCode;
     }
+    if ((error as Error)?.name === 'ProxySettingError') {
+      // HTTPS_PROXY / http_proxy that names no usable proxy (src/net/proxy.ts): a setting to fix, like a bad flag.
+      io.stderr(`asc-token: invalid_proxy: ${(error as Error).message}\nhint: ${(error as { hint?: string }).hint}\n`);
+      return EXIT.usage;
+    }
     io.stderr(`asc-token: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.other;
   }
+}
+
+function helpOf(command: Command, args: string[]): string {
+  return command.help?.(args) ?? command.usage;
 }
 
 /** `UsageError` and `CliError` (src/cli/io.ts) name themselves; class names do not survive minification. */

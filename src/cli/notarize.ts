@@ -13,13 +13,43 @@ import type { RateLimit } from '../asc/rate-limit.ts';
 import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/progress.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
+import { printable } from '../client/ci-text.ts';
 import { TokenClientError } from '../client/token-client.ts';
+import { helpText } from './help.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
-export { NOTARIZE_USAGE } from './asc-usage.ts';
-import { JOB_OPTIONS, cliErrorFor, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
+import { JOB_ENV, JOB_EXITS, JOB_OPTIONS, cliErrorFor, jobFlags, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 /** How long to wait for Apple's verdict when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MINUTES = 60;
+
+export const NOTARIZE_OPTIONS = { ...JOB_OPTIONS, status: { type: 'string' }, log: { type: 'string' } } as const;
+
+export const NOTARIZE_USAGE = helpText({
+  usage: `usage: asc-token notarize FILE.zip|FILE.dmg|FILE.pkg [--profile P] [--url URL] [--no-wait] [--timeout MIN] [--output text|json] [--verbose]
+       asc-token notarize --status ID | --log ID [--profile P] [--url URL] [--output text|json]`,
+  summary: "Notarize macOS software through Apple's Notary API with vended tokens, or look a submission up.",
+  about: [
+    "Submits FILE, uploads it to the storage Apple names (with Apple's temporary credentials only), waits for the verdict and, when Apple says Invalid or Rejected, prints the issues of its developer log. The profile's scope must be any (the service's scope entries name App Store Connect paths, not the Notary API's): infra/policy.yaml's notarize.",
+  ],
+  flags: [
+    ...jobFlags("Apple's verdict", 'the submission’s ID and status', DEFAULT_TIMEOUT_MINUTES),
+    { flag: '--status ID', text: "A submission's status (its ID is the UUID notarize printed): exit 0 Accepted, 7 In Progress, 6 otherwise." },
+    { flag: '--log ID', text: "A submission's developer log: its status and every issue Apple lists." },
+  ],
+  env: [
+    ...JOB_ENV,
+    ['ASC_NOTARY_URL', "The Notary API's base, for a proxy or a local stand-in (https; http only on loopback). Default: Apple's."],
+    [NOTARY_S3_SETTING, "The storage endpoint the upload goes to instead of the one Apple names (a proxy or a local stand-in). Default: Apple's."],
+  ],
+  exits: JOB_EXITS,
+  examples: [
+    ['A zipped app, waiting for the verdict (ASC_TOKEN_URL set)', 'ditto -c -k --keepParent Example.app Example.zip && asc-token notarize Example.zip --profile notarize'],
+    ['Submit now, ask later', 'ID=$(asc-token notarize Example.dmg --profile notarize --no-wait) && asc-token notarize --status "$ID" --profile notarize'],
+  ],
+});
+
+/** Apple's submission IDs are UUIDs. */
+const SUBMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NotarizeDeps extends VendedDeps {
   now?: () => number;
@@ -28,11 +58,7 @@ export interface NotarizeDeps extends VendedDeps {
 export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      ...JOB_OPTIONS,
-      status: { type: 'string' },
-      log: { type: 'string' },
-    },
+    options: NOTARIZE_OPTIONS,
     strict: true,
     allowPositionals: true,
   });
@@ -43,6 +69,10 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
   if (lookup !== undefined) {
     if (positionals.length > 0) throw new UsageError(`--${lookup} ID looks a submission up: it takes no FILE`);
     if (values['no-wait'] || values.timeout !== undefined) throw new UsageError(`--no-wait and --timeout are for submitting a FILE, not for --${lookup}`);
+    const id = (lookup === 'status' ? values.status : values.log) as string;
+    if (!SUBMISSION_ID.test(id)) {
+      throw new CliError('invalid_input', `submission ID ${JSON.stringify(printable(id, 60))} is not an identifier (a UUID such as 2efe2717-52ef-43a5-96dc-0797e4ca1041)`, EXIT.usage, 'Use the ID `asc-token notarize` printed (its --output json has it as id), or the one in App Store Connect.');
+    }
   } else if (positionals.length !== 1) {
     throw new UsageError('name exactly one FILE (.zip, .dmg or .pkg), or look a submission up with --status ID or --log ID');
   }
@@ -90,7 +120,7 @@ export async function notarizeCommand(args: string[], io: CliIo, deps: NotarizeD
         cli.code,
         cli.message,
         cli.exitCode,
-        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (README.md#notarizing-without-the-key).`,
+        `Profile ${profile} has scope patterns, and the service's scope entries name App Store Connect API paths (/v1/…), not the Notary API's (/notary/v2/…): notarize with a profile whose scope is \`any\`, such as infra/policy.yaml's \`notarize\` (docs/notarize.md#notarizing-without-the-key).`,
       );
     }
     return cliErrorFor(error, 'notarize');

@@ -13,13 +13,45 @@ import { Progress, mib, type TransferProgress, type WaitProgress } from '../asc/
 import { BuildUploadError, uploadBuild, type UploadBuildResult, type UploadEvent } from '../asc/upload.ts';
 import { vendedTokenAuth } from '../asc/vended.ts';
 import { formatDuration } from '../asc/wait.ts';
+import { helpText } from './help.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
-export { UPLOAD_USAGE } from './asc-usage.ts';
-import { JOB_OPTIONS, cliErrorFor, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
-
+import { JOB_ENV, JOB_EXITS, JOB_OPTIONS, cliErrorFor, jobFlags, profileFrom, rateLimitReporter, serviceUrlsFrom, timeoutMinutesFrom, tokenClient, type VendedDeps } from './vended.ts';
 
 /** How long to wait for Apple's processing when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MINUTES = 60;
+
+export const UPLOAD_OPTIONS = {
+  ...JOB_OPTIONS,
+  'app-id': { type: 'string' },
+  'bundle-id': { type: 'string' },
+  version: { type: 'string' },
+  build: { type: 'string' },
+  platform: { type: 'string' },
+} as const;
+
+export const UPLOAD_USAGE = helpText({
+  usage: `usage: asc-token upload FILE.ipa|FILE.pkg [--profile P] [--url URL] [--app-id ID | --bundle-id B]
+                        [--version V] [--build N] [--platform IOS|MAC_OS|TV_OS|VISION_OS]
+                        [--no-wait] [--timeout MIN] [--output text|json] [--verbose]`,
+  summary: 'Upload a build to App Store Connect with vended tokens, and wait for Apple to process it.',
+  about: [
+    "Apple's Build Uploads API, with tokens from the profile: one per call, scoped to that call, when the profile has scope patterns (infra/policy.yaml's testflight-upload is the smallest that works). The bundle ID, version and build come from the .ipa's Info.plist; the flags override them, and a .pkg needs them all.",
+  ],
+  flags: [
+    ...jobFlags("Apple's processing", 'the build upload’s ID and state', DEFAULT_TIMEOUT_MINUTES),
+    { flag: '--app-id ID', text: "The app's App Store Connect ID (the number in its URL); saves looking it up.", default: 'the app with the bundle ID' },
+    { flag: '--bundle-id B', text: "The app's bundle ID.", default: "the .ipa's CFBundleIdentifier" },
+    { flag: '--version V', text: 'The version (CFBundleShortVersionString), e.g. 1.4.0.', default: "the .ipa's" },
+    { flag: '--build N', text: 'The build number (CFBundleVersion), e.g. 45.', default: "the .ipa's" },
+    { flag: '--platform IOS|MAC_OS|TV_OS|VISION_OS', text: 'The platform.', default: "from the .ipa's Info.plist (IOS when it names none); MAC_OS for a .pkg" },
+  ],
+  env: [...JOB_ENV, ['ASC_API_URL', "App Store Connect's API base, for a proxy or a local stand-in (https; http only on loopback). Default: Apple's."]],
+  exits: JOB_EXITS,
+  examples: [
+    ['An .ipa, as CI uploads it (ASC_TOKEN_URL set)', 'asc-token upload build/App.ipa --profile testflight-upload'],
+    ['A macOS .pkg, without waiting for processing', 'asc-token upload App.pkg --bundle-id com.example.app --version 1.4.0 --build 45 --no-wait'],
+  ],
+});
 
 export interface UploadDeps extends VendedDeps {
   now?: () => number;
@@ -28,14 +60,7 @@ export interface UploadDeps extends VendedDeps {
 export async function uploadCommand(args: string[], io: CliIo, deps: UploadDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      ...JOB_OPTIONS,
-      'app-id': { type: 'string' },
-      'bundle-id': { type: 'string' },
-      version: { type: 'string' },
-      build: { type: 'string' },
-      platform: { type: 'string' },
-    },
+    options: UPLOAD_OPTIONS,
     strict: true,
     allowPositionals: true,
   });

@@ -9,6 +9,7 @@ import type { Progress } from '../asc/progress.ts';
 import type { RateLimit } from '../asc/rate-limit.ts';
 import type { HintContext } from '../client/hints.ts';
 import { TokenClient, TokenClientError } from '../client/token-client.ts';
+import { PROFILE_FLAG, SERVICE_ENV, SERVICE_EXITS, URL_FLAG, type HelpFlag } from './help.ts';
 import { CliError, EXIT, UsageError, type CliIo } from './io.ts';
 import { cliCredentials, serviceError, serviceUrlsFrom, type ServiceDeps } from './service.ts';
 
@@ -23,6 +24,28 @@ export const JOB_OPTIONS = {
   output: { type: 'string' },
   verbose: { type: 'boolean' },
 } as const;
+
+/** JOB_OPTIONS in help (src/cli/help.ts): `job` is what Apple does after the upload, `result` what is printed. */
+export function jobFlags(job: string, result: string, timeoutMinutes: number): HelpFlag[] {
+  return [
+    PROFILE_FLAG,
+    URL_FLAG,
+    { flag: '--no-wait', text: `Return once the upload is done, without waiting for ${job}.` },
+    { flag: '--timeout MIN', text: `How long to wait for ${job}, in minutes (fractions allowed: 0.5 is 30 s); past it, exit 7 with the ID to look up later.`, default: String(timeoutMinutes) },
+    { flag: '--output text|json', text: `text: ${result} on stdout, progress on stderr; json: the whole result (Apple's rate limit included).`, default: 'text' },
+    { flag: '--verbose', text: "Also print Apple's hourly request budget for the key, when first stated and at the end." },
+  ];
+}
+
+/** What upload and notarize read from the environment besides Apple's endpoints. */
+export const JOB_ENV: Array<[string, string]> = [['ASC_TOKEN_PROFILE', 'The profile when --profile is not given.'], ...SERVICE_ENV];
+
+/** The exit codes of a job at Apple. */
+export const JOB_EXITS: Array<[number, string]> = [
+  ...SERVICE_EXITS.map(([code, text]): [number, string] => [code, code === 2 ? `${text}, or bad input found before calling Apple` : code === 5 ? `${text}, Apple unreachable after retries` : text]),
+  [6, 'Apple refused or failed the job'],
+  [7, '--timeout reached while Apple was still working'],
+];
 
 export function profileFrom(value: string | undefined, io: CliIo): string {
   const profile = value ?? io.env.ASC_TOKEN_PROFILE;

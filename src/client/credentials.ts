@@ -1,3 +1,4 @@
+import { sdkProxyAgents } from '../net/outbound.ts';
 import type { CredentialProvider, Credentials } from './http.ts';
 
 export interface DefaultCredentialOptions {
@@ -29,7 +30,9 @@ export function defaultCredentialProvider(options: DefaultCredentialOptions = {}
 
 async function nodeProviderChain(): Promise<CredentialProvider> {
   const { fromNodeProviderChain } = await import('./credential-chain.ts');
-  return fromNodeProviderChain();
+  // The chain's own AWS calls (STS for web identity and roles, SSO) through HTTPS_PROXY like every other request.
+  const agents = await sdkProxyAgents();
+  return fromNodeProviderChain(agents.httpsAgent ? { clientConfig: { requestHandler: agents } } : {});
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
+import { proxyAgentFor } from '../net/outbound.ts';
 import { createSigner } from '../sigv4.ts';
 import { checkServiceUrl } from './url.ts';
 import { userAgent } from './version.ts';
@@ -119,12 +120,14 @@ const load = createRequire(import.meta.url);
  */
 async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   const { request } = load(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http');
+  // HTTPS_PROXY, http_proxy, NO_PROXY (src/net/outbound.ts): without them, node's global agents as before.
+  const agent = await proxyAgentFor(url);
   return new Promise((resolve, reject) => {
     const fail = (error: unknown) => {
       clearTimeout(deadline);
       reject(error instanceof RequestFailure ? error : new RequestFailure((error as { code?: string })?.code ?? (error as Error)?.name ?? 'error', error));
     };
-    const outgoing = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+    const outgoing = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, ...(agent ? { agent } : {}) }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {

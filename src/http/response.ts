@@ -10,7 +10,7 @@ export interface ApiResponse {
   body: string;
 }
 
-/** Base of problem `type` URIs: stable identifiers, documented in the README's error table. */
+/** Base of problem `type` URIs: stable identifiers, documented in docs/http-api.md#error-codes. */
 export const PROBLEM_TYPE_BASE = 'urn:asc-token-vending:error:';
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });

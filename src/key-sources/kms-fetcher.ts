@@ -17,6 +17,7 @@ import { ISSUER_ID_PATTERN, KEY_ID_PATTERN, TEAM_ID_PATTERN } from '../core/appl
 import { SignatureFormatError, derToJose } from '../core/der.ts';
 import { TokenVendingError } from '../core/errors.ts';
 import type { RemoteSigningKey } from '../core/signing-key.ts';
+import { replicaIdIn } from './regional.ts';
 import type { FetchedKey, KeyFetcher } from './store.ts';
 
 /** The tags `asc-token keys import --kms-key-id` writes: who the imported key is to Apple. */
@@ -130,14 +131,19 @@ export class KmsKeyFetcher implements KeyFetcher {
     const details: KmsKeyDetails = this.#details.get(name) ?? { kmsKeyId: entry.kmsKeyId, keyArn: null, keyState: null, keySpec: null, identityFrom: null, checkedAt: null };
     this.#details.set(name, details);
 
-    const described = await this.#call(name, entry.kmsKeyId, 'DescribeKey', () => client.send(new sdk.DescribeKeyCommand({ KeyId: entry.kmsKeyId })));
+    // A multi-Region key's ARN is read in this region: its replica here (src/key-sources/regional.ts).
+    const region = await Promise.resolve()
+      .then(() => client.config.region())
+      .catch(() => undefined);
+    const kmsKeyId = replicaIdIn(entry.kmsKeyId, region);
+    const described = await this.#call(name, kmsKeyId, 'DescribeKey', () => client.send(new sdk.DescribeKeyCommand({ KeyId: kmsKeyId })));
     const meta = described.KeyMetadata;
     details.checkedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
     details.keyArn = meta?.Arn ?? null;
     details.keyState = meta?.KeyState ?? null;
     details.keySpec = meta?.KeySpec ?? null;
     const arn = meta?.Arn;
-    if (meta === undefined || arn === undefined) throw invalid(name, `KMS answered DescribeKey for ${entry.kmsKeyId} without the key's metadata`, 'kms:no_metadata');
+    if (meta === undefined || arn === undefined) throw invalid(name, `KMS answered DescribeKey for ${kmsKeyId} without the key's metadata`, 'kms:no_metadata');
     if (meta.KeyState !== 'Enabled') {
       const state = meta.KeyState ?? 'unknown';
       throw invalid(name, `KMS key ${arn} is ${state}: ${STATE_REMEDY[state] ?? 'it must be Enabled to sign'}`, `kms:state:${state}`);

@@ -6,6 +6,7 @@
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
 import { ISSUER_ID_PATTERN, KEY_ID_PATTERN, TEAM_ID_PATTERN } from '../core/apple.ts';
 import { KmsKeyFetcher } from './kms-fetcher.ts';
+import { replicaArnForIam } from './regional.ts';
 import type { IamStatement, PolicyKeyBase, PolicyKeySource } from './source.ts';
 
 /** A key imported into AWS KMS: the private key never leaves KMS, so the policy says who it is to Apple. */
@@ -43,7 +44,8 @@ function kmsTarget(kmsKeyId: string): { keyArn: unknown } | { alias: string; key
   if (BARE_KEY_ID.test(kmsKeyId)) return { keyArn: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/${kmsKeyId}` } };
   if (kmsKeyId.startsWith('alias/')) return { alias: kmsKeyId, keys: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' } };
   const [, partition, region, account, kind, name] = KMS_ARN.exec(kmsKeyId) as RegExpExecArray;
-  return kind === 'key' ? { keyArn: kmsKeyId } : { alias: `alias/${name}`, keys: `arn:${partition}:kms:${region}:${account}:key/*` };
+  // A multi-Region key's ARN: its replica in the stack's own region (src/key-sources/regional.ts).
+  return kind === 'key' ? { keyArn: replicaArnForIam(kmsKeyId) } : { alias: `alias/${name}`, keys: `arn:${partition}:kms:${region}:${account}:key/*` };
 }
 
 export const kmsSource: PolicyKeySource<KmsPolicyKey> = {

@@ -7,6 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientC
 import { awsClientConfig, keyError, type AwsClientSettings } from '../aws/clients.ts';
 import { TokenVendingError } from '../core/errors.ts';
 import { parseSecret } from '../core/secret.ts';
+import { replicaArnForIam, replicaIdIn } from './regional.ts';
 import type { IamStatement, PolicyKeyBase, PolicyKeySource } from './source.ts';
 import type { FetchedKey, KeyFetcher } from './store.ts';
 
@@ -34,6 +35,8 @@ export class SecretsManagerKeyFetcher implements KeyFetcher {
   readonly kind = 'secretsmanager';
   readonly #secretIds: ReadonlyMap<string, string>;
   readonly #client: SecretsManagerClient;
+  /** The client's region: a secret ARN is read in it (the region's replica: src/key-sources/regional.ts). */
+  #region: Promise<string | undefined> | undefined;
 
   constructor(options: SecretsManagerFetcherOptions) {
     this.#secretIds = options.secretIds;
@@ -41,8 +44,12 @@ export class SecretsManagerKeyFetcher implements KeyFetcher {
   }
 
   async fetch(name: string, previous: FetchedKey | undefined): Promise<FetchedKey> {
-    const secretId = this.#secretIds.get(name);
-    if (secretId === undefined) throw new TokenVendingError('internal', 'Unknown key.', { reason: `no secretId for key ${name}` });
+    const configured = this.#secretIds.get(name);
+    if (configured === undefined) throw new TokenVendingError('internal', 'Unknown key.', { reason: `no secretId for key ${name}` });
+    this.#region ??= Promise.resolve()
+      .then(() => this.#client.config.region())
+      .catch(() => undefined);
+    const secretId = replicaIdIn(configured, await this.#region);
     let output;
     try {
       output = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
@@ -61,9 +68,12 @@ function secretName(secretId: string): string {
   return secretId.slice(secretId.indexOf(':secret:') + ':secret:'.length).replace(/-[A-Za-z0-9]{6}$/, '');
 }
 
-/** Secret name or ARN → an IAM resource for it. Names get `-??????`: Secrets Manager appends 6 characters. */
+/**
+ * Secret name or ARN → an IAM resource for it, in the stack's region (a replica's ARN is its primary's but for the
+ * region). Names get `-??????`: Secrets Manager appends 6 characters.
+ */
 function secretArn(secretId: string): unknown {
-  if (secretId.startsWith('arn:')) return secretId;
+  if (secretId.startsWith('arn:')) return replicaArnForIam(secretId);
   return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretId}-??????` };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local server on 127.0.0.1:${PORT:-8787}. With no configuration it generates a throwaway dev
  * key, a dev policy and a developer identity under `.local/`, and prints commands that get a token.
+ * `npm start -- --with-apple` also serves Apple's side on loopback (./apple/index.ts) on ${APPLE_PORT:-PORT+1}.
  */
 import { userInfo } from 'node:os';
 import { watchFile } from 'node:fs';
@@ -26,6 +27,11 @@ function port(raw: string | undefined): number {
   if (!/^\d+$/.test(raw.trim()) || value > 65535) fail(`PORT=${JSON.stringify(raw)} is not a TCP port (1–65535, or 0 for any free port)`);
   return value;
 }
+
+const USAGE = 'usage: npm start [-- --with-apple]   (PORT, APPLE_PORT, POLICY_FILE, LOCAL_CREDENTIALS_FILE, KEY_SOURCE: see docs/configuration.md#configuration)';
+const args = process.argv.slice(2);
+for (const arg of args) if (arg !== '--with-apple') fail(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+const withApple = args.includes('--with-apple');
 
 const env = { ...process.env };
 const paths = localPaths(resolve('.local'));
@@ -90,6 +96,8 @@ const server = createLocalServer({
   onRefused: ({ requestId, method, path, status, reason, sourceIp }) => runtime.logger.audit({ event: 'request.refused', requestId, method, path, status, reason, sourceIp }),
 });
 const listenPort = port(env.PORT);
+if (withApple && runtime.config.keySource !== 'local') fail('--with-apple checks tokens against the local keys (.local/keys/): run it without KEY_SOURCE or a key source in the policy');
+const applePort = env.APPLE_PORT?.trim() ? port(env.APPLE_PORT) : listenPort === 0 ? 0 : listenPort + 1;
 
 server.on('error', (error: NodeJS.ErrnoException) => {
   fail(error.code === 'EADDRINUSE' ? `port ${listenPort} is in use: stop the other server or set PORT` : `cannot listen: ${error.message}`);
@@ -130,6 +138,7 @@ server.listen(listenPort, '127.0.0.1', async () => {
       '',
     );
   }
+  if (withApple) lines.push(...(await appleLines(url, first)));
   lines.push(
     `Edits to ${show(env.POLICY_FILE as string)} and ${show(credentialsFile as string)} take effect at once (or send SIGHUP: kill -HUP ${process.pid}).`,
     'Audit records and logs follow as JSON lines. Ctrl-C stops the server.',
@@ -137,6 +146,32 @@ server.listen(listenPort, '127.0.0.1', async () => {
   );
   process.stdout.write(lines.join('\n'));
 });
+
+/** Start the local Apple and say how to use it: the variables to paste and two commands that work against it. */
+async function appleLines(serviceUrl: string, caller: LocalCredential): Promise<string[]> {
+  const { startLocalApple } = await import('./apple/index.ts');
+  let apple: Awaited<ReturnType<typeof startLocalApple>>;
+  try {
+    apple = await startLocalApple({ keysDirectory: paths.keys, directory: resolve(paths.root, 'apple'), port: applePort });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(code === 'EADDRINUSE' ? `port ${applePort} (for --with-apple) is in use: set APPLE_PORT` : `cannot start the local Apple: ${(error as Error).message}`);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.prependListener(signal, () => apple.close());
+  const exports = Object.entries(apple.env).map(([name, value]) => `${name}=${value}`);
+  const profile = runtime.policy.profiles.has('dev') ? 'dev' : ([...runtime.policy.profiles.keys()][0] ?? 'dev');
+  return [
+    `Local Apple: ${apple.url}  (App Store Connect's Build Uploads API, the Notary API and the bucket notarization uploads go to;`,
+    `  tokens are checked as Apple checks them, against the public half of the keys in ${show(paths.keys)})`,
+    '',
+    'Try upload and notarize against it (another terminal, in this directory):',
+    `  export ${exports.join(' ')}`,
+    `  export ASC_TOKEN_URL=${serviceUrl} AWS_ACCESS_KEY_ID=${caller.accessKeyId} AWS_SECRET_ACCESS_KEY=${caller.secretAccessKey}`,
+    `  node dist/cli.mjs upload ${show(apple.samples.ipa)} --profile ${profile}`,
+    `  node dist/cli.mjs notarize ${show(apple.samples.zip)} --profile ${profile}`,
+    '',
+  ];
+}
 
 /**
  * Read the policy and the identities again: a new runtime (so keys load afresh) and the new identities; a file that no

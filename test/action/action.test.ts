@@ -128,8 +128,8 @@ describe('action.yml and its bundle', () => {
       runs: { using: string; main: string };
     };
     assert.ok(action.name && action.description);
-    assert.deepEqual(Object.keys(action.inputs), ['profile', 'url', 'scope', 'ttl']);
-    assert.deepEqual(Object.keys(action.outputs), ['token', 'expires-at']);
+    assert.deepEqual(Object.keys(action.inputs), ['profile', 'url', 'scope', 'ttl', 'client-id']);
+    assert.deepEqual(Object.keys(action.outputs), ['token', 'expires-at', 'url']);
     for (const entry of [...Object.values(action.inputs), ...Object.values(action.outputs)]) assert.ok(entry.description);
     assert.equal(action.runs.using, 'node24');
     assert.equal(action.runs.main, ACTION_BUNDLE);
@@ -153,11 +153,12 @@ describe('the entry, run as the runner runs it, against the local server', () =>
     const lines = result.stdout.split('\n').filter(Boolean);
     assert.equal(lines[0], `::add-mask::${token}`, 'the mask is the first thing the step prints');
     assert.ok(lines.slice(1).every((line) => !line.includes(token)), 'the token appears in no other log line');
-    assert.match(lines[1] ?? '', /^App Store Connect token for profile ci, key 2X9R4HXF34, expires \d{4}-.*Z, sha256 [0-9a-f]{12}…/);
+    assert.match(lines[1] ?? '', /^Token for profile ci, key 2X9R4HXF34, expires \d{4}-.*Z, sha256 [0-9a-f]{12}…/);
     const { payload } = verifyEs256(token, service.key.publicKey);
     assert.deepEqual(payload.scope, ['GET /v1/builds', 'GET /v1/apps/42/builds']);
     assert.equal((payload.exp as number) - (payload.iat as number), 300);
-    assert.deepEqual(result.outputs.map(([name]) => name), ['token', 'expires-at']);
+    assert.deepEqual(result.outputs.map(([name]) => name), ['token', 'expires-at', 'url']);
+    assert.equal(result.output.url, server.url, 'the url that served');
     assert.equal(Date.parse(result.output['expires-at'] ?? '') / 1000, payload.exp);
     assert.deepEqual(result.env, [
       ['EARLIER', 'kept'],
@@ -295,7 +296,7 @@ describe('against a hostile server', () => {
       respond(200, body);
       const result = await step({ profile: 'release', url: hostileUrl });
       assert.equal(result.code, 1, result.stdout);
-      assert.match(errorLine(result), /^refused the service's answer: /);
+      assert.match(errorLine(result), /^bad_response: refused the service's answer: /);
       assert.match(errorLine(result), expected);
       noWrites(result);
       onlyOwnCommands(result);
@@ -326,7 +327,8 @@ describe('against a hostile server', () => {
     assert.equal(result.code, 1);
     onlyOwnCommands(result);
     assert.equal(errorLine(result), 'http_403: denied  ]8;;https://evil.example/ click here ]8;;   txt.exe # #[stop-commands]pause1  2J ]0;title ');
-    assert.equal(noticeLine(result), '', 'no hint for a code the service did not really send');
+    // The hint is the package's own text for a 403, never a word of the answer's.
+    assert.doesNotMatch(noticeLine(result), /evil|stop-commands|title|txt\.exe|[\u001b\u009b\u202e]/);
     noWrites(result);
   });
 
@@ -343,7 +345,7 @@ describe('against a hostile server', () => {
     respond(200, answerWith());
     const result = await step({ profile: 'release', url: hostileUrl });
     assert.equal(result.code, 0, result.stdout);
-    assert.deepEqual(result.output, { token: GOOD, 'expires-at': '2030-01-01T00:10:00Z' });
+    assert.deepEqual(result.output, { token: GOOD, 'expires-at': '2030-01-01T00:10:00Z', url: hostileUrl });
     onlyOwnCommands(result, GOOD);
     assert.equal(result.stdout.split('\n')[0], `::add-mask::${GOOD}`, 'masked before anything else is printed');
   });

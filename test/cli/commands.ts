@@ -1,11 +1,7 @@
-/** The first line of each command's usage, as `asc-token --help` shows them (test/cli/main*.test.ts). */
-export const COMMAND_USAGES = [
-  'asc-token token PROFILE',
-  'asc-token profiles',
-  'asc-token mint --p8 FILE',
-  'asc-token keys import',
-  'asc-token policy check',
-  'asc-token upload FILE.ipa',
-  'asc-token notarize FILE.zip',
-  'asc-token exec',
-];
+/** The commands, as `asc-token --help` lists them, one line each (test/cli/main*.test.ts, test/cli/help.test.ts). */
+export const COMMAND_NAMES = ['token', 'profiles', 'mint', 'keys', 'policy', 'upload', 'notarize', 'exec', 'health'];
+
+/** Whether `asc-token --help` lists the command with a line of what it does. */
+export function listsCommand(help: string, name: string): boolean {
+  return new RegExp(`^  ${name} +[A-Z]\\S* \\S`, 'm').test(help);
+}

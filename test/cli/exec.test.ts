@@ -6,8 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main.ts';
-import { credentials, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEV, credentials, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
+import { DEVELOPER_KEY_ID, TEAM_ID, developerSecretJson, generateP256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
+import { startLocalServer } from '../helpers/local-server.ts';
+import { createService } from '../helpers/setup.ts';
 
 let service: TokenService;
 before(async () => {
@@ -47,5 +52,38 @@ describe('asc-token exec', () => {
     const result = await cli(['exec', '--profile', 'short', '--', process.execPath, '-e', '0']);
     assert.equal(result.code, 0);
     assert.match(result.stderr, /warning: profile short gives tokens valid for 2\d\d s, less than ten minutes: read \$ASC_TOKEN_FILE/);
+  });
+
+  it('works for every kind of token: a push (APNs) and a WeatherKit token in ASC_TOKEN and ASC_TOKEN_FILE, each by its kind\'s rules', async () => {
+    const caller = 'arn:aws:iam::000000000000:role/ios-release';
+    const developer = createService({
+      policy: `
+version: 1
+keys:
+  push: { secretId: apple/push, services: [apns, weatherkit] }
+profiles:
+  push: { key: push, api: apns, callers: [${caller}] }
+  weather: { key: push, api: weatherkit, serviceId: com.example.weatherkit-client, callers: [${caller}] }
+`,
+    });
+    writeFileSync(join(developer.dir, 'keys', 'push.json'), developerSecretJson(generateP256()));
+    const server = await startLocalServer(developer.handler, [DEV]);
+    try {
+      // COMMAND checks the token it was given: header and claims of its kind, and the file holding the same token.
+      const check = (expected: Record<string, unknown>) =>
+        `const t = process.env.ASC_TOKEN; const [h, c] = t.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url')));` +
+        `const want = ${JSON.stringify(expected)}; const got = { kid: h.kid, iss: c.iss, sub: c.sub, aud: c.aud, id: h.id };` +
+        `for (const k of Object.keys(want)) if (want[k] !== got[k]) { console.error(k, got[k]); process.exit(1); }` +
+        `process.exit(require('fs').readFileSync(process.env.ASC_TOKEN_FILE, 'utf8') === t ? 0 : 2)`;
+      const push = await cli(['exec', '--profile', 'push', '--url', server.url, '--', process.execPath, '-e', check({ kid: DEVELOPER_KEY_ID, iss: TEAM_ID, aud: undefined })]);
+      assert.equal(push.code, 0, push.stderr);
+      const weather = await cli(['exec', '--profile', 'weather', '--url', server.url, '--', process.execPath, '-e', check({ kid: DEVELOPER_KEY_ID, iss: TEAM_ID, sub: 'com.example.weatherkit-client', id: `${TEAM_ID}.com.example.weatherkit-client` })]);
+      assert.equal(weather.code, 0, weather.stderr);
+      const wrong = await cli(['exec', '--profile', 'push', '--url', server.url, '--', process.execPath, '-e', check({ kid: 'NOTTHEKEY1' })]);
+      assert.equal(wrong.code, 1, 'the check in COMMAND can fail');
+    } finally {
+      server.close();
+      developer.cleanup();
+    }
   });
 });

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { FakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { generateP256, secretJson } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
-import { COMMAND_USAGES } from './commands.ts';
+import { COMMAND_NAMES, listsCommand } from './commands.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cliFile = join(root, 'dist/cli.mjs');
@@ -41,7 +41,7 @@ describe('asc-token (dist/cli.mjs)', () => {
   it('--help shows every command’s usage, each from its own module; no command shows it on stderr with exit 2', async () => {
     const help = await cli(['--help']);
     assert.equal(help.code, 0);
-    for (const usage of COMMAND_USAGES) assert.ok(help.stdout.includes(usage), `--help lacks ${usage}`);
+    for (const name of COMMAND_NAMES) assert.ok(listsCommand(help.stdout, name), `--help lacks ${name}`);
     assert.ok(help.stdout.includes('asc-token --version'));
     const bare = await cli([]);
     assert.equal(bare.code, 2);
@@ -53,6 +53,8 @@ describe('asc-token (dist/cli.mjs)', () => {
     assert.equal(keys.code, 0);
     assert.match(keys.stdout, /^usage: asc-token keys import/);
     assert.ok(!keys.stdout.includes('asc-token token'));
+    const promote = await cli(['keys', 'promote', '--help']);
+    assert.match(promote.stdout, /^usage: asc-token keys promote --secret-id ID \[--force\]\n\n/);
     const token = await cli(['token', '--help']);
     assert.match(token.stdout, /^usage: asc-token token PROFILE/);
   });
@@ -60,7 +62,7 @@ describe('asc-token (dist/cli.mjs)', () => {
   it('recognises the usage errors and coded errors of a command loaded from dist/lib/', async () => {
     const usage = await cli(['keys', 'show']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^asc-token: --secret-id ID is required.*\nusage: asc-token keys import/);
+    assert.match(usage.stderr, /^asc-token: --secret-id ID is required.*\nusage: asc-token keys show --secret-id ID\n.*\nrun `asc-token keys show --help`/);
     const coded = await cli(['mint', '--p8', '/nonexistent/AuthKey_ABCDEFGHIJ.p8', '--individual']);
     assert.equal(coded.code, 1);
     assert.equal(coded.stderr, 'asc-token: file_unreadable: cannot read --p8 "/nonexistent/AuthKey_ABCDEFGHIJ.p8": no such file\nhint: pass the path of the AuthKey_KEYID.p8 file downloaded from App Store Connect (Users and Access → Integrations)\n');
@@ -77,7 +79,7 @@ describe('asc-token (dist/cli.mjs)', () => {
     // Static imports are of node's built-ins only (loaded with require: scripts/build-options.ts, builtinsByRequire).
     assert.deepEqual(text.match(/(?:^|[;\s])import\s*(?:[\w{][^;]*?from\s*)?["'][^"']+["']/gm)?.map((s) => s.trim()), ["import { createRequire as __createRequire } from 'node:module'"]);
     const lazy = [...text.matchAll(/import\("(\.\/lib\/[^"]+)"\)/g)].map((m) => m[1] as string);
-    assert.deepEqual(lazy.sort(), ['./lib/cli-exec.mjs', './lib/cli-keys.mjs', './lib/cli-mint.mjs', './lib/cli-notarize.mjs', './lib/cli-policy.mjs', './lib/cli-upload.mjs', './lib/client-credential-chain.mjs']);
+    assert.deepEqual(lazy.sort(), ['./lib/cli-exec.mjs', './lib/cli-health.mjs', './lib/cli-keys.mjs', './lib/cli-mint.mjs', './lib/cli-notarize.mjs', './lib/cli-policy.mjs', './lib/cli-upload.mjs', './lib/client-credential-chain.mjs']);
     for (const path of lazy) assert.ok(existsSync(join(root, 'dist', path)), path);
     // The Secrets Manager, KMS and S3 clients, the credential chain, the zip reader: none of it in the CI path.
     for (const absent of ['SecretsManager', 'TrentService', 'PutObject', 'sso_start_url', '169.254.169.254', 'yauzl', 'NodeVersionSupportWarning']) assert.ok(!text.includes(absent), absent);

@@ -97,7 +97,7 @@ describe('asc-token mint', () => {
     ['malformed issuer', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', 'abc'], 2, /not an issuer ID/],
     ['unknown api', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'x'], 2, /--api must be/],
     ['server API without bundle', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--api', 'app-store-server'], 2, /--bundle-id is required/],
-    ['unknown option', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--color'], 2, /Unknown option/],
+    ['unknown option', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--color'], 2, /^asc-token: unknown flag --color\nusage: asc-token mint[^]*\nrun `asc-token mint --help`/],
     ['non-numeric ttl', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--ttl', '10m'], 2, /--ttl must be/],
     ['ttl over Apple\'s limit', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--ttl', '1201'], 4, /ttl_out_of_range/],
     ['invalid scope', ['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', ISSUER, '--scope', 'apps'], 4, /invalid_scope/],

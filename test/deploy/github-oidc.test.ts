@@ -14,10 +14,19 @@ describe('infra/github-oidc-role.yml and github-oidc-provider.yml', () => {
     assert.equal(statements.length, 1);
     assert.equal(statements[0].Action, 'execute-api:Invoke');
     assert.deepEqual(statements[0].Resource.map((r: any) => r['Fn::Sub'][0]), [
-      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${Account}:${ApiId}/${Stage}/POST/v1/tokens/${Profile}',
-      'arn:${AWS::Partition}:execute-api:${AWS::Region}:${Account}:${ApiId}/${Stage}/GET/v1/profiles',
+      'arn:${AWS::Partition}:execute-api:${Region}:${Account}:${ApiId}/${Stage}/POST/v1/tokens/${Profile}',
+      'arn:${AWS::Partition}:execute-api:${Region}:${Account}:${ApiId}/${Stage}/GET/v1/profiles',
     ]);
-    for (const resource of statements[0].Resource) assert.deepEqual(resource['Fn::Sub'][1], { Account: { 'Fn::If': ['OwnAccountApi', { Ref: 'AWS::AccountId' }, { Ref: 'ApiAccountId' }] } });
+    // The API's region: this stack's by default, or every region for a service in several (docs/two-regions.md).
+    for (const resource of statements[0].Resource) {
+      assert.deepEqual(resource['Fn::Sub'][1], {
+        Account: { 'Fn::If': ['OwnAccountApi', { Ref: 'AWS::AccountId' }, { Ref: 'ApiAccountId' }] },
+        Region: { 'Fn::If': ['OwnRegionApi', { Ref: 'AWS::Region' }, { Ref: 'ApiRegion' }] },
+      });
+    }
+    assert.equal(t.Parameters?.ApiRegion.Default, '');
+    for (const good of ['', '*', 'us-east-1', 'us-gov-west-1']) assert.ok(allows(t, 'ApiRegion', good), `ApiRegion ${good}`);
+    for (const bad of ['us-*', 'US-EAST-1', 'us-east-1,eu-west-1', '**']) assert.ok(!allows(t, 'ApiRegion', bad), `ApiRegion ${bad}`);
     assert.equal(t.Parameters?.ApiAccountId.Default, '');
     assert.ok(allows(t, 'ApiAccountId', '444455556666') && !allows(t, 'ApiAccountId', '*'));
     // ApiId defaults to any API of that account and stage, so a redeploy that creates the API again keeps callers.

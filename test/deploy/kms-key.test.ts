@@ -1,6 +1,6 @@
 /**
  * infra/kms-key.yml (#17): the KMS signing key a .p8 is imported into, its key policy evaluated as AWS does
- * (test/deploy/key-policy.ts) for every KMS operation and principal, and README's runbook as the CLI and the service
+ * (test/deploy/key-policy.ts) for every KMS operation and principal, and docs/keys.md's runbook as the CLI and the service
  * send it, call by call, against that policy.
  */
 import assert from 'node:assert/strict';
@@ -75,7 +75,7 @@ describe('infra/kms-key.yml (#17)', () => {
     const allowed = (principal: string) => policy.filter((s) => s.Effect === 'Allow' && who(s) === principal).flatMap(opsOf).sort();
     assert.deepEqual(allowed('signers'), ['DescribeKey', 'GetPublicKey', 'ListResourceTags', 'Sign']);
     assert.deepEqual(allowed('ops'), ['DescribeKey', 'GetParametersForImport', 'GetPublicKey', 'ImportKeyMaterial', 'ListResourceTags', 'Sign', 'TagResource', 'UntagResource', 'UpdateAlias']);
-    assert.deepEqual(allowed('administrators'), ['CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource', 'UntagResource', 'UpdateKeyDescription']);
+    assert.deepEqual(allowed('administrators'), ['CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'ReplicateKey', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource', 'UntagResource', 'UpdateKeyDescription', 'UpdatePrimaryRegion']);
     assert.deepEqual(allowed('account'), ['DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags'], 'every IAM principal of the account: reads only, never the public key');
     for (const s of policy.filter((s) => s.Effect === 'Allow' && opsOf(s).includes('Sign'))) {
       assert.deepEqual(opsOf(s), ['Sign'], `${s.Sid}: Sign alone, so its conditions bind`);
@@ -112,6 +112,9 @@ describe('infra/kms-key.yml (#17)', () => {
       RevokeGrant: ['administrators'],
       ScheduleKeyDeletion: ['administrators'],
       CancelKeyDeletion: ['administrators'],
+      // A multi-Region key's replicas (docs/two-regions.md): a replica is made with a key policy of its creator's choosing.
+      ReplicateKey: ['administrators'],
+      UpdatePrimaryRegion: ['administrators'],
     };
     // Who the unconditional guard lets through (the Deny whose only condition is ArnNotLike aws:PrincipalArn).
     const guardedFor: Record<string, string> = {
@@ -131,6 +134,8 @@ describe('infra/kms-key.yml (#17)', () => {
       RevokeGrant: 'administrators',
       ScheduleKeyDeletion: 'administrators',
       CancelKeyDeletion: 'administrators',
+      ReplicateKey: 'administrators',
+      UpdatePrimaryRegion: 'administrators',
     };
     const deniedToAll = ['Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'DeleteImportedKeyMaterial'];
     const needsNoGrant: Record<string, string> = {
@@ -154,8 +159,6 @@ describe('infra/kms-key.yml (#17)', () => {
       ListKeyRotations: 'unsupported for asymmetric keys and imported material',
       RotateKeyOnDemand: 'unsupported for asymmetric keys and imported material',
       GetKeyLastUsage: 'a read of usage: not needed',
-      ReplicateKey: 'the key is not multi-Region',
-      UpdatePrimaryRegion: 'the key is not multi-Region',
       ConnectCustomKeyStore: 'custom key stores only',
       CreateCustomKeyStore: 'custom key stores only',
       DeleteCustomKeyStore: 'custom key stores only',
@@ -223,7 +226,7 @@ describe('infra/kms-key.yml (#17)', () => {
     });
 
     it('an administrator (AdministratorAccess) manages the key and its own tags, and never signs, imports, writes the Apple identity or moves the alias', () => {
-      const expected = [...reads, 'CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource asc-token-vending:alias', 'UntagResource asc-token-vending:alias', 'UpdateKeyDescription'].sort();
+      const expected = [...reads, 'CancelKeyDeletion', 'CreateAlias', 'DeleteAlias', 'DisableKey', 'EnableKey', 'PutKeyPolicy', 'ReplicateKey', 'RevokeGrant', 'ScheduleKeyDeletion', 'TagResource asc-token-vending:alias', 'UntagResource asc-token-vending:alias', 'UpdateKeyDescription', 'UpdatePrimaryRegion'].sort();
       assert.deepEqual(allowedFor(arns.administrators[0]!, everything), expected);
       assert.deepEqual(allowedFor(`arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_KeyAdmin_a1b2c3d4e5f60718`, everything), expected, 'an SSO session of the named permission set');
       // KMS creates a key only if its creator may change the policy afterwards (its policy lockout safety check):
@@ -248,7 +251,7 @@ describe('infra/kms-key.yml (#17)', () => {
     });
   });
 
-  // README's KMS setup and rotation runbook as the CLI and the service really run them (the calls they send, through
+  // docs/keys.md's KMS setup and rotation runbook as the CLI and the service really run them (the calls they send, through
   // the real SDK, to a KMS on loopback: test/helpers/fake-kms.ts), each call then judged by the policy of the key it
   // touched, with the caller's IAM policy: nothing the runbook needs may be refused. Two keys made as the stack makes
   // them, one alias.

@@ -26,9 +26,10 @@ describe('infra/ops-role.yml', () => {
     const keys = statements.find((s: any) => s.Sid === 'KmsSigningKeys');
     assert.deepEqual([...actionsOf(keys)].sort(), ['kms:DescribeKey', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListResourceTags', 'kms:Sign', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias']);
     assert.deepEqual(keys.Condition, { Null: { 'aws:ResourceTag/asc-token-vending:alias': 'false' } });
-    assert.deepEqual(keys.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+    // Every region of the account: a multi-Region key's replicas (docs/two-regions.md).
+    assert.deepEqual(keys.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*' });
     const aliases = statements.find((s: any) => s.Sid === 'KmsSigningKeyAliases');
-    assert.deepEqual(aliases.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${KmsAliasPrefix}*' });
+    assert.deepEqual(aliases.Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:${KmsAliasPrefix}*' });
     assert.equal(aliases.Action, 'kms:UpdateAlias');
     const kmsActions = statements.flatMap(actionsOf).filter((a: string) => a.startsWith('kms:'));
     for (const never of ['kms:DeleteImportedKeyMaterial', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:CreateKey', 'kms:DisableKey']) assert.ok(!kmsActions.includes(never), never);

@@ -12,7 +12,9 @@ export const kinds: Record<string, Record<string, 'role' | 'administrator'>> = {
   'github-oidc-provider.yml': {},
   'github-oidc-role.yml': {},
   'key-secret.yml': { ReaderRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
+  'key-secret-replica.yml': { ReaderRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
   'kms-key.yml': { SignerRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
+  'kms-replica-key.yml': { SignerRoleArns: 'role', OpsRoleArn: 'role', AdministratorArns: 'administrator' },
   'ops-role.yml': { TrustedPrincipalArn: 'administrator' },
 };
 export const role = ['arn:aws:iam::111122223333:role/asc-token-vending-prod-eu-west-1-lambdaRole', 'arn:aws-us-gov:iam::111122223333:role/service-role/asc-token-vending-ops'];

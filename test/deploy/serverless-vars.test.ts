@@ -8,12 +8,14 @@ import { describe, it } from 'node:test';
 import { actionsOf, derived } from './templates.ts';
 
 describe('infra/serverless-vars.cjs: the function role from the policy', () => {
-  it('a key secret named by ARN gets the same alias-limited decrypt, and a key of no known kind refuses to package', async () => {
+  it('a key secret named by ARN gets the same alias-limited decrypt, in the stack\'s own region (its replica there), and a key of no known kind refuses to package', async () => {
     const byArn = await derived('version: 1\nkeys:\n  main: { secretId: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123" }\nprofiles: {}\n');
     const [read, decrypt] = byArn.roleStatements as any[];
-    assert.deepEqual(read.Resource, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    // A replica's ARN is its primary's but for the region (docs/design.md#two-regions): each region's stack reads its own.
+    const inStackRegion = { 'Fn::Sub': 'arn:aws:secretsmanager:${AWS::Region}:111122223333:secret:team/asc-main-AbC123' };
+    assert.deepEqual(read.Resource, [inStackRegion]);
     assert.deepEqual(decrypt.Condition['ForAnyValue:StringEquals']['kms:ResourceAliases'], ['alias/asc-token-vending/team-asc-main']);
-    assert.deepEqual(decrypt.Condition.StringLike['kms:EncryptionContext:SecretARN'], ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/asc-main-AbC123']);
+    assert.deepEqual(decrypt.Condition.StringLike['kms:EncryptionContext:SecretARN'], [inStackRegion]);
     // The key sources' own compiler decides (src/key-sources/registry.ts): an entry no source takes is a policy error.
     await assert.rejects(derived('version: 1\nkeys:\n  signer: { vaultPath: x }\nprofiles: {}\n'), /keys\.signer\.vaultPath: unknown field/);
   });
@@ -24,6 +26,7 @@ describe('infra/serverless-vars.cjs: the function role from the policy', () => {
       `version: 1\nkeys:\n` +
         `  byId: { kmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, keyId: AAAAAAAAAA, issuerId: ${issuer} }\n` +
         `  byArn: { kmsKeyId: "arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab", keyId: BBBBBBBBBB, individual: true }\n` +
+        `  bySingleRegionArn: { kmsKeyId: "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ac", keyId: EEEEEEEEEE, individual: true }\n` +
         `  byAlias: { kmsKeyId: alias/asc/signer, keyId: CCCCCCCCCC, issuerId: ${issuer} }\n` +
         `  byAliasArn: { kmsKeyId: "arn:aws:kms:us-east-1:444455556666:alias/asc/other", keyId: DDDDDDDDDD, issuerId: ${issuer} }\n` +
         `profiles: {}\n`,
@@ -33,7 +36,12 @@ describe('infra/serverless-vars.cjs: the function role from the policy', () => {
     assert.ok(!statements.some((s) => actionsOf(s).includes('kms:Decrypt')));
     assert.deepEqual(statements.flatMap(actionsOf).sort(), ['kms:DescribeKey', 'kms:DescribeKey', 'kms:GetPublicKey', 'kms:GetPublicKey', 'kms:ListResourceTags', 'kms:ListResourceTags', 'kms:Sign', 'kms:Sign']);
     const signing = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
-    const keys = [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, 'arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab'];
+    // A multi-Region key's ARN: its replica in the stack's own region (docs/design.md#two-regions); a single-Region key's ARN as written.
+    const keys = [
+      { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      { 'Fn::Sub': 'arn:aws:kms:${AWS::Region}:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab' },
+      'arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ac',
+    ];
     assert.deepEqual(statements[0], { Effect: 'Allow', Action: 'kms:Sign', Resource: keys, Condition: { StringEquals: signing } });
     assert.deepEqual(statements[1], { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'], Resource: keys });
     // Aliases: the keys infra/kms-key.yml made for them, by the tag each carries from its creation (not

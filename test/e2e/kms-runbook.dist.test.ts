@@ -1,5 +1,5 @@
 /**
- * The runbook "Rotating a KMS-held key" (README) through the local server as `npm start` runs it (dist/local.mjs),
+ * The runbook docs/keys.md#rotating-a-kms-held-key-runbook through the local server as `npm start` runs it (dist/local.mjs),
  * with KEY_SOURCE=policy and AWS_ENDPOINT_URL_KMS: the alias moves under load, the new kid takes over, and
  * /v1/health shows it. Through the handler in process: kms-runbook.test.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The runbook "Rotating a KMS-held key" (README), end to end, as ops and callers do it: the CLI imports each .p8
+ * The runbook docs/keys.md#rotating-a-kms-held-key-runbook, end to end, as ops and callers do it: the CLI imports each .p8
  * into its own KMS key and verifies it with App Store Connect, the alias the policy names moves, and the service
  * signs with the new key within one cache TTL — under continuous load, with no failed request and every token's
  * kid matching the key that signed it. Here through the real handler in process; through the local server as

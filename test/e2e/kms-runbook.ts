@@ -1,5 +1,5 @@
 /**
- * The runbook "Rotating a KMS-held key" (README) as ops do it, shared by its two tests (kms-runbook.test.ts through
+ * The runbook docs/keys.md#rotating-a-kms-held-key-runbook as ops do it, shared by its two tests (kms-runbook.test.ts through
  * the handler in process, kms-runbook.dist.test.ts through the built local server): a KMS and App Store Connect on
  * loopback, the .p8 files and the policy in a temporary directory, the CLI run in process for each ops step.
  */

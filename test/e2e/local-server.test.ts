@@ -113,7 +113,7 @@ describe('local server: SigV4 like API Gateway', () => {
     assert.match((response.json as { detail: string }).detail, /unknown access key/);
   });
 
-  it('accepts curl --aws-sigv4, as the README shows it', { skip: !curlAvailable && 'curl is not installed' }, async () => {
+  it('accepts curl --aws-sigv4, as the README\'s quickstart shows it', { skip: !curlAvailable && 'curl is not installed' }, async () => {
     const { stdout } = await run('curl', ['-sS', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', `${DEV.accessKeyId}:${DEV.secretAccessKey}`, '-X', 'POST', `${url}/v1/tokens/release`]);
     const body = JSON.parse(stdout);
     assert.equal(body.profile, 'release', stdout);

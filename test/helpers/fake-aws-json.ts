@@ -56,10 +56,18 @@ export abstract class FakeAwsJsonService<Fault extends { kind: string; operation
   endpoint = '';
   readonly #errors: AwsJsonServiceErrors;
   readonly #server = createServer((req, res) => void this.#handle(req, res));
+  /** The region the fake stands for (its ARNs; test/helpers/fake-regions.ts routes each region's calls to its fake). */
+  readonly region: string;
   readonly #hanging = new Set<ServerResponse>();
 
-  constructor(errors: AwsJsonServiceErrors) {
+  constructor(errors: AwsJsonServiceErrors, region = 'us-east-1') {
     this.#errors = errors;
+    this.region = region;
+  }
+
+  /** Answer one request that reached another server (test/helpers/fake-regions.ts: one endpoint, a fake per region). */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    void this.#handle(req, res);
   }
 
   async start(): Promise<this> {

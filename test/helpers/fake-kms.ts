@@ -40,6 +40,8 @@ export interface FakeKey {
   expirationModel?: string;
   validTo?: number;
   tags: Map<string, string>;
+  /** A multi-Region key: the primary's ARN and every related key (primary and replicas, one per region's fake). */
+  multiRegion?: { primaryArn: string; related: FakeKey[] };
 }
 
 interface ImportParameters {
@@ -50,7 +52,6 @@ interface ImportParameters {
 }
 
 const ACCOUNT = '111122223333';
-const REGION = 'us-east-1';
 const WRAPPING_BITS: Record<string, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 const generateRsa = promisify(generateKeyPair);
 
@@ -60,13 +61,13 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
   readonly #imports = new Map<string, ImportParameters>();
   readonly #wrappingKeys = new Map<string, Promise<KeyObject>>();
 
-  constructor() {
+  constructor(region = 'us-east-1') {
     super({
       targetPrefix: 'TrentService',
       throttled: new AwsJsonError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.'),
       internal: (message) => new AwsJsonError('KMSInternalException', message, 500),
       accessDenied: (operation) => new AwsJsonError('AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/x/y is not authorized to perform: kms:${operation}`),
-    });
+    }, region);
   }
 
   override count(target = 'Sign'): number {
@@ -79,11 +80,12 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
   }
 
   /** A new key, as `CreateKey` makes it (an EXTERNAL key waits for its material: PendingImport). */
-  createKey(options: { keySpec?: string; keyUsage?: string; origin?: 'EXTERNAL' | 'AWS_KMS'; alias?: string; description?: string } = {}): FakeKey {
-    const id = randomUUID();
+  createKey(options: { keySpec?: string; keyUsage?: string; origin?: 'EXTERNAL' | 'AWS_KMS'; alias?: string; description?: string; multiRegion?: boolean } = {}): FakeKey {
+    // A multi-Region key's ID is `mrk-` and 32 hex digits, the same in every region.
+    const id = options.multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID();
     const key: FakeKey = {
       id,
-      arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`,
+      arn: `arn:aws:kms:${this.region}:${ACCOUNT}:key/${id}`,
       keySpec: options.keySpec ?? 'ECC_NIST_P256',
       keyUsage: options.keyUsage ?? 'SIGN_VERIFY',
       origin: options.origin ?? 'EXTERNAL',
@@ -93,8 +95,34 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
       tags: new Map(),
     };
     if (key.origin === 'AWS_KMS' && key.keySpec === 'ECC_NIST_P256') key.material = newP256Key();
+    if (options.multiRegion) key.multiRegion = { primaryArn: key.arn, related: [key] };
     this.keys.set(id, key);
     if (options.alias) this.aliases.set(options.alias, id);
+    return key;
+  }
+
+  /**
+   * A replica of a multi-Region primary in this fake's region, as `ReplicateKey` (or infra/kms-replica-key.yml's
+   * AWS::KMS::ReplicaKey) makes it: the same key ID, spec, usage and origin; its own ARN, tags, aliases and state.
+   * KMS copies no imported material: an EXTERNAL replica waits for the same material (PendingImport).
+   */
+  replicaOf(primary: FakeKey, options: { alias?: string } = {}): FakeKey {
+    if (!primary.multiRegion) throw new Error(`${primary.arn} is not a multi-Region key`);
+    const key: FakeKey = {
+      ...primary,
+      arn: `arn:aws:kms:${this.region}:${ACCOUNT}:key/${primary.id}`,
+      state: primary.origin === 'EXTERNAL' ? 'PendingImport' : primary.state,
+      created: Date.now(),
+      tags: new Map(),
+      multiRegion: primary.multiRegion,
+    };
+    delete key.material;
+    delete key.expirationModel;
+    delete key.validTo;
+    if (primary.origin !== 'EXTERNAL') key.material = primary.material;
+    primary.multiRegion.related.push(key);
+    this.keys.set(key.id, key);
+    if (options.alias) this.aliases.set(options.alias, key.id);
     return key;
   }
 
@@ -115,7 +143,7 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
       if (options.aliases === false) throw new AwsJsonError('NotFoundException', `Invalid keyId '${keyId}'`);
       const target = this.aliases.get(aliasName);
       const key = target === undefined ? undefined : this.keys.get(target);
-      if (!key) throw new AwsJsonError('NotFoundException', `Alias arn:aws:kms:${REGION}:${ACCOUNT}:${aliasName} is not found.`);
+      if (!key) throw new AwsJsonError('NotFoundException', `Alias arn:aws:kms:${this.region}:${ACCOUNT}:${aliasName} is not found.`);
       return key;
     }
     const id = /^arn:aws:kms:[^:]+:\d{12}:key\/(.+)$/.exec(keyId)?.[1] ?? keyId;
@@ -172,7 +200,7 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
       case 'ListAliases': {
         const key = body.KeyId === undefined ? undefined : this.find(body.KeyId);
         const aliases = [...this.aliases].filter(([, id]) => key === undefined || id === key.id);
-        return { Aliases: aliases.map(([name, id]) => ({ AliasName: name, AliasArn: `arn:aws:kms:${REGION}:${ACCOUNT}:${name}`, TargetKeyId: id })), Truncated: false };
+        return { Aliases: aliases.map(([name, id]) => ({ AliasName: name, AliasArn: `arn:aws:kms:${this.region}:${ACCOUNT}:${name}`, TargetKeyId: id })), Truncated: false };
       }
       case 'EnableKey':
       case 'DisableKey': {
@@ -227,6 +255,11 @@ export class FakeKms extends FakeAwsJsonService<KmsFault> {
     }
     if (key.material && !publicDer(key).equals(createPublicKey(material).export({ format: 'der', type: 'spki' }))) {
       throw new AwsJsonError('IncorrectKeyMaterialException', `The key material is not the material previously imported into ${key.arn}.`);
+    }
+    // Related multi-Region keys must hold the same material: KMS refuses other material for any of them.
+    const sibling = key.multiRegion?.related.find((other) => other !== key && other.material);
+    if (sibling && !publicDer(sibling).equals(createPublicKey(material).export({ format: 'der', type: 'spki' }))) {
+      throw new AwsJsonError('IncorrectKeyMaterialException', `The key material is not the material of the related multi-Region key ${sibling.arn}.`);
     }
     this.#imports.delete(body.ImportToken);
     key.material = material;
@@ -301,11 +334,22 @@ function metadata(key: FakeKey): Record<string, unknown> {
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
     ...(signingAlgorithms(key) ? { SigningAlgorithms: signingAlgorithms(key) } : {}),
-    MultiRegion: false,
+    MultiRegion: key.multiRegion !== undefined,
+    ...(key.multiRegion
+      ? {
+          MultiRegionConfiguration: {
+            MultiRegionKeyType: key.multiRegion.primaryArn === key.arn ? 'PRIMARY' : 'REPLICA',
+            PrimaryKey: { Arn: key.multiRegion.primaryArn, Region: regionOfArn(key.multiRegion.primaryArn) },
+            ReplicaKeys: key.multiRegion.related.filter((k) => k.arn !== key.multiRegion!.primaryArn).map((k) => ({ Arn: k.arn, Region: regionOfArn(k.arn) })),
+          },
+        }
+      : {}),
     ...(key.expirationModel ? { ExpirationModel: key.expirationModel } : {}),
     ...(key.validTo ? { ValidTo: key.validTo } : {}),
   };
 }
+
+const regionOfArn = (arn: string) => arn.split(':')[3];
 
 /** Unwrap imported material as KMS does for the algorithm chosen in GetParametersForImport. */
 function unwrap(parameters: ImportParameters, blob: Buffer): Buffer {

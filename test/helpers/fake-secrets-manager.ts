@@ -19,18 +19,23 @@ interface Secret {
   name: string;
   arn: string;
   versions: Map<string, Version>;
+  /** A replicated secret: the primary's region; on the primary, its replicas (each in another region's fake). */
+  primaryRegion?: string;
+  replicas?: Array<{ fake: FakeSecretsManager; secret: Secret }>;
 }
 
 export class FakeSecretsManager extends FakeAwsJsonService<Fault> {
   readonly secrets = new Map<string, Secret>();
+  /** While true, writes to a primary reach its replicas only at `resumeReplication()` (replication lag). */
+  replicationPaused = false;
 
-  constructor() {
+  constructor(region = 'us-east-1') {
     super({
       targetPrefix: 'secretsmanager',
       throttled: new AwsJsonError('ThrottlingException', 'Rate exceeded'),
       internal: (message) => new AwsJsonError('InternalServiceError', message, 500),
       accessDenied: (operation) => new AwsJsonError('AccessDeniedException', `not authorized to perform secretsmanager:${operation}`),
-    });
+    }, region);
   }
 
   override count(target = 'GetSecretValue'): number {
@@ -39,9 +44,41 @@ export class FakeSecretsManager extends FakeAwsJsonService<Fault> {
 
   /** Create a secret with one AWSCURRENT version. */
   create(name: string, secretString: string | undefined): string {
-    const secret: Secret = { name, arn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf`, versions: new Map() };
+    const secret: Secret = { name, arn: `arn:aws:secretsmanager:${this.region}:111122223333:secret:${name}-AbCdEf`, versions: new Map() };
     this.secrets.set(name, secret);
     return this.put(name, secretString, ['AWSCURRENT']);
+  }
+
+  /**
+   * Replicate a secret into another region's fake, as `ReplicaRegions` does: the replica has the same name and ARN
+   * but for the region, holds the same versions and stages, follows every later write to the primary (unless
+   * `replicationPaused`), and refuses writes of its own.
+   */
+  replicateTo(name: string, replica: FakeSecretsManager): void {
+    const secret = this.#find(name);
+    if (!secret) throw new Error(`no secret ${name}`);
+    const copy: Secret = { name, arn: secret.arn.replace(`:${this.region}:`, `:${replica.region}:`), versions: new Map(), primaryRegion: this.region };
+    replica.secrets.set(name, copy);
+    secret.primaryRegion = this.region;
+    (secret.replicas ??= []).push({ fake: replica, secret: copy });
+    this.#sync(secret);
+  }
+
+  /** Let paused replication catch up. */
+  resumeReplication(): void {
+    this.replicationPaused = false;
+    for (const secret of this.secrets.values()) this.#sync(secret);
+  }
+
+  #sync(secret: Secret): void {
+    if (this.replicationPaused) return;
+    for (const { secret: copy } of secret.replicas ?? []) {
+      copy.versions = new Map([...secret.versions].map(([id, v]) => [id, { ...v, stages: new Set(v.stages) }]));
+    }
+  }
+
+  #isReplica(secret: Secret): boolean {
+    return secret.primaryRegion !== undefined && secret.primaryRegion !== this.region;
   }
 
   /** Add a version with the given stages, moving those labels (and AWSPREVIOUS with AWSCURRENT) as AWS does. */
@@ -83,17 +120,32 @@ export class FakeSecretsManager extends FakeAwsJsonService<Fault> {
         return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages], CreatedDate: version.created / 1000, ...(version.secretString === undefined ? { SecretBinary: 'AAEC' } : { SecretString: version.secretString }) };
       }
       case 'PutSecretValue': {
+        if (this.#isReplica(secret)) throw replicaWrite(secret);
         const id = this.put(secret.name, body.SecretString, body.VersionStages ?? ['AWSCURRENT']);
+        this.#sync(secret);
         return { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: [...(secret.versions.get(id)?.stages ?? [])] };
       }
       case 'DescribeSecret':
-        return { ARN: secret.arn, Name: secret.name, VersionIdsToStages: Object.fromEntries([...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])) };
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionIdsToStages: Object.fromEntries([...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])),
+          ...(secret.primaryRegion ? { PrimaryRegion: secret.primaryRegion } : {}),
+          ...(secret.replicas ? { ReplicationStatus: secret.replicas.map((r) => ({ Region: r.fake.region, KmsKeyId: 'alias/asc-token-vending/replica', Status: this.replicationPaused ? 'InProgress' : 'InSync' })) } : {}),
+        };
       case 'UpdateSecretVersionStage':
+        if (this.#isReplica(secret)) throw replicaWrite(secret);
         if (body.RemoveFromVersionId !== undefined && body.MoveToVersionId === undefined) this.#move(secret, body.VersionStage, undefined, body.RemoveFromVersionId);
         else this.#move(secret, body.VersionStage, body.MoveToVersionId, body.RemoveFromVersionId);
+        this.#sync(secret);
         return { ARN: secret.arn, Name: secret.name };
       default:
         throw new AwsJsonError('UnknownOperationException', target);
     }
   }
+}
+
+/** Secrets Manager's answer to a write sent to a replica's region. */
+function replicaWrite(secret: Secret): AwsJsonError {
+  return new AwsJsonError('InvalidRequestException', `Operation is not permitted on a replica secret. Call must be made in the primary secret's Region (${secret.primaryRegion}).`);
 }

@@ -1,6 +1,6 @@
 /**
- * The real Lambda events in test/fixtures/aws-events (copied from ../shared, see its README), with the request of
- * a test put into them. `../shared/fixtures/aws-events` beside the checkout (or under SHARED_DIR), when present, is
+ * The real Lambda events in test/fixtures/aws-events (where each comes from: its README.md and SOURCES.tsv), with
+ * the request of a test put into them. `../shared/fixtures/aws-events` beside the checkout (or under SHARED_DIR), when present, is
  * an optional extra source of new fixtures: a file found only there is loaded from there, and `fixtureNames()`
  * lists both places, so the test that knows every fixture notices a new one.
  */

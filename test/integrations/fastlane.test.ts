@@ -19,7 +19,7 @@ import { closedUrl, startLocalServer } from '../helpers/local-server.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 import { createService, type Service } from '../helpers/setup.ts';
-import { ROOT, codeBlocks, readmeBlock } from './readme.ts';
+import { ROOT, codeBlocks, docBlock } from './readme.ts';
 
 const ruby = spawnSync('ruby', ['-v'], { encoding: 'utf8' });
 const RUBY_MISSING = ruby.status !== 0 ? 'ruby is not installed (apt-get install -y ruby; .ci/run installs it)' : false;
@@ -264,7 +264,7 @@ describe('fastlane: failures are clear errors without a token in them', { skip: 
   });
 });
 
-describe('fastlane: what the README and the package give users', () => {
+describe('fastlane: what docs/fastlane.md and the package give users', () => {
   it('the provider is shipped in the npm package', () => {
     const files = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] }).files;
     assert.ok(files.includes('integrations'), 'package.json files lists integrations');
@@ -274,8 +274,8 @@ describe('fastlane: what the README and the package give users', () => {
     assert.ok(paths.includes('integrations/fastlane/asc_token_vending.rb'), paths.join(', '));
   });
 
-  it('the README\'s Fastfile is Ruby that loads the provider from the installed package and sets the token', { skip: RUBY_MISSING }, () => {
-    const fastfile = readmeBlock('fastlane', 'ruby');
+  it('docs/fastlane.md\'s Fastfile is Ruby that loads the provider from the installed package and sets the token', { skip: RUBY_MISSING }, () => {
+    const fastfile = docBlock('docs/fastlane.md', 'fastlane', 'ruby');
     assert.match(fastfile, /require_relative '\.\.\/node_modules\/asc-token-vending\/integrations\/fastlane\/asc_token_vending'/);
     assert.match(fastfile, /Spaceship::ConnectAPI\.token = AscTokenVending::SpaceshipToken\.new\(profile: /);
     for (const action of ['match', 'upload_to_testflight', 'deliver', 'cert', 'sigh']) assert.match(fastfile, new RegExp(`\\b${action}\\(`), action);
@@ -284,6 +284,6 @@ describe('fastlane: what the README and the package give users', () => {
     writeFileSync(file, fastfile);
     const check = spawnSync('ruby', ['-wc', file], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
-    assert.ok(codeBlocks(join(ROOT, 'README.md')).some((b) => b.lang === 'ruby'));
+    assert.equal(codeBlocks(join(ROOT, 'docs/fastlane.md')).filter((b) => b.lang === 'ruby').length, 1, 'one Fastfile in the guide');
   });
 });

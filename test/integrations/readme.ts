@@ -1,4 +1,4 @@
-/** The README's fenced code blocks, so tests run (and lint) exactly what the README shows. */
+/** The fenced code blocks of the README and the guides under docs/, so tests run (and lint) exactly what they show. */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,27 @@ export function codeBlocks(file: string): CodeBlock[] {
   return blocks;
 }
 
-/** The one block of `lang` under `heading` in the README. */
-export function readmeBlock(heading: string, lang: string): string {
-  const found = codeBlocks(join(ROOT, 'README.md')).filter((b) => b.heading === heading && b.lang === lang);
-  if (found.length !== 1) throw new Error(`README.md has ${found.length} \`${lang}\` blocks under "${heading}", expected 1`);
+/** The one block of `lang` under `heading` in `file` (a path from the repository's root: `README.md`, `docs/ci.md`). */
+export function docBlock(file: string, heading: string, lang: string): string {
+  const found = codeBlocks(join(ROOT, file)).filter((b) => b.heading === heading && b.lang === lang);
+  if (found.length !== 1) throw new Error(`${file} has ${found.length} \`${lang}\` blocks under "${heading}", expected 1`);
   return (found[0] as CodeBlock).code;
+}
+
+/**
+ * The code of the blocks of `lang` in the section of `file` headed `heading` (any level) and its subsections, up
+ * to the next heading of the same or a higher level, in order.
+ */
+export function sectionBlocks(file: string, heading: string, lang: string): string[] {
+  const blocks = codeBlocks(join(ROOT, file));
+  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+  const fenced = new Set(blocks.flatMap((b) => Array.from({ length: b.code.split('\n').length + 1 }, (_, i) => b.line + i)));
+  const headings = lines.flatMap((line, i) => {
+    const h = !fenced.has(i + 1) && /^(#{1,6})\s+(.*)$/.exec(line);
+    return h ? [{ level: (h[1] as string).length, text: (h[2] as string).trim(), line: i + 1 }] : [];
+  });
+  const start = headings.find((h) => h.text === heading);
+  if (!start) throw new Error(`${file} has no heading "${heading}"`);
+  const end = headings.find((h) => h.line > start.line && h.level <= start.level)?.line ?? Infinity;
+  return blocks.filter((b) => b.line > start.line && b.line < end && b.lang === lang).map((b) => b.code);
 }

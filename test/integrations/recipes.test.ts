@@ -1,5 +1,5 @@
 /**
- * The README's shell recipes, run as a CI job runs them against the local server (the real handler behind SigV4):
+ * docs/ci.md's shell recipes, run as a CI job runs them against the local server (the real handler behind SigV4):
  * plain curl with real `curl --aws-sigv4` (long-term keys with and without an empty AWS_SESSION_TOKEN, and
  * temporary credentials), and the GitLab job's script lines with the real CLI. Each must fail the job on error.
  */
@@ -15,7 +15,7 @@ import { startLocalServer } from '../helpers/local-server.ts';
 import { verifyEs256 } from '../helpers/keys.ts';
 import { trackOutput } from '../helpers/leaks.ts';
 import { createService, type Service } from '../helpers/setup.ts';
-import { ROOT, readmeBlock } from './readme.ts';
+import { ROOT, docBlock } from './readme.ts';
 
 const POLICY = `
 version: 1
@@ -80,8 +80,8 @@ function bash(script: string, env: Record<string, string>): Promise<Run> {
 
 const haveJq = existsSync('/usr/bin/jq') || existsSync('/usr/local/bin/jq');
 
-describe('README: plain curl', { skip: !haveJq && !process.env.CI ? 'jq is not installed (.ci/run installs it)' : false }, () => {
-  const block = readmeBlock('Plain curl', 'sh');
+describe('docs/ci.md: plain curl', { skip: !haveJq && !process.env.CI ? 'jq is not installed (.ci/run installs it)' : false }, () => {
+  const block = docBlock('docs/ci.md', 'Plain curl', 'sh');
   // The recipe leaves ASC_TOKEN in the shell; the test reads it from a file the shell writes at the end.
   const run = (credential: LocalCredential, extra: Record<string, string> = {}, script = block) => {
     const out = join(dir, `token-${Math.random().toString(36).slice(2)}`);
@@ -152,8 +152,8 @@ describe('README: plain curl', { skip: !haveJq && !process.env.CI ? 'jq is not i
   });
 });
 
-describe('README: GitLab CI', () => {
-  const job = (parse(readmeBlock('GitLab CI', 'yaml')) as Record<string, { variables: Record<string, string>; script: string[]; id_tokens: Record<string, unknown> }>).testflight!;
+describe('docs/ci.md: GitLab CI', () => {
+  const job = (parse(docBlock('docs/ci.md', 'GitLab CI', 'yaml')) as Record<string, { variables: Record<string, string>; script: string[]; id_tokens: Record<string, unknown> }>).testflight!;
 
   it('sets ASC_TOKEN_URL and the role, takes GitLab\'s OIDC token, and uses neither eval nor export $(…)', () => {
     assert.match(job.variables.ASC_TOKEN_URL ?? '', /^https:\/\/\w+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/\w+$/);
@@ -187,7 +187,7 @@ ${awsExit === 0 ? `printf '%s\\t%s\\t%s\\n' '${credential.accessKeyId}' '${crede
     bash(`set -eo pipefail\n${job.script.join('\n')}\n`, {
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       ...job.variables,
-      ASC_TOKEN_URL: server.url, // the local server instead of the README's example API
+      ASC_TOKEN_URL: server.url, // the local server instead of the guide's example API
       CI_JOB_ID: '4242',
       AWS_OIDC_TOKEN: 'gitlab-oidc-jwt',
     });

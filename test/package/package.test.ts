@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DEV_ENV, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
@@ -63,6 +63,24 @@ describe('the packed package, installed with --omit=dev', () => {
     for (const file of files) assert.doesNotMatch(file, /^(src|test|bench|scripts|infra|action)\/|^dist\/(handler|local)\.mjs$|\.ts$(?<!\.d\.ts)/, `the tarball ships ${file}`);
   });
 
+  it('ships the guides the README links (docs/*.md), so every relative link of its Markdown leads to a file it holds', () => {
+    const markdown = files.filter((f) => f.endsWith('.md'));
+    for (const guide of ['docs/ci.md', 'docs/upload.md', 'docs/notarize.md', 'docs/keys.md', 'docs/http-api.md']) assert.ok(markdown.includes(guide), `the tarball lacks ${guide}`);
+    const broken: string[] = [];
+    let links = 0;
+    for (const file of markdown) {
+      const text = readFileSync(join(installed, file), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+      for (const match of text.matchAll(/\]\(([^)#\s]+)(#[^)\s]*)?\)/g)) {
+        if (/^[a-z][a-z0-9+.-]*:/i.test(match[1] as string)) continue;
+        links++;
+        const target = posix.normalize(posix.join(posix.dirname(file), match[1] as string));
+        if (!files.includes(target)) broken.push(`${file} → ${target}`);
+      }
+    }
+    assert.deepEqual(broken, [], 'links to files the package does not ship');
+    assert.ok(links > 30, `only ${links} relative links found: the scan is broken`);
+  });
+
   it('installs the package alone (no run-time dependencies: ≤ 10 packages is the bar), running no script', () => {
     const lock = JSON.parse(readFileSync(join(consumer, 'node_modules/.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
     const packages = Object.keys(lock.packages).filter((path) => path.startsWith('node_modules/'));
@@ -87,7 +105,7 @@ describe('the packed package, installed with --omit=dev', () => {
     // A command loaded from the package's chunks.
     const usage = await run(process.execPath, [bin, 'keys', 'show']).catch((error) => error);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /usage: asc-token keys import/);
+    assert.match(usage.stderr, /usage: asc-token keys show --secret-id ID/);
   });
 
   it('asc-token-vending/client and asc-token-vending/asc import and work from the installed package', async () => {

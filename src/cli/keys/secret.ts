@@ -12,22 +12,25 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { opsClientConfig } from '../../aws/clients.ts';
+import { opsClientConfig } from '../../aws/ops-clients.ts';
 import { printable } from '../../client/ci-text.ts';
 import { isTokenVendingError } from '../../core/errors.ts';
 import { parseSecret } from '../../core/secret.ts';
 import type { SigningKey } from '../../core/signing-key.ts';
 import { missingRegion, regionOfArn } from '../aws-region.ts';
+import { unreadableAnswer } from '../aws-answer.ts';
 import { refuseInsecureEndpoints, type EndpointOptions } from '../endpoint-guard.ts';
 import { CliError, EXIT, UsageError, type CliIo } from '../io.ts';
-import { P8_OPTIONS, readP8 } from '../p8.ts';
+import { readP8 } from '../p8.ts';
+import { SECRET_OPTIONS } from './help.ts';
 import { describeIdentity, proveKey } from './prove.ts';
+import { primaryOnly, sayReplicas } from './replicas.ts';
 
 const STAGES = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' } as const;
 
 /** The Secrets Manager client of the ops commands (src/aws/clients.ts), its endpoint checked as requests leave. */
-export function secretsManagerClient(secretId: string | undefined, guard: EndpointOptions, given?: SecretsManagerClient): SecretsManagerClient {
-  const region = regionOfArn(secretId);
+export function secretsManagerClient(secretId: string | undefined, guard: EndpointOptions, given?: SecretsManagerClient, inRegion?: string): SecretsManagerClient {
+  const region = inRegion ?? regionOfArn(secretId);
   return refuseInsecureEndpoints(
     given ?? new SecretsManagerClient(opsClientConfig({ ...(region ? { region } : {}), ...(guard.explicit ? { endpoint: guard.explicit } : {}) })),
     'Secrets Manager',
@@ -37,7 +40,7 @@ export function secretsManagerClient(secretId: string | undefined, guard: Endpoi
 }
 
 /** `keys import|show|verify|promote --secret-id`. */
-export async function secretKeysCommand(sub: string | undefined, args: string[], io: CliIo, client: () => SecretsManagerClient): Promise<number> {
+export async function secretKeysCommand(sub: string | undefined, args: string[], io: CliIo, client: () => SecretsManagerClient, region?: string): Promise<number> {
   try {
     switch (sub) {
       case 'import':
@@ -45,7 +48,7 @@ export async function secretKeysCommand(sub: string | undefined, args: string[],
       case 'show':
         return await showKeys(args, io, client());
       case 'verify':
-        return await verifyKey(args, io, client());
+        return await verifyKey(args, io, client(), region);
       case 'promote':
         return await promoteKey(args, io, client());
       default:
@@ -64,7 +67,7 @@ function secretIdOf(value: string | undefined): string {
 async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'secret-id': { type: 'string' }, ...P8_OPTIONS, promote: { type: 'boolean' } },
+    options: SECRET_OPTIONS.import,
     strict: true,
   });
   const secretId = secretIdOf(values['secret-id']);
@@ -77,6 +80,7 @@ async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   });
   const stage = values.promote ? STAGES.current : STAGES.pending;
+  const replication = await primaryOnly(sm, secretId, 'new versions');
   const output = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, VersionStages: [stage] }));
   io.stdout(`imported key ${key.keyId} (${describeIdentity(key)}) into ${output.Name ?? secretId} as version ${output.VersionId} (${stage})\n`);
   io.stdout(
@@ -84,6 +88,7 @@ async function importKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
       ? `it is current now; services use it within KEY_CACHE_TTL_SECONDS (default 300 s)\n`
       : `next: asc-token keys verify --secret-id ${secretId} --stage pending\n`,
   );
+  sayReplicas(replication, secretId, values.promote ? 'current' : 'pending', io);
   return EXIT.ok;
 }
 
@@ -114,7 +119,7 @@ async function versions(sm: SecretsManagerClient, secretId: string): Promise<{ n
 }
 
 async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.show, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const secret = await versions(sm, secretId);
   // Names, ARNs, version IDs and stages are Secrets Manager's answer: one printable line each (src/client/ci-text.ts).
@@ -127,8 +132,8 @@ async function showKeys(args: string[], io: CliIo, sm: SecretsManagerClient): Pr
   return EXIT.ok;
 }
 
-async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, stage: { type: 'string' }, 'apple-url': { type: 'string' } }, strict: true });
+async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient, region: string | undefined): Promise<number> {
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.verify, strict: true });
   const secretId = secretIdOf(values['secret-id']);
   const stageName = values.stage ?? 'pending';
   if (stageName !== 'pending' && stageName !== 'current') throw new UsageError('--stage must be pending or current');
@@ -151,14 +156,15 @@ async function verifyKey(args: string[], io: CliIo, sm: SecretsManagerClient): P
     if (isTokenVendingError(error)) throw new CliError('key_invalid', error.detail, EXIT.other, 'import the .p8 again with asc-token keys import');
     throw error;
   }
-  await proveKey(key, `key ${key.keyId} (${stage}, version ${value.VersionId})`, { appleUrl: values['apple-url'], io });
+  await proveKey(key, `key ${key.keyId} (${stage}, version ${value.VersionId}${region === undefined ? '' : `, in ${region}`})`, { appleUrl: values['apple-url'], io });
   if (stageName === 'pending') io.stdout(`next: asc-token keys promote --secret-id ${secretId}\n`);
   return EXIT.ok;
 }
 
 async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'secret-id': { type: 'string' }, force: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args, options: SECRET_OPTIONS.promote, strict: true });
   const secretId = secretIdOf(values['secret-id']);
+  const replication = await primaryOnly(sm, secretId, 'stage moves');
   const secret = await versions(sm, secretId);
   const pending = secret.versions.find((v) => v.stages.includes(STAGES.pending));
   const current = secret.versions.find((v) => v.stages.includes(STAGES.current));
@@ -170,11 +176,12 @@ async function promoteKey(args: string[], io: CliIo, sm: SecretsManagerClient): 
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: STAGES.pending, RemoveFromVersionId: pending.versionId }));
   const named = (v: VersionInfo) => (v.key ? `key ${v.key.keyId}` : `a version that is not a usable key (${v.problem})`);
   io.stdout(`promoted: ${STAGES.current} is now ${named(pending)} (version ${pending.versionId})\n`);
-  if (current) io.stdout(`previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n`);
+  io.stdout(current ? `previous: ${named(current)} (version ${current.versionId}) is ${STAGES.previous}\n` : `previous: none (no version was ${STAGES.current})\n`);
   io.stdout(
     'services switch within KEY_CACHE_TTL_SECONDS (default 300 s); tokens already issued stay valid until they expire.\n' +
-      `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current?.key ? `: key ${current.key.keyId}` : ''}\n`,
+      (current ? `revoke the old key in App Store Connect only after TTL + the longest token lifetime (default 300 + 1200 s)${current.key ? `: key ${current.key.keyId}` : ''}\n` : ''),
   );
+  sayReplicas(replication, secretId, 'current', io);
   return EXIT.ok;
 }
 
@@ -183,7 +190,7 @@ export function awsError(error: unknown): unknown {
   if (error instanceof CliError || error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) return error;
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = (error as Error)?.message ?? String(error);
-  const noRegion = missingRegion(error);
+  const noRegion = missingRegion(error) ?? unreadableAnswer(error, 'Secrets Manager');
   if (noRegion) return noRegion;
   switch (name) {
     case 'ResourceNotFoundException':

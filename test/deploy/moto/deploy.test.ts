@@ -1,9 +1,9 @@
 /**
- * The README's deploy steps, followed in order against an AWS emulator: moto's server on a free 127.0.0.1 port
+ * docs/deploying.md's steps, followed in order against an AWS emulator: moto's server on a free 127.0.0.1 port
  * (test/deploy/moto/moto_server_plus.py: moto_server plus the CloudFormation types it lacks and the stacks need),
- * account 111122223333, region eu-west-1 — the README's own values, so its commands run as written. Each fenced
- * `sh` block of README.md#deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
- * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from README.md#keys-held-by-aws-kms
+ * account 111122223333, region eu-west-1 — the guide's own values, so its commands run as written. Each fenced
+ * `sh` block of docs/deploying.md#deploying runs in bash with the real tools (`npm run deploy` → osls, the AWS CLI's
+ * `aws cloudformation deploy`, the asc-token CLI), and the KMS signing key's stack from docs/keys.md#keys-held-by-aws-kms
  * KMS; then the real AWS SDK reads back what was created. Two caller
  * roles, a second deploy, `osls remove` and a deploy after it. Run by `npm run test:deploy`, and by `npm run test:all` last, alone.
  *
@@ -16,7 +16,7 @@
 import { freePort } from '../../helpers/ports.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { GetTopicAttributesCommand, ListTopicsCommand, SNSClient } from '@aws-sd
 import { startFakeApple } from '../../helpers/fake-apple.ts';
 import { generateP256 } from '../../helpers/keys.ts';
 import { trackOutput } from '../../helpers/leaks.ts';
+import { sectionBlocks } from '../../integrations/readme.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ACCOUNT = '111122223333';
@@ -47,19 +48,11 @@ let work: string;
 let apple: Awaited<ReturnType<typeof startFakeApple>>;
 const motoLog: string[] = [];
 
-/** The fenced `sh` blocks of a README section (and its subsections), in order. */
-function readmeBlocks(section: string): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\n## ${section}\n`);
-  const end = readme.indexOf('\n## ', start + 1);
-  assert.ok(start > 0 && end > start, `README has a ${section} section`);
-  return [...readme.slice(start, end).matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((m) => m[1]!.replace(/^ {3}/gm, ''));
-}
-const blocks = readmeBlocks('Deploying');
-/** The one block that contains `marker` (README.md#deploying, or another section). */
-const block = (marker: string, section = 'Deploying') => {
-  const found = (section === 'Deploying' ? blocks : readmeBlocks(section)).filter((b) => b.includes(marker));
-  assert.equal(found.length, 1, `one README deploy block contains ${marker}`);
+const blocks = sectionBlocks('docs/deploying.md', 'Deploying', 'sh');
+/** The one `sh` block that contains `marker` (docs/deploying.md#deploying, or a section of another guide). */
+const block = (marker: string, [file, section] = ['docs/deploying.md', 'Deploying']) => {
+  const found = (file === 'docs/deploying.md' ? blocks : sectionBlocks(file!, section!, 'sh')).filter((b) => b.includes(marker));
+  assert.equal(found.length, 1, `one ${file} block contains ${marker}`);
   return found[0]!;
 };
 
@@ -69,7 +62,7 @@ const env = () => {
   return { ...base, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION, AWS_PAGER: '', CI: 'true' };
 };
 
-/** Runs a README block in bash (errexit, pipefail) in the repository, as a person would paste it. */
+/** Runs a guide's block in bash (errexit, pipefail) in the repository, as a person would paste it. */
 async function sh(script: string): Promise<string> {
   const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -77,7 +70,7 @@ async function sh(script: string): Promise<string> {
   child.stderr.on('data', (chunk) => (output += chunk));
   const code = await new Promise<number | null>((ok) => child.on('close', ok));
   trackOutput(output);
-  assert.equal(code, 0, `README block failed (exit ${code}):\n${script}\n--- output ---\n${output.slice(-4000)}\n--- moto ---\n${motoLog.join('').slice(-3000)}`);
+  assert.equal(code, 0, `guide block failed (exit ${code}):\n${script}\n--- output ---\n${output.slice(-4000)}\n--- moto ---\n${motoLog.join('').slice(-3000)}`);
   return output;
 }
 
@@ -160,7 +153,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('README.md#deploying, step by step, against moto_server', { concurrency: false }, () => {
+describe('docs/deploying.md#deploying, step by step, against moto_server', { concurrency: false }, () => {
   it('1. the policy checks', async () => {
     const output = await sh(block('policy check'));
     assert.match(output, /ok|valid/i);
@@ -199,7 +192,7 @@ describe('README.md#deploying, step by step, against moto_server', { concurrency
   });
 
   it('4b. a KMS signing key (Keys held by AWS KMS → Setting one up), its policy guarding it against all but its administrators', async () => {
-    await sh(block('infra/kms-key.yml', 'Keys held by AWS KMS'));
+    await sh(block('infra/kms-key.yml', ['docs/keys.md', 'Keys held by AWS KMS']));
     const created = await stack('asc-token-vending-kms-signer');
     assert.match(created.StackStatus!, /_COMPLETE$/);
     const keyId = await aliasTarget('alias/asc/signer');

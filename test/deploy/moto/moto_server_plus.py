@@ -1,4 +1,4 @@
-"""moto_server, plus CloudFormation support for the resource types the README's stacks need and moto lacks.
+"""moto_server, plus CloudFormation support for the resource types docs/deploying.md's stacks need and moto lacks.
 
 moto 5.2 emulates these through their service APIs but not as CloudFormation resources:
 
@@ -7,7 +7,10 @@ moto 5.2 emulates these through their service APIs but not as CloudFormation res
   update_alias / delete_alias, and moto's AWS::Lambda::Version gets the `Version` attribute the alias reads.
 - AWS::SecretsManager::Secret and AWS::SecretsManager::ResourcePolicy: infra/key-secret.yml creates the key
   secret; `asc-token keys import` then writes to it. Mapped onto moto's create_secret / put_resource_policy
-  (moto stores the policy but, like the rest of moto, does not enforce IAM).
+  (moto stores the policy but, like the rest of moto, does not enforce IAM). The secret's ReplicaRegions go to
+  moto's own replication (a replica in each region's backend), each replica's KmsKeyId kept as given.
+- AWS::KMS::ReplicaKey: infra/kms-replica-key.yml replicates the multi-Region signing key into another region.
+  Mapped onto moto's replicate_key, then given its own key policy, description and tags, as KMS gives a replica.
 
 And it fixes moto bugs the test would otherwise read around: an IAM role's inline policy created by
 CloudFormation (the Policies property, an object) is stored as a Python dict and returned as its repr, not as
@@ -129,6 +132,15 @@ class CloudFormationSecret(CloudFormationModel):
             force_overwrite=False,
         )
         arn = json.loads(created)["ARN"] if isinstance(created, str) else created["ARN"]
+        # moto's CloudFormation leaves an element that is AWS::NoValue in a list as None.
+        replicas = [r for r in props.get("ReplicaRegions") or [] if r]
+        if replicas:
+            backend.replicate_secret_to_regions(arn, [{"Region": r["Region"], "KmsKeyId": r.get("KmsKeyId")} for r in replicas], False)
+            # moto records its default key for every replica; keep the one the template names.
+            kms_key_ids = {r["Region"]: r.get("KmsKeyId") for r in replicas}
+            for replica in backend.describe_secret(arn).replicas:
+                if kms_key_ids.get(replica.region):
+                    replica.config["KmsKeyId"] = kms_key_ids[replica.region]
         return cls(arn, props.get("Name", resource_name))
 
     @classmethod
@@ -202,6 +214,7 @@ def _kms_key_from_cloudformation(cls, resource_name, cloudformation_json, accoun
         description=props.get("Description"),
         tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])],
         origin=props.get("Origin", "AWS_KMS"),
+        multi_region=str(props.get("MultiRegion", False)).lower() == "true",
     )
     key.key_rotation_status = props.get("EnableKeyRotation", False)
     key.enabled = props.get("Enabled", True)
@@ -209,6 +222,37 @@ def _kms_key_from_cloudformation(cls, resource_name, cloudformation_json, accoun
 
 
 KmsKey.create_from_cloudformation_json = _kms_key_from_cloudformation
+
+
+class CloudFormationReplicaKey(CloudFormationModel):
+    __module__ = "moto.kms.cloudformation_replica_key"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::KMS::ReplicaKey"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        primary_arn = props["PrimaryKeyArn"]
+        primary_region = primary_arn.split(":")[3]
+        key_id = primary_arn.split("/")[-1]
+        replica = kms_backends[account_id][primary_region].replicate_key(key_id, region_name)
+        policy = props["KeyPolicy"]
+        replica.policy = policy if isinstance(policy, str) else json.dumps(policy)
+        replica.description = props.get("Description", "")
+        tags = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])]
+        if tags:
+            kms_backends[account_id][region_name].tag_resource(replica.id, tags)
+        return replica
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass  # infra/kms-replica-key.yml retains the replica (DeletionPolicy: Retain)
 
 
 if __name__ == "__main__":
