@@ -169,6 +169,7 @@ async function appleLines(serviceUrl: string, caller: LocalCredential): Promise<
     `  export ASC_TOKEN_URL=${serviceUrl} AWS_ACCESS_KEY_ID=${caller.accessKeyId} AWS_SECRET_ACCESS_KEY=${caller.secretAccessKey}`,
     `  node dist/cli.mjs upload ${show(apple.samples.ipa)} --profile ${profile}`,
     `  node dist/cli.mjs notarize ${show(apple.samples.zip)} --profile ${profile}`,
+    '  (a build number is taken once, as at Apple — 409 the second time: the sample gets a new one at each start)',
     '',
   ];
 }

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,9 @@ describe('npm start -- --with-apple', () => {
     assert.equal(answer.state, 'COMPLETE', result.stdout);
     assert.equal(answer.bundleId, 'com.example.sample', result.stdout);
     assert.equal(answer.rateLimit.hourlyLimit, 3500, result.stdout);
+    const again = await asc(commandArgs(pasted.upload));
+    assert.notEqual(again.code, 0, 'the same build twice is refused, as Apple refuses it');
+    assert.match(again.stderr, /higher than the previously uploaded version/, again.stderr);
   });
 
   it('the banner\'s notarize line notarizes the sample .zip: Accepted, and its log reads', async () => {
@@ -147,6 +150,19 @@ describe('npm start -- --with-apple', () => {
     const other = await fetch(`${pasted.env.ASC_API_URL}/v1/buildUploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(other.status, 401, 'the scope does not name POST /v1/buildUploads');
     await logged(/the token's scope does not name POST \/v1\/buildUploads/);
+
+    // Signed with the local key itself, as the service would not vend these: entries are compared as written, and
+    // no URL resolution turns another path into this one; a token dated ahead is refused however short its lifetime.
+    const local = JSON.parse(readFileSync(join(dir, '.local/keys/dev.json'), 'utf8')) as { keyId: string; issuerId: string; privateKey: string };
+    const sign = (claims: Record<string, unknown>, iat = now) =>
+      new SignJWT({ aud: 'appstoreconnect-v1', iss: local.issuerId, ...claims }).setProtectedHeader({ alg: 'ES256', kid: local.keyId, typ: 'JWT' }).setIssuedAt(iat).setExpirationTime(iat + 600).sign(createPrivateKey(local.privateKey));
+    const apps = async (jwt: string) => (await fetch(`${pasted.env.ASC_API_URL}/v1/apps`, { headers: { authorization: `Bearer ${jwt}` } })).status;
+    assert.equal(await apps(await sign({ scope: ['GET /v1/apps'] })), 200, 'the local key, scope naming the call');
+    for (const entry of ['GET //evil.example/v1/apps', 'GET /v1/builds/../apps', 'GET /v1/apps/', 'get /v1/apps']) {
+      assert.equal(await apps(await sign({ scope: [entry] })), 401, `${entry} does not name GET /v1/apps`);
+    }
+    const dated = { status: await apps(await sign({}, now + 10 * 365 * 86_400)) };
+    assert.equal(dated.status, 401, 'a token from the future');
   });
 
   it('its bucket refuses a submission\'s credentials for another object, and a wrong secret', async () => {
@@ -169,6 +185,17 @@ describe('npm start -- --with-apple', () => {
     assert.equal(await put(`${a.object}-other`, a.awsSecretAccessKey!), 'AccessDenied');
     assert.equal(await put(a.object!, `${a.awsSecretAccessKey}x`), 'SignatureDoesNotMatch');
     assert.equal(await put(a.object!, a.awsSecretAccessKey!), 'stored', 'the submission\'s own object, signed right');
+  });
+
+  it('takes no file past its size limit: a build upload file of 10 TB is refused (422), the server unmoved', async () => {
+    const vended = await asc(['token', 'dev', '--output', 'json']);
+    const headers = { authorization: `Bearer ${JSON.parse(vended.stdout).token}`, 'content-type': 'application/json' };
+    const upload = await fetch(`${pasted.env.ASC_API_URL}/v1/buildUploads`, { method: 'POST', headers, body: JSON.stringify({ data: { type: 'buildUploads', attributes: { cfBundleShortVersionString: '9.9', cfBundleVersion: '1', platform: 'IOS' }, relationships: { app: { data: { type: 'apps', id: '1' } } } } }) });
+    assert.equal(upload.status, 201);
+    const id = ((await upload.json()) as { data: { id: string } }).data.id;
+    const file = await fetch(`${pasted.env.ASC_API_URL}/v1/buildUploadFiles`, { method: 'POST', headers, body: JSON.stringify({ data: { type: 'buildUploadFiles', attributes: { fileName: 'Huge.ipa', fileSize: 10 * 1024 ** 4, assetType: 'ASSET', uti: 'com.apple.ipa' }, relationships: { buildUpload: { data: { type: 'buildUploads', id } } } } }) });
+    assert.equal(file.status, 422);
+    assert.equal((await fetch(`${pasted.env.ASC_API_URL}/v1/apps`, { headers })).status, 200, 'still serving');
   });
 
   it('refuses an argument it does not know, with its usage', async () => {

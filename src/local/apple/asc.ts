@@ -18,9 +18,12 @@ import { join } from 'node:path';
 import { appleError, notFound, readJson, sendJson } from './http.ts';
 
 const PART_SIZE = 5 * 1024 * 1024;
+/** The largest file the local App Store Connect takes (Apple's own limit for an app is 4 GB uncompressed, more with assets). */
+const MAX_FILE_SIZE = 32 * 1024 ** 3;
 
 interface BuildUpload {
   id: string;
+  appId: string;
   version: string;
   build: string;
   platform: string;
@@ -69,7 +72,13 @@ export class LocalAppStoreConnect {
         if (json?.data?.type !== 'buildUploads' || typeof attributes?.cfBundleShortVersionString !== 'string' || typeof attributes?.cfBundleVersion !== 'string' || typeof attributes?.platform !== 'string') {
           return invalid('data.attributes needs cfBundleShortVersionString, cfBundleVersion and platform');
         }
-        const upload: BuildUpload = { id: randomUUID(), version: attributes.cfBundleShortVersionString, build: attributes.cfBundleVersion, platform: attributes.platform, state: 'AWAITING_UPLOAD', checks: 0, errors: [] };
+        const appId = String(json.data.relationships?.app?.data?.id ?? '');
+        // As Apple: a build number is taken once per app, version and platform unless its upload failed.
+        const taken = [...this.#uploads.values()].some((u) => u.appId === appId && u.version === attributes.cfBundleShortVersionString && u.build === attributes.cfBundleVersion && u.platform === attributes.platform && u.state !== 'FAILED');
+        if (taken) {
+          return answer(409, appleError(409, 'ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE', 'The provided entity includes an attribute with a value that has already been used', `The bundle version must be higher than the previously uploaded version: ‘${attributes.cfBundleVersion}’.`));
+        }
+        const upload: BuildUpload = { id: randomUUID(), appId, version: attributes.cfBundleShortVersionString, build: attributes.cfBundleVersion, platform: attributes.platform, state: 'AWAITING_UPLOAD', checks: 0, errors: [] };
         this.#uploads.set(upload.id, upload);
         return answer(201, this.#uploadDocument(upload));
       }
@@ -78,7 +87,7 @@ export class LocalAppStoreConnect {
         const upload = this.#uploads.get(json?.data?.relationships?.buildUpload?.data?.id);
         if (!upload) return answer(404, notFound('No such build upload.'));
         const size = Number(attributes?.fileSize);
-        if (typeof attributes?.fileName !== 'string' || !Number.isSafeInteger(size) || size <= 0) return invalid('data.attributes needs fileName and a positive fileSize');
+        if (typeof attributes?.fileName !== 'string' || !Number.isSafeInteger(size) || size <= 0 || size > MAX_FILE_SIZE) return invalid(`data.attributes needs fileName and a fileSize from 1 to ${MAX_FILE_SIZE} bytes`);
         const file: UploadFile = { id: randomUUID(), upload, fileName: attributes.fileName, size, path: join(this.directory, `upload-${randomUUID()}`), parts: [] };
         for (let offset = 0; offset < size; offset += PART_SIZE) file.parts.push({ offset, length: Math.min(PART_SIZE, size - offset), signature: randomBytes(16).toString('hex'), done: false });
         await (await open(file.path, 'w', 0o600)).close();

@@ -40,11 +40,17 @@ export class LocalNotaryBucket {
       return status;
     };
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const object = decodeURIComponent(rawPath.slice(LOCAL_NOTARY_BUCKET.length + 2));
+    let object: string;
+    try {
+      object = decodeURIComponent(rawPath.slice(LOCAL_NOTARY_BUCKET.length + 2));
+    } catch {
+      return (req.resume(), reply(400, 'InvalidURI'));
+    }
+    // The signature covers the headers (the body's hash is a header): refused before a byte of the body is kept.
+    const denied = await this.#refusal(req, rawPath, url, object);
+    if (denied !== undefined) return (req.resume(), reply(403, denied));
     const body = await readLimited(req);
     if (body === undefined) return reply(400, 'EntityTooLarge');
-    const denied = await this.#refusal(req, rawPath, url, object);
-    if (denied !== undefined) return reply(403, denied);
     const content = req.headers['content-encoding']?.includes('aws-chunked') ? decodeAwsChunked(body) : body;
     if (content === undefined) return reply(400, 'IncompleteBody');
     const declared = req.headers['x-amz-content-sha256'];

@@ -40,15 +40,16 @@ export function readLocalKeys(directory: string): Map<string, LocalAppleKey> {
 export function scopeNames(entry: string, method: string, url: URL): boolean {
   const space = entry.indexOf(' ');
   if (space < 0 || entry.slice(0, space) !== method) return false;
-  const target = new URL(entry.slice(space + 1), 'http://apple.invalid');
-  if (target.pathname !== url.pathname) return false;
+  // Compared as written: no URL resolution (`//host/…`, `/a/../b`) may turn an entry into another path.
+  const [path = '', query = ''] = entry.slice(space + 1).split(/\?(.*)/s);
+  if (path !== url.pathname) return false;
   const significant = (params: URLSearchParams) =>
     [...params]
       .filter(([name]) => !['limit', 'cursor', 'sort'].includes(name))
       .map(([name, value]) => `${name}=${value}`)
       .sort()
       .join('&');
-  return significant(target.searchParams) === significant(url.searchParams);
+  return significant(new URLSearchParams(query)) === significant(url.searchParams);
 }
 
 /** Why Apple would answer 401 to this request, or undefined when the token passes. */
@@ -68,6 +69,8 @@ export async function tokenRefusal(authorization: string | undefined, keys: Read
     if (key.issuerId !== undefined ? payload.iss !== key.issuerId : payload.sub !== 'user') return 'the issuer does not match the key';
     if (protectedHeader.kid !== key.keyId) return 'kid';
     if (!Number.isInteger(payload.iat) || !Number.isInteger(payload.exp) || payload.exp! - payload.iat! > 1200) return 'the lifetime is over 20 minutes';
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.iat! > now + 60 || payload.exp! > now + 1200) return 'iat or exp is too far in the future';
     const scope = (payload as { scope?: unknown }).scope;
     if (scope !== undefined && (!Array.isArray(scope) || !scope.some((entry) => typeof entry === 'string' && scopeNames(entry, method, url)))) {
       return `the token's scope does not name ${method} ${url.pathname}${url.search}`;
