@@ -109,7 +109,7 @@ export class AppStoreConnectClient {
           throw new AscError('apple_unavailable', `no answer from ${service} for ${label} (${causeCode(failure) || (failure as Error).name})`, {
             status: 0,
             cause: failure,
-            hint: `Check your network and ${isAppleHost(this.baseUrl) ? 'Apple’s system status' : (this.#options.urlSetting ?? 'ASC_API_URL')}; then run it again.`,
+            hint: `${new URL(this.baseUrl).host} did not answer. Check your network and ${isAppleHost(this.baseUrl) ? `Apple’s system status (${this.#options.urlSetting ?? 'ASC_API_URL'} points elsewhere, e.g. at \`npm start -- --with-apple\`)` : (this.#options.urlSetting ?? 'ASC_API_URL')}; then run it again.`,
           });
         }
         throw appleFailure(answer, label, service);

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { printable } from '../client/ci-text.ts';
 import { problemOf } from '../client/problem.ts';
 import { NetworkError, callService } from '../client/service.ts';
-import { SERVICE_ENV, URL_FLAG, helpText } from './help.ts';
+import { SERVICE_ENV, helpText } from './help.ts';
 import { EXIT, UsageError, exitCodeForStatus, type CliIo } from './io.ts';
 import { serviceOptions, serviceUrlsFrom, type ServiceDeps } from './service.ts';
 
@@ -18,7 +18,7 @@ export const HEALTH_USAGE = helpText({
   usage: 'usage: asc-token health [--url URL[,URL…]] [--output text|json]',
   summary: "Show each region's keys side by side: GET /v1/health of every service URL.",
   about: ['Each URL is asked on its own, in parallel — no failover: the point is to see each. A key ID that differs between regions is noted (a replica not yet caught up).'],
-  flags: [URL_FLAG, { flag: '--output text|json', text: 'text: a table, one column per region; json: each region with its status and keys.', default: 'text' }],
+  flags: [{ flag: '--url URL[,URL…]', text: "The token service's API base URL of each region, stage included, comma-separated: every one is asked, in parallel (no failover here).", default: '$ASC_TOKEN_URL' }, { flag: '--output text|json', text: 'text: a table, one column per region; json: each region with its status and keys.', default: 'text' }],
   env: SERVICE_ENV,
   exits: [
     [0, 'every region answered healthy'],

@@ -60,8 +60,8 @@ ${commands.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\
 
 The service URL comes from --url or ASC_TOKEN_URL; requests are signed with your AWS credentials
 (the default chain: environment, AWS_PROFILE, SSO, web identity, instance/container role).
-upload, notarize and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL and
-ASC_NOTARY_URL (default Apple's).
+upload, notarize and exec take --profile from ASC_TOKEN_PROFILE; Apple's API from ASC_API_URL,
+ASC_NOTARY_URL and ASC_NOTARY_S3_URL (default Apple's); a proxy from HTTPS_PROXY, http_proxy, NO_PROXY.
 Exit codes: 0 ok, 1 other, 2 usage, 3 refused, 4 bad request, 5 unavailable, 6 Apple refused or failed
 the job, 7 --timeout reached while Apple was still processing; exec exits with COMMAND's code.
 `;

@@ -53,7 +53,7 @@ const REASON_HINTS: Record<RefusalReason, string> = {
   unsigned: 'The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.',
   iam: 'IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API\'s resource policy must allow your account or organisation.',
   policy:
-    `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`,
+    `Your AWS principal may not use this profile, or there is no profile by that name (the service does not say which: check the spelling). Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`,
 };
 
 /**

@@ -5,6 +5,8 @@
  * every command with one line. Through main() in process; the built CLI: test/cli/main.dist.test.ts.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXEC_OPTIONS } from '../../src/cli/exec.ts';
 import { HEALTH_OPTIONS } from '../../src/cli/health.ts';
@@ -16,6 +18,7 @@ import { POLICY_OPTIONS } from '../../src/cli/policy.ts';
 import { PROFILES_OPTIONS } from '../../src/cli/profiles.ts';
 import { TOKEN_OPTIONS } from '../../src/cli/token.ts';
 import { UPLOAD_OPTIONS } from '../../src/cli/upload.ts';
+import { ROOT } from '../integrations/readme.ts';
 import { COMMAND_NAMES, listsCommand } from './commands.ts';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -113,5 +116,16 @@ describe('asc-token COMMAND --help', () => {
     }
     assert.deepEqual(await run(['help']), help);
     assert.deepEqual(await run([]), { code: 2, stdout: '', stderr: help.stdout });
+  });
+
+  it('docs/configuration.md\'s CLI summary is every command\'s own usage, as --help prints it', async () => {
+    const doc = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+    const summary = doc.slice(doc.indexOf('## The CLI'));
+    const block = (summary.split('```\n')[1] ?? '').split('\n').map((line) => line.trim().replace(/\s+/g, ' '));
+    for (const [command] of COMMANDS.filter(([c]) => c[0] !== 'keys' || c.length > 1)) {
+      const help = await run([...command, '--help']);
+      const usage = help.stdout.split('\n\n')[0]!.replace(/^usage: /, '').split('\n').map((line) => line.trim().replace(/\s+/g, ' '));
+      for (const line of usage) assert.ok(block.includes(line), `docs/configuration.md lacks ${command.join(' ')}'s usage line: ${line}`);
+    }
   });
 });
