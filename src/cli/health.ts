@@ -107,7 +107,7 @@ export async function regionHealth(url: string, deps: ServiceDeps): Promise<Regi
       httpStatus: answer.status,
       keySource,
       keys,
-      ...(ok ? {} : { problem: bad.length === 0 ? `HTTP ${answer.status}` : bad.map((k) => `key ${k.name} ${k.status}${k.error ? ` (${k.error})` : ''}`).join('; ') }),
+      ...(ok ? {} : { problem: bad.length === 0 ? `HTTP ${answer.status}` : printable(bad.map((k) => `key ${k.name} ${k.status}${k.error ? ` (${k.error})` : ''}`).join('; '), 500) }),
     };
   }
   const problem = problemOf(answer);

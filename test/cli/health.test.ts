@@ -139,4 +139,25 @@ describe('asc-token health', () => {
     assert.equal(regionLabel('https://abc123.execute-api.eu-central-1.amazonaws.com/prod'), 'eu-central-1');
     assert.equal(regionLabel('https://tokens.example.com/prod'), 'tokens.example.com');
   });
+
+  it('a hostile region\'s degraded answer: one printable, bounded line on stderr (no workflow command, no escape)', async () => {
+    const { createServer } = await import('node:http');
+    const hostile = createServer((req, res) => {
+      req.resume();
+      const error = `##[stop-commands]x\n::add-mask::y \u001b]8;;https://evil.example/\u0007 ${'A'.repeat(200_000)}`;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'degraded', keySource: 'policy', keys: [{ name: 'main', source: 'secretsmanager', keyId: null, status: 'invalid', age: null, error }] }));
+    });
+    await new Promise<void>((ready) => hostile.listen(0, '127.0.0.1', ready));
+    try {
+      const url = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`;
+      const { code, stderr } = await health(['--url', `${primary},${url}`]);
+      assert.equal(code, 5);
+      const line = stderr.split('\n').find((l) => l.includes('127.0.0.1') && l.includes('degraded')) ?? '';
+      assert.ok(line.length > 0 && line.length < 800, `one bounded line: ${line.length} characters`);
+      assert.doesNotMatch(stderr, /##\[|^::|\u001b/m, 'nothing a runner or a terminal would act on');
+    } finally {
+      hostile.close();
+    }
+  });
 });
