@@ -13,7 +13,7 @@
  * does not evaluate IAM or resource policies (their content is checked here as stored, and in the templates
  * test), and does not run Lambda code: the handler runs locally in the handler tests.
  */
-import { freePort } from '../../helpers/ports.ts';
+import { startMotoPlus } from './moto.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,20 +127,7 @@ before(async () => {
   const key = generateP256();
   writeFileSync(join(work, `AuthKey_${KEY_ID}.p8`), key.pem);
   apple = await startFakeApple(new Map([[KEY_ID, key.publicKey]]));
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  moto = spawn('python3', [join(root, 'test/deploy/moto/moto_server_plus.py'), '-H', '127.0.0.1', '-p', String(port)], { env: { ...process.env, MOTO_ACCOUNT_ID: ACCOUNT }, stdio: ['ignore', 'pipe', 'pipe'] });
-  moto.stdout!.on('data', (chunk) => motoLog.push(String(chunk)));
-  moto.stderr!.on('data', (chunk) => motoLog.push(String(chunk)));
-  const exited = new Promise<number | null>((ok) => moto.on('exit', ok));
-  // Wait for it to answer: up to 150 tries, 200 ms apart; fail at once if it exits.
-  for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false);
-    if (ready) break;
-    const code = await Promise.race([exited, new Promise((ok) => setTimeout(() => ok('running'), 200))]);
-    assert.equal(code, 'running', `moto_server exited (${code}): is moto installed for python3? ${motoLog.join('').slice(-2000)}`);
-    assert.ok(attempt < 150, `moto_server did not answer on ${endpoint}`);
-  }
+  ({ endpoint, process: moto } = await startMotoPlus(ACCOUNT, motoLog));
   aws = clients();
 });
 

@@ -23,7 +23,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand,
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { generateP256 } from '../../helpers/keys.ts';
 import { trackOutput } from '../../helpers/leaks.ts';
-import { freePort } from '../../helpers/ports.ts';
+import { startMotoPlus } from './moto.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ACCOUNT = '111122223333';
@@ -79,19 +79,7 @@ const globMatches = (pattern: string, value: string) => new RegExp(`^${pattern.r
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'asc-two-regions-deploy-'));
   writeFileSync(join(work, 'AuthKey_TWOREGION1.p8'), generateP256().pem);
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  moto = spawn('python3', [join(root, 'test/deploy/moto/moto_server_plus.py'), '-H', '127.0.0.1', '-p', String(port)], { env: { ...process.env, MOTO_ACCOUNT_ID: ACCOUNT }, stdio: ['ignore', 'pipe', 'pipe'] });
-  moto.stdout!.on('data', (chunk) => motoLog.push(String(chunk)));
-  moto.stderr!.on('data', (chunk) => motoLog.push(String(chunk)));
-  const exited = new Promise<number | null>((ok) => moto.on('exit', ok));
-  for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false);
-    if (ready) break;
-    const code = await Promise.race([exited, new Promise((ok) => setTimeout(() => ok('running'), 200))]);
-    assert.equal(code, 'running', `moto_server exited (${code}): is moto installed for python3? ${motoLog.join('').slice(-2000)}`);
-    assert.ok(attempt < 150, `moto_server did not answer on ${endpoint}`);
-  }
+  ({ endpoint, process: moto } = await startMotoPlus(ACCOUNT, motoLog));
 });
 
 after(async () => {
