@@ -2073,8 +2073,12 @@ var init_tunnel = __esm({
     ProxyTunnelError = class extends Error {
       name = "ProxyTunnelError";
       code = "proxy_refused";
+      /** What the proxy answered, for a message that shows only the code: `the proxy answered HTTP 407`. */
+      detail;
       constructor(proxy, target, status) {
-        super(status === void 0 || !Number.isInteger(status) ? `the proxy ${proxy} gave no HTTP answer to CONNECT ${target}` : `the proxy ${proxy} answered CONNECT ${target} with HTTP ${status}, not 200: no tunnel`);
+        const answered = status === void 0 || !Number.isInteger(status) ? void 0 : `HTTP ${status}`;
+        super(answered === void 0 ? `the proxy ${proxy} gave no HTTP answer to CONNECT ${target}` : `the proxy ${proxy} answered CONNECT ${target} with ${answered}, not 200: no tunnel`);
+        this.detail = answered === void 0 ? "the proxy gave no HTTP answer" : `the proxy answered ${answered}`;
       }
     };
     TunnelAgent = class extends HttpsProxyAgent {
@@ -3621,7 +3625,7 @@ async function callService(options, call2) {
       } catch (error) {
         if (error?.name !== "RequestFailure") throw error;
         health.failed(url, now());
-        failedOver.push({ url, reason: error.code ?? "network error" });
+        failedOver.push({ url, reason: [error.code ?? "network error", error.cause?.detail].filter(Boolean).join(": ") });
         continue;
       }
       if (!failing(response)) {

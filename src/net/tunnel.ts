@@ -17,8 +17,12 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 export class ProxyTunnelError extends Error {
   override readonly name = 'ProxyTunnelError';
   readonly code = 'proxy_refused';
+  /** What the proxy answered, for a message that shows only the code: `the proxy answered HTTP 407`. */
+  readonly detail: string;
   constructor(proxy: string, target: string, status: number | undefined) {
-    super(status === undefined || !Number.isInteger(status) ? `the proxy ${proxy} gave no HTTP answer to CONNECT ${target}` : `the proxy ${proxy} answered CONNECT ${target} with HTTP ${status}, not 200: no tunnel`);
+    const answered = status === undefined || !Number.isInteger(status) ? undefined : `HTTP ${status}`;
+    super(answered === undefined ? `the proxy ${proxy} gave no HTTP answer to CONNECT ${target}` : `the proxy ${proxy} answered CONNECT ${target} with ${answered}, not 200: no tunnel`);
+    this.detail = answered === undefined ? 'the proxy gave no HTTP answer' : `the proxy answered ${answered}`;
   }
 }
 

@@ -28,6 +28,8 @@ import { trackOutput } from '../helpers/leaks.ts';
 
 const MARK = 'FORGEDxBYxTHExPROXY';
 const FORGED_TOKEN = { token: `eyJhbGciOiJFUzI1NiJ9.${MARK}.AAAA`, tokenType: 'Bearer', profile: 'release', keyId: 'ATTACKER01', audience: 'appstoreconnect-v1', scope: null, issuedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600e3).toISOString(), expiresIn: 600, refreshAfter: new Date(Date.now() + 300e3).toISOString(), tokenSha256: '0'.repeat(64), data: [{ id: MARK, type: 'apps', attributes: { bundleId: MARK } }], SecretString: MARK, ARN: MARK, Name: MARK, Versions: [] };
+/** What the error says each answer was (its status only, never its text or body). */
+const SAID: Record<string, string> = { '100 then a forged 200': 'the proxy answered HTTP 100', '201 with a body': 'the proxy answered HTTP 201', '407': 'the proxy answered HTTP 407', '302': 'the proxy answered HTTP 302', '403': 'the proxy answered HTTP 403', 'not HTTP': 'the proxy gave no HTTP answer' };
 /** The CONNECT answers that are not a tunnel, by name. */
 const ANSWERS: Record<string, string> = {
   '100 then a forged 200': forged('200 OK', FORGED_TOKEN, 'HTTP/1.1 100 Continue\r\n\r\n'),
@@ -81,7 +83,7 @@ describe('a CONNECT answer other than 200 opens no tunnel and is never read as t
       hostile.answer = answer;
       const result = await cli(['token', 'release', '--url', API, '--output', 'raw'], { HTTPS_PROXY: hostile.url });
       assert.equal(result.code, 5, result.stdout + result.stderr);
-      assert.match(result.stderr, /unavailable: cannot reach .*\(proxy_refused\)/);
+      assert.ok(result.stderr.includes(`unavailable: cannot reach ${API} (proxy_refused: ${SAID[name]})`), result.stderr);
       untouched(result, name);
     });
   }
@@ -101,7 +103,7 @@ describe('a CONNECT answer other than 200 opens no tunnel and is never read as t
       hostile.answer = ANSWERS[name] as string;
       const result = await cli(['upload', 'Example.ipa', '--no-wait'], { ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'testflight-upload', HTTPS_PROXY: hostile.url });
       assert.notEqual(result.code, 0, `${name}: ${result.stdout}${result.stderr}`);
-      assert.match(result.stderr, /proxy_refused/, name);
+      assert.ok(result.stderr.includes(`(proxy_refused: ${SAID[name]})`), result.stderr);
       untouched(result, name);
       assert.ok(hostile.seen.at(-1)?.startsWith('CONNECT api.appstoreconnect.apple.com:443 '), `${name}: ${hostile.seen.at(-1)}`);
     }
@@ -111,7 +113,10 @@ describe('a CONNECT answer other than 200 opens no tunnel and is never read as t
     for (const name of ['100 then a forged 200', '201 with a body', 'not HTTP']) {
       hostile.answer = ANSWERS[name] as string;
       const result = await cli(['keys', 'show', '--secret-id', 'asc/main'], { AWS_REGION: 'us-east-1', HTTPS_PROXY: hostile.url });
-      assert.notEqual(result.code, 0, `${name}: ${result.stdout}`);
+      assert.equal(result.code, 5, `${name}: ${result.stdout}${result.stderr}`);
+      const said = (SAID[name] as string).replace('the proxy answered ', 'with ').replace('the proxy gave', 'gave');
+      assert.match(result.stderr, /^asc-token: unavailable: Secrets Manager: ProxyTunnelError: the proxy 127\.0\.0\.1:\d+ /);
+      assert.ok(result.stderr.includes(said), result.stderr);
       untouched(result, name);
       assert.ok(hostile.seen.at(-1)?.startsWith('CONNECT secretsmanager.us-east-1.amazonaws.com:443 '), `${name}: ${hostile.seen.at(-1)}`);
     }
@@ -172,6 +177,11 @@ describe('this machine is never sent to a proxy (http: is allowed only there)', 
     const shown = await cli(['keys', 'show', '--secret-id', 'asc/main'], env);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /AWSCURRENT +key OLDKEY0001/);
+    const key = generateP256();
+    writeFileSync(join(dir, 'AuthKey_NEWKEY0002.p8'), key.pem);
+    const imported = await cli(['keys', 'import', '--secret-id', 'asc/main', '--p8', 'AuthKey_NEWKEY0002.p8', '--issuer-id', ISSUER_ID], { ...env, HTTPS_PROXY: hostile.url });
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match((await cli(['keys', 'show', '--secret-id', 'asc/main'], env)).stdout, /NEWKEY0002/, 'the key reached the local Secrets Manager');
     assert.deepEqual(hostile.seen.slice(before), []);
   });
 });
