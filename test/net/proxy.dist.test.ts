@@ -18,8 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yazl from 'yazl';
-import { startAppleFront, type AppleFront } from '../helpers/apple-hosts.ts';
+import { APPLE_HOSTS, startAppleFront, type AppleFront } from '../helpers/apple-hosts.ts';
 import { startProxy, type LoopbackProxy } from '../helpers/connect-proxy.ts';
+import { FakeAppStoreConnect } from '../helpers/fake-asc.ts';
+import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
 import { DEV_ENV, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { FakeNotary } from '../helpers/fake-notary.ts';
 import { startMotoS3, type MotoS3 } from '../helpers/fake-notary-moto.ts';
@@ -36,7 +38,7 @@ let proxy: LoopbackProxy;
 let dir: string;
 
 before(async () => {
-  [service, moto, sm, proxy] = await Promise.all([startTokenService(), startMotoS3(), new FakeSecretsManager().start(), startProxy({ resolve: [NAME] })]);
+  [service, moto, sm, proxy] = await Promise.all([startTokenService(), startMotoS3(), new FakeSecretsManager().start(), startProxy({ resolve: [NAME, ...APPLE_HOSTS] })]);
   front = await startAppleFront(service.url, [NAME]);
   sm.create('asc/main', secretJson(generateP256(), { keyId: 'OLDKEY0001', issuerId: ISSUER_ID }));
   dir = mkdtempSync(join(tmpdir(), 'asc-proxy-dist-'));
@@ -129,6 +131,36 @@ describe('the Action, as the runner runs it', () => {
     assert.deepEqual(await step({ HTTPS_PROXY: proxy.url }), [`CONNECT ${new URL(front.url(NAME)).host}`]);
     assert.deepEqual(await step({ HTTPS_PROXY: proxy.url, NO_PROXY: 'localhost,example.test' }), []);
     assert.deepEqual(await step({}), []);
+  });
+});
+
+describe("asc-token upload (Apple's API and the parts, through a CONNECT tunnel)", () => {
+  it("HTTPS_PROXY: Apple's API calls and every part go through the tunnel, the token service on loopback straight there; NO_PROXY=apple.com: none", async () => {
+    await writeIpa(join(dir, 'Example.ipa'), { payloadBytes: 3 * 1024 * 1024 });
+    const asc = await new FakeAppStoreConnect({ publicKey: service.service.key.publicKey, keyId: TEAM_KEY_ID, issuerId: ISSUER_ID, apps: [{ id: '1234567890', bundleId: PLIST.CFBundleIdentifier }], now: service.clock.now, partSize: 1024 * 1024 }).start();
+    const apple = await startAppleFront(asc.url);
+    asc.url = apple.url(); // the upload operations Apple's answers name: on the https front too, as Apple's are
+    try {
+      const upload = async (env: Record<string, string>, build: string) => {
+        const before = proxy.seen.length;
+        const child = spawn(process.execPath, [...apple.nodeArgs, join(root, 'dist/cli.mjs'), 'upload', 'Example.ipa', '--no-wait', '--build', build], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, ...DEV_ENV, ...apple.env, ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'testflight-upload', ASC_API_URL: apple.url(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        const [code] = (await once(child, 'close')) as [number];
+        trackOutput(stderr);
+        assert.equal(code, 0, stderr);
+        return proxy.seen.slice(before);
+      };
+      const seen = await upload({ HTTPS_PROXY: proxy.url, http_proxy: proxy.url }, '46');
+      const host = new URL(apple.url()).host;
+      assert.ok(seen.length >= 3 + 3, `the API calls and three parts: ${seen.join(', ')}`);
+      assert.ok(seen.every((line) => line === `CONNECT ${host}`), `only Apple's host, never the token service on loopback: ${seen.join(', ')}`);
+      assert.deepEqual(await upload({ HTTPS_PROXY: proxy.url, NO_PROXY: 'apple.com' }, '47'), []);
+      assert.deepEqual(asc.problems, []);
+    } finally {
+      apple.stop();
+      asc.stop();
+    }
   });
 });
 
