@@ -41,7 +41,7 @@ describe('NO_PROXY', () => {
     assert.equal(matches(' a.test ,\tb.test ', 'b.test'), true, 'both, padded');
   });
 
-  it('loopback is not special: localhost and 127.0.0.1 bypass the proxy only when listed', () => {
+  it('in the list, loopback names are ordinary entries: localhost and 127.0.0.1 match only when listed (agentFor never proxies them anyway)', () => {
     assert.equal(matches('example.com', '127.0.0.1'), false, '127.0.0.1 unlisted');
     assert.equal(matches('example.com', 'localhost'), false, 'localhost unlisted');
     assert.equal(matches('localhost', '127.0.0.1'), false, 'localhost does not name 127.0.0.1');
