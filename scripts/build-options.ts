@@ -39,6 +39,17 @@ export const lambdaStandIns: Plugin = {
 };
 
 /**
+ * `debug` (the proxy agents' logger) is a no-op in the package's and the Action's bundles: with `DEBUG=*` it would
+ * print the proxy URL with its password and the proxy's answers to stderr. See src/bundle-stand-ins/debug.ts.
+ */
+export const quietDebug: Plugin = {
+  name: 'quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: source('bundle-stand-ins/debug.ts') }));
+  },
+};
+
+/**
  * The AWS SDK warns on Node < 22 (`NodeVersionSupportWarning`: its releases after January 2027 will need 22).
  * The package bundles the SDK at the versions it was tested with, so its users cannot act on that warning and
  * must not see it: in the package's bundles the check is a no-op. The build fails if the text is still there
@@ -97,7 +108,7 @@ export const packageOptions: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   metafile: true,
   legalComments: 'none',
-  plugins: [quietNodeVersionWarning, builtinsByRequire],
+  plugins: [quietNodeVersionWarning, quietDebug, builtinsByRequire],
 };
 
 const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));

@@ -106,7 +106,7 @@ export class AppStoreConnectClient {
       const retryable = shouldRetry(answer === undefined ? { networkCode: causeCode(failure) || undefined } : { status: answer.status }, repeatable);
       if (!retryable || attempt >= policy.attempts) {
         if (answer === undefined) {
-          throw new AscError('apple_unavailable', `no answer from ${service} for ${label} (${causeCode(failure) || (failure as Error).name})`, {
+          throw new AscError('apple_unavailable', `no answer from ${service} for ${label} (${causeText(failure) || (failure as Error).name})`, {
             status: 0,
             cause: failure,
             hint: `${new URL(this.baseUrl).host} did not answer. Check your network and ${isAppleHost(this.baseUrl) ? `Apple’s system status (${this.#options.urlSetting ?? 'ASC_API_URL'} points elsewhere, e.g. at \`npm start -- --with-apple\`)` : (this.#options.urlSetting ?? 'ASC_API_URL')}; then run it again.`,
@@ -115,7 +115,7 @@ export class AppStoreConnectClient {
         throw appleFailure(answer, label, service);
       }
       const delayMs = retryDelayMs(attempt, policy, retryAfterMs(answer?.headers.get('retry-after')));
-      const reason = answer === undefined ? causeCode(failure) || 'network error' : answer.status === 429 ? 'HTTP 429: Apple asks to slow down' : `HTTP ${answer.status}`;
+      const reason = answer === undefined ? causeText(failure) || 'network error' : answer.status === 429 ? 'HTTP 429: Apple asks to slow down' : `HTTP ${answer.status}`;
       this.#options.onRetry?.({ call: label, attempt, reason, delayMs });
       await this.#sleep(delayMs);
     }
@@ -218,4 +218,10 @@ function isNetworkFailure(error: unknown): boolean {
 function causeCode(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } })?.cause;
   return typeof cause?.code === 'string' ? cause.code : (error as Error)?.name === 'TimeoutError' ? 'timeout' : '';
+}
+
+/** The code for a message; a proxy that opened no tunnel also says what it answered (src/net/tunnel.ts). */
+function causeText(error: unknown): string {
+  const detail = (error as { cause?: { detail?: unknown } })?.cause?.detail;
+  return typeof detail === 'string' ? `${causeCode(error)}: ${detail}` : causeCode(error);
 }

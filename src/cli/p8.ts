@@ -61,7 +61,7 @@ export function readP8(values: P8Options, cwd: string): P8Key {
   const file = resolve(cwd, values.p8);
   const shownFile = shownArgument(values.p8);
   const keyId = values['key-id'] ?? KEY_FILE.exec(basename(file))?.[1];
-  if (keyId === undefined) throw new UsageError(`--key-id is required: the file name ${shownArgument(basename(file))} is not AuthKey_KEYID.p8`);
+  if (keyId === undefined) throw new UsageError(`--key-id is required: ${/[/\\]/.test(values.p8) || /\.[A-Za-z0-9]{1,8}$/.test(values.p8) ? `the file name ${shownArgument(basename(file))}` : 'the value given'} is not AuthKey_KEYID.p8`);
   if (!KEY_ID_PATTERN.test(keyId)) throw new UsageError(`--key-id ${shownArgument(keyId)} is not a 10-character key ID`);
   const given = [values['issuer-id'] !== undefined, Boolean(values.individual), values['team-id'] !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError('--issuer-id, --individual and --team-id exclude each other: a key is an App Store Connect team key, an individual key, or a developer key');

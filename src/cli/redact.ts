@@ -20,8 +20,14 @@ const WINDOW = 12;
  * an ID, a URL or a scope entry is none of these.
  */
 export function looksLikeKeyMaterial(value: string): boolean {
-  return value.includes('-----') || /PRIVATE KEY/i.test(value) || /[\r\n]|\\n/.test(value) || LONG_BASE64.test(value.replace(/\s+/g, ''));
+  const compact = value.replace(/\s+/g, '');
+  return value.includes('-----') || /PRIVATE KEY/i.test(value) || /[\r\n]|\\n/.test(value) || LONG_BASE64.test(compact) || (compact.match(SCALAR) ?? []).some(mixed);
 }
+
+/** A P-256 private scalar (JWK `d`, 43 base64url characters) or the like: 40 or more, in a run without `/` or `.`. */
+const SCALAR = /[A-Za-z0-9+_=-]{40,}/g;
+/** Upper and lower case, as random base64 has (43 characters without either: odds below 1e-9) and a path seldom does. */
+const mixed = (run: string) => /[A-Z]/.test(run) && /[a-z]/.test(run);
 
 /**
  * An argument as an error message may show it: quoted when it is short and plainly not key material, otherwise

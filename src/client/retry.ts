@@ -36,7 +36,7 @@ export function isRetryableStatus(status: number): boolean {
  * Network errors after which the request surely never reached the server (nothing was sent), so that even a request
  * that must not run twice may be sent again.
  */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'proxy_refused']);
 
 export function neverSent(code: string | undefined): boolean {
   return code !== undefined && NOT_SENT.has(code);

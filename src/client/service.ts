@@ -93,7 +93,8 @@ export async function callService(options: ServiceOptions, call: ServiceCall): P
       } catch (error) {
         if ((error as Error)?.name !== 'RequestFailure') throw error;
         health.failed(url, now());
-        failedOver.push({ url, reason: (error as { code?: string }).code ?? 'network error' });
+        // A proxy that opened no tunnel says what it answered (src/net/tunnel.ts): `proxy_refused: the proxy answered HTTP 407`.
+        failedOver.push({ url, reason: [(error as { code?: string }).code ?? 'network error', (error as { cause?: { detail?: string } }).cause?.detail].filter(Boolean).join(': ') });
         continue;
       }
       if (!failing(response)) {

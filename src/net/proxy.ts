@@ -7,6 +7,7 @@
  * - The proxy is `http://` (or no scheme, as curl) or `https://` (TLS to the proxy); without a port, 1080 and 443,
  *   as curl. `user:password@` in it is sent as `Proxy-Authorization: Basic`. Other schemes (socks…) are refused.
  * - `no_proxy`, else `NO_PROXY`: see {@link noProxyMatches}.
+ * - this machine (`localhost`, 127.0.0.0/8, ::1…) is never proxied, whatever the variables say: {@link isThisMachine}.
  * - https targets go through a CONNECT tunnel and TLS runs end to end inside it; http targets are sent to the
  *   proxy in absolute form (`GET http://host/path`), as curl does: that proxy sees the whole request.
  *
@@ -15,11 +16,11 @@
  */
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Agent, ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import type { Env } from './outbound.ts';
+import { TunnelAgent } from './tunnel.ts';
 
 /** A proxy variable that names no proxy this client can use; its value is never quoted (it may hold a password). */
 export class ProxySettingError extends Error {
@@ -75,7 +76,7 @@ function portOf(url: URL): number {
  * - an IP address matches that address only (IPv6 without brackets, as curl, or with them), an address with
  *   `/BITS` its network (CIDR, curl ≥ 7.86); a name never matches an address or the other way round;
  * - `ENTRY:PORT` (`[v6]:PORT`) matches on that port only (an addition: curl has no ports here);
- * - loopback is nothing special: `localhost` or `127.0.0.1` bypass the proxy only when listed.
+ * - (loopback never reaches this list: {@link isThisMachine} is never proxied.)
  */
 export function noProxyMatches(list: string, hostname: string, port: number): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
@@ -114,10 +115,26 @@ function splitPort(entry: string): { host: string; port?: number } | undefined {
   return port === undefined ? { host: match[1] as string } : { host: match[1] as string, port };
 }
 
+/**
+ * Hosts that are this machine, however written: `localhost` and `*.localhost`, 127.0.0.0/8, ::1, the unspecified
+ * addresses (0.0.0.0/8, ::) and IPv4 ones of either kind mapped into IPv6. Never sent to a proxy, whatever the
+ * variables say (a deliberate difference from curl): `http:` is allowed only to loopback because it never leaves
+ * the machine, and through a proxy it would (a `.p8` to a local Secrets Manager, a token from a local server).
+ */
+export function isThisMachine(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '::') return true;
+  const family = isIP(host);
+  if (family === 4) return /^(127|0+)\./.test(host);
+  const mapped = family === 6 ? /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host) : null;
+  return mapped !== null && [0x7f, 0].includes(parseInt(mapped[1] as string, 16) >> 8);
+}
+
 const agents = new Map<string, Agent>();
 
 /** The proxy agent for a request to `url`, or undefined when no proxy applies (./outbound.ts, proxyAgentFor). */
 export function agentFor(url: URL, env: Env): Agent | undefined {
+  if (isThisMachine(url.hostname)) return undefined;
   const variable = proxyVariable(url.protocol, env);
   if (variable === undefined) return undefined;
   const noProxy = env.no_proxy || env.NO_PROXY;
@@ -126,7 +143,7 @@ export function agentFor(url: URL, env: Env): Agent | undefined {
   const key = `${url.protocol} ${proxy.href}`;
   let agent = agents.get(key);
   if (agent === undefined) {
-    agent = url.protocol === 'https:' ? new HttpsProxyAgent(proxy) : new HttpProxyAgent(proxy);
+    agent = url.protocol === 'https:' ? new TunnelAgent(proxy.href) : new HttpProxyAgent(proxy);
     agents.set(key, agent);
   }
   return agent;

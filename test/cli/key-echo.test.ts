@@ -66,6 +66,17 @@ describe('a key where a path or an ID belongs (finding #12.1)', () => {
     }
   });
 
+  it('a name that is not a file name is not quoted back (--key-id missing): "the value given"', async () => {
+    const d = SHAPES['JWK d (the bare private scalar, 43 base64url characters)'] as string;
+    for (const command of [['mint'], ['keys', 'import', '--secret-id', 'asc/main']]) {
+      const { code, out } = await cli([...command, '--p8', d, '--issuer-id', ISSUER]);
+      assert.equal(code, 2, out);
+      assert.ok(!out.includes(d.slice(0, 12)) && !out.includes(d.slice(-12)), `the scalar was echoed: ${out}`);
+    }
+    assert.match((await cli(['mint', '--p8', 'secret-key', '--issuer-id', ISSUER])).out, /--key-id is required: the value given is not AuthKey_KEYID\.p8/);
+    assert.match((await cli(['mint', '--p8', 'keys/my.p8', '--issuer-id', ISSUER])).out, /--key-id is required: the file name "my\.p8" is not AuthKey_KEYID\.p8/);
+  });
+
   it('still names an ordinary path, ID or scope entry in its messages', async () => {
     assert.match((await cli(['mint', '--p8', 'keys/AuthKey_ZZZZZ99999.p8', '--issuer-id', ISSUER])).out, /cannot read --p8 "keys\/AuthKey_ZZZZZ99999\.p8": no such file/);
     assert.match((await cli(['mint', '--p8', 'AuthKey_ABCDE12345.p8', '--issuer-id', 'abc'])).out, /--issuer-id "abc" is not an issuer ID/);
@@ -75,7 +86,8 @@ describe('a key where a path or an ID belongs (finding #12.1)', () => {
 
 describe('redact.ts', () => {
   it('tells key material from paths, IDs, URLs and scope entries', () => {
-    for (const value of Object.values(SHAPES).filter((v) => v.length >= 60)) assert.equal(looksLikeKeyMaterial(value), true);
+    for (const value of Object.values(SHAPES).filter((v) => v.length >= 40)) assert.equal(looksLikeKeyMaterial(value), true, value.length.toString());
+    for (const value of ['build-2024-11-28-release-candidate-number-7/AuthKey_ABCDE12345.p8', 'AuthKey_ABCDE12345.p8']) assert.equal(looksLikeKeyMaterial(value), false, value);
     for (const value of ['AuthKey_ABCDE12345.p8', '/home/runner/work/my-project/my-project/secrets/AuthKey_ABCDE12345.p8', ISSUER, 'GET /v1/apps/1234567890/preReleaseVersions?filter[platform]=IOS', 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod', 'asc/main']) {
       assert.equal(looksLikeKeyMaterial(value), false, value);
       assert.equal(shownArgument(value), JSON.stringify(value));

@@ -18,6 +18,7 @@ export function shapesOf(key: TestKey): Record<string, string> {
     'bare base64 body': body,
     'first body line': lines[1] ?? '',
     'DER as hex': key.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('hex'),
+    'JWK d (the bare private scalar, 43 base64url characters)': key.privateKey.export({ format: 'jwk' }).d as string,
   };
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { proxyConfigured } from '../../src/net/outbound.ts';
-import { ProxySettingError, agentFor, noProxyMatches, parseProxy, proxyVariable } from '../../src/net/proxy.ts';
+import { ProxySettingError, agentFor, isThisMachine, noProxyMatches, parseProxy, proxyVariable } from '../../src/net/proxy.ts';
 
 const matches = (list: string, host: string, port = 443) => noProxyMatches(list, host, port);
 
@@ -41,7 +41,7 @@ describe('NO_PROXY', () => {
     assert.equal(matches(' a.test ,\tb.test ', 'b.test'), true, 'both, padded');
   });
 
-  it('loopback is not special: localhost and 127.0.0.1 bypass the proxy only when listed', () => {
+  it('in the list, loopback names are ordinary entries: localhost and 127.0.0.1 match only when listed (agentFor never proxies them anyway)', () => {
     assert.equal(matches('example.com', '127.0.0.1'), false, '127.0.0.1 unlisted');
     assert.equal(matches('example.com', 'localhost'), false, 'localhost unlisted');
     assert.equal(matches('localhost', '127.0.0.1'), false, 'localhost does not name 127.0.0.1');
@@ -119,4 +119,16 @@ describe('the proxy variables', () => {
     assert.equal(agentFor(new URL('https://other.test/'), { HTTPS_PROXY: 'http://127.0.0.1:9' }), agent, 'the same proxy, the same agent');
     assert.throws(() => agentFor(https, { HTTPS_PROXY: 'socks5://x' }), ProxySettingError);
   });
+
+  it('this machine never gets a proxy, however written and whatever the variables; look-alike names and other addresses do', () => {
+    const env = { HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' };
+    for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST.', 'api.localhost', '[::1]', '[::]', '0.0.0.0', '[::ffff:7f00:1]', '[0:0:0:0:0:0:0:1]']) {
+      for (const scheme of ['http', 'https']) assert.equal(agentFor(new URL(`${scheme}://${host}:8443/`), env), undefined, `${scheme}://${host}`);
+    }
+    for (const host of ['localhost.example.com', '127.example.com', '10.0.0.1', '1.2.3.127', '[::2]', '[::ffff:a00:1]', 'example.localhost.com']) {
+      assert.equal(isThisMachine(new URL(`https://${host}/`).hostname), false, host);
+      assert.ok(agentFor(new URL(`https://${host}/`), env), `${host} gets the proxy`);
+    }
+  });
 });
+

@@ -1,10 +1,11 @@
 /**
  * Proxies as a CI job behind a corporate proxy meets them (#24 item 5), each client a fresh process as it runs:
  * the built CLI's `token` to an https service through a CONNECT tunnel (TLS end to end: the proxy sees the host
- * name only) and to an http one in absolute form; the Action as the runner runs it (`node action/index.mjs` with
+ * name only); an http one on loopback, never proxied; the Action as the runner runs it (`node action/index.mjs` with
  * INPUT_* variables); `keys show` (the AWS SDK's Secrets Manager client); `notarize` with its S3 upload (the AWS
- * SDK's S3 client) to moto. Each: with the variable, the proxy (test/helpers/connect-proxy.ts) sees the traffic;
- * with NO_PROXY naming the host it sees none and the request still succeeds direct; with no variable it sees none.
+ * SDK's S3 client) to moto. Each: with the variable, the proxy (test/helpers/connect-proxy.ts) sees the traffic
+ * to a host that is not this machine; with NO_PROXY naming the host, or for loopback (never proxied), it sees none
+ * and the request still succeeds direct. Hostile proxies, the AWS SDK through a tunnel: proxy-hostile.dist.test.ts.
  * The https service is the local server behind a TLS front for a real-looking name (test/helpers/apple-hosts.ts):
  * the proxy resolves the name itself, as a proxy does. In-process clients: test/net/proxy-clients.test.ts.
  */
@@ -17,8 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yazl from 'yazl';
-import { startAppleFront, type AppleFront } from '../helpers/apple-hosts.ts';
+import { APPLE_HOSTS, startAppleFront, type AppleFront } from '../helpers/apple-hosts.ts';
 import { startProxy, type LoopbackProxy } from '../helpers/connect-proxy.ts';
+import { FakeAppStoreConnect } from '../helpers/fake-asc.ts';
+import { PLIST, writeIpa } from '../helpers/fake-asc-ipa.ts';
 import { DEV_ENV, root, startTokenService, type TokenService } from '../helpers/fake-asc-service.ts';
 import { FakeNotary } from '../helpers/fake-notary.ts';
 import { startMotoS3, type MotoS3 } from '../helpers/fake-notary-moto.ts';
@@ -35,7 +38,7 @@ let proxy: LoopbackProxy;
 let dir: string;
 
 before(async () => {
-  [service, moto, sm, proxy] = await Promise.all([startTokenService(), startMotoS3(), new FakeSecretsManager().start(), startProxy({ resolve: [NAME] })]);
+  [service, moto, sm, proxy] = await Promise.all([startTokenService(), startMotoS3(), new FakeSecretsManager().start(), startProxy({ resolve: [NAME, ...APPLE_HOSTS] })]);
   front = await startAppleFront(service.url, [NAME]);
   sm.create('asc/main', secretJson(generateP256(), { keyId: 'OLDKEY0001', issuerId: ISSUER_ID }));
   dir = mkdtempSync(join(tmpdir(), 'asc-proxy-dist-'));
@@ -88,13 +91,22 @@ describe('asc-token token (the built CLI, a fresh process)', () => {
     }
   });
 
-  it('http_proxy: an http service is sent in absolute form; HTTP_PROXY (upper case) is not read, as curl', async () => {
-    const proxied = await cli(['token', 'release', '--url', service.url, '--output', 'raw'], { http_proxy: proxy.url });
-    assert.equal(proxied.code, 0, proxied.stderr);
-    assert.deepEqual(proxied.seen, [`POST ${service.url}/v1/tokens/release`]);
-    const upper = await cli(['token', 'release', '--url', service.url, '--output', 'raw'], { HTTP_PROXY: proxy.url });
-    assert.equal(upper.code, 0, upper.stderr);
-    assert.deepEqual(upper.seen, []);
+  it('an http service on loopback goes straight there whatever the variables say (http_proxy, HTTP_PROXY, HTTPS_PROXY)', async () => {
+    for (const env of [{ http_proxy: proxy.url }, { HTTP_PROXY: proxy.url }, { http_proxy: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: 'example.com' }] as Array<Record<string, string>>) {
+      const result = await cli(['token', 'release', '--url', service.url, '--output', 'raw'], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(result.seen, [], JSON.stringify(env));
+    }
+  });
+
+  it('user:password in the proxy URL is sent as Proxy-Authorization: Basic', async () => {
+    const before = proxy.authorizations.length;
+    const url = new URL(proxy.url);
+    url.username = 'ci-user';
+    url.password = 'p@ss:word';
+    const result = await cli(['token', 'release', '--url', https(), '--output', 'raw'], { HTTPS_PROXY: url.href });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(proxy.authorizations.slice(before), [`Basic ${Buffer.from('ci-user:p@ss:word').toString('base64')}`]);
   });
 
   it('a proxy variable that names no usable proxy: exit 2, invalid_proxy, the variable named and its password not printed', async () => {
@@ -122,6 +134,36 @@ describe('the Action, as the runner runs it', () => {
   });
 });
 
+describe("asc-token upload (Apple's API and the parts, through a CONNECT tunnel)", () => {
+  it("HTTPS_PROXY: Apple's API calls and every part go through the tunnel, the token service on loopback straight there; NO_PROXY=apple.com: none", async () => {
+    await writeIpa(join(dir, 'Example.ipa'), { payloadBytes: 3 * 1024 * 1024 });
+    const asc = await new FakeAppStoreConnect({ publicKey: service.service.key.publicKey, keyId: TEAM_KEY_ID, issuerId: ISSUER_ID, apps: [{ id: '1234567890', bundleId: PLIST.CFBundleIdentifier }], now: service.clock.now, partSize: 1024 * 1024 }).start();
+    const apple = await startAppleFront(asc.url);
+    asc.url = apple.url(); // the upload operations Apple's answers name: on the https front too, as Apple's are
+    try {
+      const upload = async (env: Record<string, string>, build: string) => {
+        const before = proxy.seen.length;
+        const child = spawn(process.execPath, [...apple.nodeArgs, join(root, 'dist/cli.mjs'), 'upload', 'Example.ipa', '--no-wait', '--build', build], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, ...DEV_ENV, ...apple.env, ASC_TOKEN_URL: service.url, ASC_TOKEN_PROFILE: 'testflight-upload', ASC_API_URL: apple.url(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        const [code] = (await once(child, 'close')) as [number];
+        trackOutput(stderr);
+        assert.equal(code, 0, stderr);
+        return proxy.seen.slice(before);
+      };
+      const seen = await upload({ HTTPS_PROXY: proxy.url, http_proxy: proxy.url }, '46');
+      const host = new URL(apple.url()).host;
+      assert.ok(seen.length >= 3 + 3, `the API calls and three parts: ${seen.join(', ')}`);
+      assert.ok(seen.every((line) => line === `CONNECT ${host}`), `only Apple's host, never the token service on loopback: ${seen.join(', ')}`);
+      assert.deepEqual(await upload({ HTTPS_PROXY: proxy.url, NO_PROXY: 'apple.com' }, '47'), []);
+      assert.deepEqual(asc.problems, []);
+    } finally {
+      apple.stop();
+      asc.stop();
+    }
+  });
+});
+
 describe('asc-token keys show (the AWS SDK, ops settings)', () => {
   const show = async (env: Record<string, string>) => {
     const result = await cli(['keys', 'show', '--secret-id', 'asc/main'], { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint, ...env });
@@ -130,11 +172,9 @@ describe('asc-token keys show (the AWS SDK, ops settings)', () => {
     return result.seen;
   };
 
-  it('http_proxy: Secrets Manager is reached through the proxy; NO_PROXY naming it or no variable: direct', async () => {
-    const host = new URL(sm.endpoint).host;
-    const seen = await show({ http_proxy: proxy.url });
-    assert.ok(seen.length >= 1 && seen.every((line) => line.startsWith(`POST http://${host}/`)), seen.join(', '));
-    assert.deepEqual(await show({ http_proxy: proxy.url, NO_PROXY: host }), []);
+  it('a Secrets Manager on loopback: straight there with http_proxy or without (the proxy never sees a .p8 or a secret)', async () => {
+    assert.deepEqual(await show({ http_proxy: proxy.url }), []);
+    assert.deepEqual(await show({ http_proxy: proxy.url, HTTPS_PROXY: proxy.url }), []);
     assert.deepEqual(await show({}), []);
   });
 });
@@ -154,16 +194,11 @@ describe('asc-token notarize (the Notary API and the S3 upload, the AWS SDK)', (
     }
   };
 
-  it('http_proxy: the token request, the submission and the S3 upload all go through the proxy', async () => {
-    const { seen, tokens, notary, s3 } = await notarize(() => ({ http_proxy: proxy.url }));
-    assert.ok(tokens >= 1 && notary >= 1 && s3 >= 1, seen.join(', '));
-    assert.equal(seen.length, tokens + notary + s3, seen.join(', '));
-  });
-
-  it('NO_PROXY naming the S3 endpoint: the upload goes direct, the rest through the proxy; no variable: nothing', async () => {
-    const bypassed = await notarize((s3) => ({ http_proxy: proxy.url, no_proxy: s3 }));
-    assert.ok(bypassed.tokens >= 1 && bypassed.notary >= 1, bypassed.seen.join(', '));
-    assert.equal(bypassed.s3, 0, bypassed.seen.join(', '));
-    assert.deepEqual((await notarize(() => ({}))).seen, []);
+  it('all on loopback (the token service, the Notary API, S3): straight there with http_proxy and HTTPS_PROXY set, or without', async () => {
+    for (const env of [{ http_proxy: proxy.url, HTTPS_PROXY: proxy.url }, {}] as Array<Record<string, string>>) {
+      const { seen, tokens, notary, s3 } = await notarize(() => env);
+      assert.deepEqual(seen, [], JSON.stringify(env));
+      assert.equal(tokens + notary + s3, 0);
+    }
   });
 });
