@@ -62,18 +62,18 @@ var require_node_fs = __commonJS({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
+// node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
 var isArrayBuffer;
 var init_is_array_buffer = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js"() {
     isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
 var fromArrayBuffer, fromString;
 var init_buffer_from = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
     init_is_array_buffer();
     fromArrayBuffer = (input2, offset = 0, length = input2.byteLength - offset) => {
       if (!isArrayBuffer(input2)) {
@@ -90,10 +90,10 @@ var init_buffer_from = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
 var BASE64_REGEX, fromBase64;
 var init_fromBase64 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
     init_buffer_from();
     BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
     fromBase64 = (input2) => {
@@ -109,10 +109,10 @@ var init_fromBase64 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js
 var fromUtf8;
 var init_fromUtf8 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js"() {
     init_buffer_from();
     fromUtf8 = (input2) => {
       const buf = fromString(input2, "utf8");
@@ -121,10 +121,10 @@ var init_fromUtf8 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
 var toBase64;
 var init_toBase64 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
     init_buffer_from();
     init_fromUtf8();
     toBase64 = (_input) => {
@@ -142,7 +142,7 @@ var init_toBase64 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
 function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
   return class Uint8ArrayBlobAdapter2 extends Uint8Array {
     static fromString(source, encoding = "utf-8") {
@@ -167,14 +167,14 @@ function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
   };
 }
 var init_Uint8ArrayBlobAdapter = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
 var toUtf8;
 var init_toUtf8 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
     init_buffer_from();
     toUtf8 = (input2) => {
       if (typeof input2 === "string") {
@@ -188,7 +188,7 @@ var init_toUtf8 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
+// node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
 function bindV4(getRandomValues2) {
   if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {
     return () => crypto.randomUUID();
@@ -203,23 +203,23 @@ function bindV4(getRandomValues2) {
 }
 var decimalToHex;
 var init_v4 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
     decimalToHex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
   }
 });
 
-// ../main/node_modules/@smithy/types/dist-es/middleware.js
+// node_modules/@smithy/types/dist-es/middleware.js
 var SMITHY_CONTEXT_KEY;
 var init_middleware = __esm({
-  "../main/node_modules/@smithy/types/dist-es/middleware.js"() {
+  "node_modules/@smithy/types/dist-es/middleware.js"() {
     SMITHY_CONTEXT_KEY = "__smithy_context";
   }
 });
 
-// ../main/node_modules/@smithy/types/dist-es/profile.js
+// node_modules/@smithy/types/dist-es/profile.js
 var IniSectionType;
 var init_profile = __esm({
-  "../main/node_modules/@smithy/types/dist-es/profile.js"() {
+  "node_modules/@smithy/types/dist-es/profile.js"() {
     (function(IniSectionType2) {
       IniSectionType2["PROFILE"] = "profile";
       IniSectionType2["SSO_SESSION"] = "sso-session";
@@ -228,33 +228,33 @@ var init_profile = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/types/dist-es/index.js
+// node_modules/@smithy/types/dist-es/index.js
 var init_dist_es = __esm({
-  "../main/node_modules/@smithy/types/dist-es/index.js"() {
+  "node_modules/@smithy/types/dist-es/index.js"() {
     init_middleware();
     init_profile();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
+// node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
 var getSmithyContext;
 var init_getSmithyContext = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
     init_dist_es();
     getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js
+// node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js
 function hasOwn(o, k) {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 var init_hasOwn = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js"() {
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js
+// node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js
 function cloneQuery(query) {
   return Object.keys(query).reduce((carry, paramName) => {
     const param = query[paramName];
@@ -266,7 +266,7 @@ function cloneQuery(query) {
 }
 var HttpRequest;
 var init_httpRequest = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js"() {
     HttpRequest = class _HttpRequest {
       method;
       protocol;
@@ -316,10 +316,10 @@ var init_httpRequest = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js
+// node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js
 var VALID_HOST_LABEL_REGEX, isValidHostLabel;
 var init_isValidHostLabel = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js"() {
     VALID_HOST_LABEL_REGEX = new RegExp(`^(?!.*-$)(?!-)[a-zA-Z0-9-]{1,63}$`);
     isValidHostLabel = (value, allowSubDomains = false) => {
       if (!allowSubDomains) {
@@ -336,10 +336,10 @@ var init_isValidHostLabel = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js
+// node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js
 var normalizeProvider;
 var init_normalizeProvider = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js"() {
     normalizeProvider = (input2) => {
       if (typeof input2 === "function") {
         return input2;
@@ -350,7 +350,7 @@ var init_normalizeProvider = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js
+// node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js
 function parseQueryString(querystring) {
   const query = {};
   querystring = querystring.replace(/^\?/, "");
@@ -373,14 +373,14 @@ function parseQueryString(querystring) {
   return query;
 }
 var init_parseQueryString = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js"() {
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js
+// node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js
 var parseUrl;
 var init_parseUrl = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js"() {
     init_parseQueryString();
     parseUrl = (url) => {
       if (typeof url === "string") {
@@ -402,10 +402,10 @@ var init_parseUrl = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js
+// node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js
 var toEndpointV1;
 var init_toEndpointV1 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js"() {
     init_hasOwn();
     init_parseUrl();
     toEndpointV1 = (endpoint) => {
@@ -430,9 +430,9 @@ var init_toEndpointV1 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/transport/index.js
+// node_modules/@smithy/core/dist-es/submodules/transport/index.js
 var init_transport = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/transport/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/transport/index.js"() {
     init_getSmithyContext();
     init_hasOwn();
     init_httpRequest();
@@ -442,7 +442,7 @@ var init_transport = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js
 function fromHex(encoded) {
   if (encoded.length % 2 !== 0) {
     throw new Error("Hex encoded strings must have an even number length");
@@ -467,7 +467,7 @@ function toHex(bytes) {
 }
 var SHORT_TO_HEX, HEX_TO_SHORT;
 var init_hex_encoding = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
     SHORT_TO_HEX = {};
     HEX_TO_SHORT = {};
     for (let i = 0; i < 256; i++) {
@@ -481,10 +481,10 @@ var init_hex_encoding = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js
 var toUint8Array;
 var init_toUint8Array = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js"() {
     init_fromUtf8();
     toUint8Array = (data) => {
       if (data instanceof Uint8Array) {
@@ -501,10 +501,10 @@ var init_toUint8Array = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/ProviderError.js
+// node_modules/@smithy/core/dist-es/submodules/config/property-provider/ProviderError.js
 var ProviderError;
 var init_ProviderError = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/ProviderError.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/property-provider/ProviderError.js"() {
     ProviderError = class _ProviderError extends Error {
       name = "ProviderError";
       tryNextLink;
@@ -530,10 +530,10 @@ var init_ProviderError = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/CredentialsProviderError.js
+// node_modules/@smithy/core/dist-es/submodules/config/property-provider/CredentialsProviderError.js
 var CredentialsProviderError;
 var init_CredentialsProviderError = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/CredentialsProviderError.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/property-provider/CredentialsProviderError.js"() {
     init_ProviderError();
     CredentialsProviderError = class _CredentialsProviderError extends ProviderError {
       name = "CredentialsProviderError";
@@ -545,10 +545,10 @@ var init_CredentialsProviderError = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/chain.js
+// node_modules/@smithy/core/dist-es/submodules/config/property-provider/chain.js
 var chain;
 var init_chain = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/chain.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/property-provider/chain.js"() {
     init_ProviderError();
     chain = (...providers) => async () => {
       if (providers.length === 0) {
@@ -572,18 +572,18 @@ var init_chain = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/fromValue.js
+// node_modules/@smithy/core/dist-es/submodules/config/property-provider/fromValue.js
 var fromValue;
 var init_fromValue = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/fromValue.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/property-provider/fromValue.js"() {
     fromValue = (staticValue) => () => Promise.resolve(staticValue);
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/memoize.js
+// node_modules/@smithy/core/dist-es/submodules/config/property-provider/memoize.js
 var memoize;
 var init_memoize = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/property-provider/memoize.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/property-provider/memoize.js"() {
     memoize = (provider, isExpired, requiresRefresh) => {
       let resolved;
       let pending;
@@ -631,10 +631,10 @@ var init_memoize = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/booleanSelector.js
+// node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/booleanSelector.js
 var booleanSelector;
 var init_booleanSelector = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/booleanSelector.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/booleanSelector.js"() {
     booleanSelector = (obj, key, type) => {
       if (!(key in obj)) {
         return void 0;
@@ -650,10 +650,10 @@ var init_booleanSelector = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/types.js
+// node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/types.js
 var SelectorType;
 var init_types = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/types.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/util-config-provider/types.js"() {
     (function(SelectorType2) {
       SelectorType2["ENV"] = "env";
       SelectorType2["CONFIG"] = "shared config entry";
@@ -675,10 +675,10 @@ var require_node_path = __commonJS({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
 var import_node_os, import_node_path, homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
     import_node_os = __toESM(require_node_os());
     import_node_path = __toESM(require_node_path());
     homeDirCache = {};
@@ -708,10 +708,10 @@ var init_getHomeDir = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getProfileName.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getProfileName.js
 var ENV_PROFILE, DEFAULT_PROFILE, getProfileName;
 var init_getProfileName = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getProfileName.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getProfileName.js"() {
     ENV_PROFILE = "AWS_PROFILE";
     DEFAULT_PROFILE = "default";
     getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
@@ -725,18 +725,18 @@ var require_promises = __commonJS({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/constants.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/constants.js
 var CONFIG_PREFIX_SEPARATOR;
 var init_constants = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/constants.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/constants.js"() {
     CONFIG_PREFIX_SEPARATOR = ".";
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js
 var getConfigData;
 var init_getConfigData = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js"() {
     init_dist_es();
     init_constants();
     getConfigData = (data) => Object.entries(data).filter(([key]) => {
@@ -756,10 +756,10 @@ var init_getConfigData = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
 var import_node_path2, ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
     import_node_path2 = __toESM(require_node_path());
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
@@ -767,10 +767,10 @@ var init_getConfigFilepath = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
 var import_node_path3, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
     import_node_path3 = __toESM(require_node_path());
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
@@ -778,10 +778,10 @@ var init_getCredentialsFilepath = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js
 var prefixKeyRegex, profileNameBlockList, parseIni;
 var init_parseIni = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js"() {
     init_dist_es();
     init_constants();
     prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
@@ -834,10 +834,10 @@ var init_parseIni = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 var import_promises, filePromises, fileIntercept, readFile;
 var init_readFile = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     import_promises = __toESM(require_promises());
     filePromises = {};
     fileIntercept = {};
@@ -853,10 +853,10 @@ var init_readFile = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
+// node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
 var import_node_path4, swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
     import_node_path4 = __toESM(require_node_path());
     init_getConfigData();
     init_getConfigFilepath();
@@ -893,7 +893,7 @@ var init_loadSharedConfigFiles = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js
+// node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js
 function getSelectorName(functionString) {
   try {
     const constants = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
@@ -906,14 +906,14 @@ function getSelectorName(functionString) {
   }
 }
 var init_getSelectorName = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js"() {
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromEnv.js
+// node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromEnv.js
 var fromEnv;
 var init_fromEnv = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromEnv.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromEnv.js"() {
     init_CredentialsProviderError();
     init_getSelectorName();
     fromEnv = (envVarSelector, options) => async () => {
@@ -930,10 +930,10 @@ var init_fromEnv = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromSharedConfigFiles.js
+// node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromSharedConfigFiles.js
 var fromSharedConfigFiles;
 var init_fromSharedConfigFiles = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromSharedConfigFiles.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromSharedConfigFiles.js"() {
     init_CredentialsProviderError();
     init_getProfileName();
     init_loadSharedConfigFiles();
@@ -958,20 +958,20 @@ var init_fromSharedConfigFiles = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromStatic.js
+// node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromStatic.js
 var isFunction, fromStatic;
 var init_fromStatic = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromStatic.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/fromStatic.js"() {
     init_fromValue();
     isFunction = (func) => typeof func === "function";
     fromStatic = (defaultValue) => isFunction(defaultValue) ? async () => await defaultValue() : fromValue(defaultValue);
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/configLoader.js
+// node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/configLoader.js
 var loadConfig;
 var init_configLoader = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/configLoader.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/configLoader.js"() {
     init_chain();
     init_memoize();
     init_fromEnv();
@@ -985,16 +985,16 @@ var init_configLoader = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/client/index.js
+// node_modules/@smithy/core/dist-es/submodules/client/index.js
 var init_client = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/client/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/client/index.js"() {
     init_transport();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/config/index.js
+// node_modules/@smithy/core/dist-es/submodules/config/index.js
 var init_config = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/config/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/config/index.js"() {
     init_CredentialsProviderError();
     init_booleanSelector();
     init_types();
@@ -1003,10 +1003,10 @@ var init_config = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js
 var ENV_ENDPOINT_URL, CONFIG_ENDPOINT_URL, getEndpointUrlConfig;
 var init_getEndpointUrlConfig = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js"() {
     init_config();
     ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -1047,10 +1047,10 @@ var init_getEndpointUrlConfig = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getIgnoreConfiguredEndpointUrls.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getIgnoreConfiguredEndpointUrls.js
 var ENV_IGNORE_CONFIGURED_ENDPOINT_URLS, CONFIG_IGNORE_CONFIGURED_ENDPOINT_URLS, ignoreConfiguredEndpointUrlsConfigSelectors;
 var init_getIgnoreConfiguredEndpointUrls = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getIgnoreConfiguredEndpointUrls.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getIgnoreConfiguredEndpointUrls.js"() {
     init_config();
     ENV_IGNORE_CONFIGURED_ENDPOINT_URLS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     CONFIG_IGNORE_CONFIGURED_ENDPOINT_URLS = "ignore_configured_endpoint_urls";
@@ -1062,10 +1062,10 @@ var init_getIgnoreConfiguredEndpointUrls = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromConfig.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromConfig.js
 var getEndpointFromConfig;
 var init_getEndpointFromConfig = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromConfig.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromConfig.js"() {
     init_config();
     init_getEndpointUrlConfig();
     init_getIgnoreConfiguredEndpointUrls();
@@ -1079,10 +1079,10 @@ var init_getEndpointFromConfig = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/s3.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/s3.js
 var resolveParamsForS3, DOMAIN_PATTERN, IP_ADDRESS_PATTERN, DOTS_PATTERN, isDnsCompatibleBucketName, isArnBucketName;
 var init_s3 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/s3.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/s3.js"() {
     resolveParamsForS3 = async (endpointParams) => {
       const bucket = endpointParams?.Bucket || "";
       if (typeof endpointParams.Bucket === "string") {
@@ -1117,17 +1117,17 @@ var init_s3 = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/index.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/index.js
 var init_service_customizations = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/index.js"() {
     init_s3();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/createConfigValueProvider.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/createConfigValueProvider.js
 var createConfigValueProvider;
 var init_createConfigValueProvider = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/createConfigValueProvider.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/createConfigValueProvider.js"() {
     createConfigValueProvider = (configKey, canonicalEndpointParamKey, config, isClientContextParam = false) => {
       const configProvider = async () => {
         let configValue;
@@ -1180,14 +1180,14 @@ var init_createConfigValueProvider = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/toEndpointV1.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/toEndpointV1.js
 var init_toEndpointV12 = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/toEndpointV1.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/toEndpointV1.js"() {
     init_transport();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromInstructions.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromInstructions.js
 function bindGetEndpointFromInstructions(getEndpointFromConfig2) {
   return async (commandInput, instructionsSupplier, clientConfig, context) => {
     if (!clientConfig.isCustomEndpoint && !clientConfig.ignoreConfiguredEndpointUrls) {
@@ -1222,7 +1222,7 @@ function bindGetEndpointFromInstructions(getEndpointFromConfig2) {
 }
 var resolveParams;
 var init_getEndpointFromInstructions = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromInstructions.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromInstructions.js"() {
     init_service_customizations();
     init_createConfigValueProvider();
     init_toEndpointV12();
@@ -1259,7 +1259,7 @@ var init_getEndpointFromInstructions = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/endpointMiddleware.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/endpointMiddleware.js
 function setFeature(context, feature, value) {
   if (!context.__smithy_context) {
     context.__smithy_context = { features: {} };
@@ -1305,13 +1305,13 @@ function bindEndpointMiddleware(getEndpointFromConfig2) {
   };
 }
 var init_endpointMiddleware = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/endpointMiddleware.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/endpointMiddleware.js"() {
     init_transport();
     init_getEndpointFromInstructions();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/getEndpointPlugin.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/getEndpointPlugin.js
 function bindGetEndpointPlugin(getEndpointFromConfig2) {
   const endpointMiddleware2 = bindEndpointMiddleware(getEndpointFromConfig2);
   return (config, instructions) => ({
@@ -1325,7 +1325,7 @@ function bindGetEndpointPlugin(getEndpointFromConfig2) {
 }
 var serializerMiddlewareOption, endpointMiddlewareOptions;
 var init_getEndpointPlugin = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/getEndpointPlugin.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/getEndpointPlugin.js"() {
     init_endpointMiddleware();
     serializerMiddlewareOption = {
       name: "serializerMiddleware",
@@ -1344,7 +1344,7 @@ var init_getEndpointPlugin = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js
 function bindResolveEndpointConfig(getEndpointFromConfig2) {
   return (input2) => {
     const tls3 = input2.tls ?? true;
@@ -1370,33 +1370,33 @@ function bindResolveEndpointConfig(getEndpointFromConfig2) {
   };
 }
 var init_resolveEndpointConfig = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js"() {
     init_transport();
     init_toEndpointV12();
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/customEndpointFunctions.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/customEndpointFunctions.js
 var customEndpointFunctions;
 var init_customEndpointFunctions = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/customEndpointFunctions.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/customEndpointFunctions.js"() {
     customEndpointFunctions = {};
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/isIpAddress.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/isIpAddress.js
 var IP_V4_REGEX, isIpAddress;
 var init_isIpAddress = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/isIpAddress.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/isIpAddress.js"() {
     IP_V4_REGEX = new RegExp(`^(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}$`);
     isIpAddress = (value) => IP_V4_REGEX.test(value) || value.startsWith("[") && value.endsWith("]");
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/endpoints/index.js
+// node_modules/@smithy/core/dist-es/submodules/endpoints/index.js
 var getEndpointFromInstructions, resolveEndpointConfig, endpointMiddleware, getEndpointPlugin;
 var init_endpoints = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/endpoints/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/endpoints/index.js"() {
     init_getEndpointFromConfig();
     init_getEndpointFromInstructions();
     init_endpointMiddleware();
@@ -1412,19 +1412,19 @@ var init_endpoints = __esm({
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js
+// node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js
 function writeKey(obj) {
   Object.defineProperty(obj, "__proto__", { value: void 0, writable: true, enumerable: true, configurable: true });
 }
 var init_writeKey = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js"() {
   }
 });
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/serde/index.js
+// node_modules/@smithy/core/dist-es/submodules/serde/index.js
 var import_node_crypto, Uint8ArrayBlobAdapter, _getRandomValues, v4;
 var init_serde = __esm({
-  "../main/node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
+  "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
     import_node_crypto = __toESM(require_node_crypto());
     init_fromBase64();
     init_toBase64();
@@ -1472,19 +1472,19 @@ var require_node_https = __commonJS({
   }
 });
 
-// ../main/node_modules/agent-base/dist/helpers.js
+// node_modules/agent-base/dist/helpers.js
 var http, https;
 var init_helpers = __esm({
-  "../main/node_modules/agent-base/dist/helpers.js"() {
+  "node_modules/agent-base/dist/helpers.js"() {
     http = __toESM(require_node_http(), 1);
     https = __toESM(require_node_https(), 1);
   }
 });
 
-// ../main/node_modules/agent-base/dist/index.js
+// node_modules/agent-base/dist/index.js
 var net, http2, import_https, INTERNAL, Agent2;
 var init_dist = __esm({
-  "../main/node_modules/agent-base/dist/index.js"() {
+  "node_modules/agent-base/dist/index.js"() {
     net = __toESM(require_node_net(), 1);
     http2 = __toESM(require_node_http(), 1);
     import_https = __toESM(require_node_https(), 1);
@@ -1640,7 +1640,7 @@ var require_node_url = __commonJS({
   }
 });
 
-// ../main/node_modules/proxy-agent-negotiate/dist/index.js
+// node_modules/proxy-agent-negotiate/dist/index.js
 function createNegotiateAuth() {
   return async ({ response, scheme }) => {
     if (scheme.toLowerCase() !== "negotiate") {
@@ -1670,11 +1670,11 @@ function createNegotiateAuth() {
   };
 }
 var init_dist2 = __esm({
-  "../main/node_modules/proxy-agent-negotiate/dist/index.js"() {
+  "node_modules/proxy-agent-negotiate/dist/index.js"() {
   }
 });
 
-// ../main/node_modules/http-proxy-agent/dist/index.js
+// node_modules/http-proxy-agent/dist/index.js
 function omit(obj, ...keys) {
   const ret = {};
   let key;
@@ -1687,7 +1687,7 @@ function omit(obj, ...keys) {
 }
 var net2, tls, import_events, import_url, debug, HttpProxyAgent;
 var init_dist3 = __esm({
-  "../main/node_modules/http-proxy-agent/dist/index.js"() {
+  "node_modules/http-proxy-agent/dist/index.js"() {
     net2 = __toESM(require_node_net(), 1);
     tls = __toESM(require_node_tls(), 1);
     init_debug();
@@ -1788,7 +1788,7 @@ var require_node_assert = __commonJS({
   }
 });
 
-// ../main/node_modules/https-proxy-agent/dist/parse-proxy-response.js
+// node_modules/https-proxy-agent/dist/parse-proxy-response.js
 function parseProxyResponse(socket) {
   return new Promise((resolve, reject) => {
     let buffersLength = 0;
@@ -1872,13 +1872,13 @@ function parseProxyResponse(socket) {
 }
 var debug2;
 var init_parse_proxy_response = __esm({
-  "../main/node_modules/https-proxy-agent/dist/parse-proxy-response.js"() {
+  "node_modules/https-proxy-agent/dist/parse-proxy-response.js"() {
     init_debug();
     debug2 = debug_default("https-proxy-agent:parse-proxy-response");
   }
 });
 
-// ../main/node_modules/https-proxy-agent/dist/index.js
+// node_modules/https-proxy-agent/dist/index.js
 function resume(socket) {
   setImmediate(() => {
     socket.resume();
@@ -1896,7 +1896,7 @@ function omit2(obj, ...keys) {
 }
 var net3, tls2, import_assert, import_url2, debug3, setServernameFromNonIpHost, HttpsProxyAgent;
 var init_dist4 = __esm({
-  "../main/node_modules/https-proxy-agent/dist/index.js"() {
+  "node_modules/https-proxy-agent/dist/index.js"() {
     net3 = __toESM(require_node_net(), 1);
     tls2 = __toESM(require_node_tls(), 1);
     import_assert = __toESM(require_node_assert(), 1);
@@ -2246,7 +2246,7 @@ var init_proxy = __esm({
 var import_node_crypto4 = __toESM(require_node_crypto(), 1);
 var import_node_fs2 = __toESM(require_node_fs(), 1);
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
 function setCredentialFeature(credentials, feature, value) {
   if (!credentials.$source) {
     credentials.$source = {};
@@ -2255,14 +2255,14 @@ function setCredentialFeature(credentials, feature, value) {
   return credentials;
 }
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/protocols/index.js
+// node_modules/@smithy/core/dist-es/submodules/protocols/index.js
 init_transport();
 
-// ../main/node_modules/@smithy/core/dist-es/submodules/protocols/util-uri-escape/escape-uri.js
+// node_modules/@smithy/core/dist-es/submodules/protocols/util-uri-escape/escape-uri.js
 var escapeUri = (uri) => encodeURIComponent(uri).replace(/[!'()*]/g, hexEncode);
 var hexEncode = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partitions.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partitions.js
 var partitionsInfo = {
   "partitions": [
     {
@@ -2546,7 +2546,7 @@ var partitionsInfo = {
   "version": "1.1"
 };
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partition.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partition.js
 var selectedPartitionsInfo = partitionsInfo;
 var partition = (value) => {
   const { partitions } = selectedPartitionsInfo;
@@ -2578,16 +2578,16 @@ var partition = (value) => {
   };
 };
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/aws.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/aws.js
 init_endpoints();
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/isVirtualHostableS3Bucket.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/isVirtualHostableS3Bucket.js
 init_endpoints();
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/isIpAddress.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/isIpAddress.js
 init_endpoints();
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/isVirtualHostableS3Bucket.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/isVirtualHostableS3Bucket.js
 var isVirtualHostableS3Bucket = (value, allowSubDomains = false) => {
   if (allowSubDomains) {
     for (const label of value.split(".")) {
@@ -2612,7 +2612,7 @@ var isVirtualHostableS3Bucket = (value, allowSubDomains = false) => {
   return true;
 };
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/parseArn.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/parseArn.js
 var ARN_DELIMITER = ":";
 var RESOURCE_DELIMITER = "/";
 var parseArn = (value) => {
@@ -2634,7 +2634,7 @@ var parseArn = (value) => {
   };
 };
 
-// ../main/node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/aws.js
+// node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/aws.js
 var awsEndpointFunctions = {
   isVirtualHostableS3Bucket,
   parseArn,
@@ -2642,7 +2642,7 @@ var awsEndpointFunctions = {
 };
 customEndpointFunctions.aws = awsEndpointFunctions;
 
-// ../main/node_modules/@aws-sdk/credential-provider-env/dist-es/fromEnv.js
+// node_modules/@aws-sdk/credential-provider-env/dist-es/fromEnv.js
 init_config();
 var ENV_KEY = "AWS_ACCESS_KEY_ID";
 var ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -2782,7 +2782,7 @@ var REASON_HINTS = {
   credentials: "The AWS credentials were not accepted: temporary ones have expired (assume the role again) or lost their AWS_SESSION_TOKEN; long-term keys must not carry an empty or stale AWS_SESSION_TOKEN. Against `npm start`, use the access key its banner prints.",
   unsigned: "The request arrived unsigned, or the path does not exist: check the URL is the API base including the stage, and that AWS credentials are set.",
   iam: "IAM refused before the service saw the request: your role needs execute-api:Invoke on this path (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/POST/v1/tokens/PROFILE), and the API's resource policy must allow your account or organisation.",
-  policy: `Your AWS principal may not use this profile. Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
+  policy: `Your AWS principal may not use this profile, or there is no profile by that name (the service does not say which: check the spelling). Run \`asc-token profiles\` (without the CLI installed: \`${NPX_PROFILES}\`) to see who the service thinks you are and what you may use; ask the platform owner to add your role to the profile's callers.`
 };
 function refusalHint(detail, command) {
   const reason = refusalReason(detail);
@@ -2889,10 +2889,10 @@ async function proxyAgentFor(url, env = process.env) {
 // src/sigv4.ts
 var import_node_crypto2 = __toESM(require_node_crypto(), 1);
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 init_serde();
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
+// node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
 init_serde();
 init_serde();
 var HeaderFormatter = class {
@@ -3024,14 +3024,14 @@ function negate(bytes) {
   }
 }
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
 init_client();
 init_serde();
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
 init_serde();
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/constants.js
+// node_modules/@smithy/signature-v4/dist-es/constants.js
 var ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
 var CREDENTIAL_QUERY_PARAM = "X-Amz-Credential";
 var AMZ_DATE_QUERY_PARAM = "X-Amz-Date";
@@ -3072,7 +3072,7 @@ var MAX_CACHE_SIZE = 50;
 var KEY_TYPE_IDENTIFIER = "aws4_request";
 var MAX_PRESIGNED_TTL = 60 * 60 * 24 * 7;
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
 var getCanonicalQuery = ({ query = {} }) => {
   const keys = [];
   const serialized = {};
@@ -3095,7 +3095,7 @@ var getCanonicalQuery = ({ query = {} }) => {
   return keys.sort().map((key) => serialized[key]).filter((serialized2) => serialized2).join("&");
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/utilDate.js
+// node_modules/@smithy/signature-v4/dist-es/utilDate.js
 var iso8601 = (time) => toDate(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 var toDate = (time) => {
   if (typeof time === "number") {
@@ -3110,7 +3110,7 @@ var toDate = (time) => {
   return time;
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
 var SignatureV4Base = class {
   service;
   regionProvider;
@@ -3184,7 +3184,7 @@ ${toHex(hashedRequest)}`;
   }
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
+// node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
 init_serde();
 var signingKeyCache = {};
 var cacheQueue = [];
@@ -3211,7 +3211,7 @@ var hmac = (ctor, secret, data) => {
   return hash2.digest();
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
 init_serde();
 var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
   const canonical = {};
@@ -3233,7 +3233,7 @@ var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
   return canonical;
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
+// node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
 init_serde();
 init_serde();
 var getPayloadHash = async ({ headers, body }, hashConstructor) => {
@@ -3255,7 +3255,7 @@ var getPayloadHash = async ({ headers, body }, hashConstructor) => {
   return UNSIGNED_PAYLOAD;
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/headerUtil.js
+// node_modules/@smithy/signature-v4/dist-es/headerUtil.js
 init_serde();
 var hasHeader = (soughtHeader, headers) => {
   soughtHeader = soughtHeader.toLowerCase();
@@ -3270,7 +3270,7 @@ var hasHeader = (soughtHeader, headers) => {
   return false;
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
+// node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
 init_serde();
 var moveHeadersToQuery = (request2, options = {}) => {
   const { headers, query = {} } = HttpRequest.clone(request2);
@@ -3291,7 +3291,7 @@ var moveHeadersToQuery = (request2, options = {}) => {
   };
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
+// node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
 init_serde();
 var prepareRequest = (request2) => {
   request2 = HttpRequest.clone(request2);
@@ -3306,7 +3306,7 @@ var prepareRequest = (request2) => {
   return request2;
 };
 
-// ../main/node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 var SignatureV4 = class extends SignatureV4Base {
   headerFormatter = new HeaderFormatter();
   constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
