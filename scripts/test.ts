@@ -53,7 +53,7 @@ const LONGEST_FIRST = [
 ];
 
 /**
- * Run by itself, last: the deployment test runs docs/deploying.md's steps as written, and `npm run deploy` builds dist/ again,
+ * Run by themselves, last, one after the other: the deployment tests run docs/deploying.md's and docs/two-regions.md's steps as written, and `npm run deploy` builds dist/ again,
  * which would pull the built files from under the tests that run them.
  */
 const ALONE = /^test\/deploy\/moto\//;
@@ -137,8 +137,8 @@ async function main(argv: string[]): Promise<number> {
       codes.push(await run(nodeTest(`node ${process.version}: ${rest.length} files`, rest, { env: { FUZZ_RUNS: process.env.FUZZ_RUNS ?? '10000' } })));
       const others = rest.filter((file) => ON_OTHER_NODES.test(file));
       for (const version of OTHER_NODES) codes.push(await run(nodeTest(`node ${version}: ${others.length} files`, others, { node: version })));
-      const alone = all.filter((file) => ALONE.test(file));
-      codes.push(await run(nodeTest(`node ${process.version}: ${alone.join(', ')}, alone`, alone)));
+      // One after the other: each deploys from the one checkout (its .serverless/ and dist/ are shared).
+      for (const file of all.filter((f) => ALONE.test(f))) codes.push(await run(nodeTest(`node ${process.version}: ${file}, alone`, [file])));
     }
   } else if (argv.length > 0) {
     const files = argv.map((file) => relative(root, resolve(file)).split('\\').join('/'));
