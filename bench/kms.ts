@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- kms` (part of the default run): the KMS key source beside the Secrets Manager one (docs/design.md#quality-bars,
- * §12), both against the wire-protocol fakes of the tests on loopback:
+ * `npm run bench -- kms` (part of the default run): the KMS key source beside the Secrets Manager one (docs/design.md#quality-bars),
+ * both against the wire-protocol fakes of the tests on loopback:
  * - warm: tokens/s and the latency per token through the built handler, KMS and Secrets Manager keys in one policy;
  * - cold: fresh process → first token with each source;
  * - what the lazily loaded KMS client costs a Secrets-Manager-only deployment: the shipped bundle against the same

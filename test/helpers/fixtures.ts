@@ -1,8 +1,6 @@
 /**
  * The real Lambda events in test/fixtures/aws-events (where each comes from: its README.md and SOURCES.tsv), with
- * the request of a test put into them. `../shared/fixtures/aws-events` beside the checkout (or under SHARED_DIR), when present, is
- * an optional extra source of new fixtures: a file found only there is loaded from there, and `fixtureNames()`
- * lists both places, so the test that knows every fixture notices a new one.
+ * the request of a test put into them. They are the only source: the tests need nothing beside the clone.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,30 +23,14 @@ export const untrusted = (value: unknown): LambdaEvent => value as LambdaEvent;
 const here = dirname(fileURLToPath(import.meta.url));
 /** The fixtures committed with this repository. */
 export const FIXTURE_DIR = resolve(here, '../fixtures/aws-events');
-/** `../shared` beside the checkout, as CI lays it out; SHARED_DIR points elsewhere. Optional. */
-export const SHARED_FIXTURE_DIR = resolve(process.env.SHARED_DIR ?? resolve(here, '../../../shared'), 'fixtures/aws-events');
-
-const jsonIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []);
-
-/** Fixtures committed here. */
-export function repoFixtureNames(): string[] {
-  return jsonIn(FIXTURE_DIR);
-}
-
-/** Fixtures in ../shared (empty when it is absent). */
-export function sharedFixtureNames(): string[] {
-  return jsonIn(SHARED_FIXTURE_DIR);
-}
-
-/** Every fixture, committed or only in ../shared. */
+/** Every fixture (the JSON files of test/fixtures/aws-events). */
 export function fixtureNames(): string[] {
-  return [...new Set([...repoFixtureNames(), ...sharedFixtureNames()])];
+  return readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json'));
 }
 
 export function loadFixture(name: string): FixtureEvent {
-  const local = join(FIXTURE_DIR, name);
-  const file = existsSync(local) ? local : join(SHARED_FIXTURE_DIR, name);
-  if (!existsSync(file)) throw new Error(`Lambda event fixture ${name} is in neither ${FIXTURE_DIR} nor ${SHARED_FIXTURE_DIR}`);
+  const file = join(FIXTURE_DIR, name);
+  if (!existsSync(file)) throw new Error(`Lambda event fixture ${name} is not in ${FIXTURE_DIR}`);
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
