@@ -141,6 +141,11 @@ describe('npm start -- --with-apple', () => {
     assert.equal(refused.status, 401);
     assert.equal(((await refused.json()) as { errors: Array<{ code: string }> }).errors[0]?.code, 'NOT_AUTHORIZED');
     await logged(/token refused: kid \\"STRANGER01\\" is not a key of the local server/);
+    // A kid that is a workflow command reaches the server's log as one printable line a runner reads nothing in.
+    const hostile = await new SignJWT({ aud: 'appstoreconnect-v1' }).setProtectedHeader({ alg: 'ES256', kid: '##[stop-commands]pause1', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 600).sign(privateKey);
+    assert.equal((await fetch(`${pasted.env.ASC_API_URL}/v1/apps`, { headers: { authorization: `Bearer ${hostile}` } })).status, 401);
+    await logged(/kid \\"# #\[stop-commands\]pause1\\"/);
+    assert.doesNotMatch(output, /##\[/, 'no ##[ in the server output');
 
     const vended = await asc(['token', 'dev-readonly', '--scope', 'GET /v1/apps', '--output', 'json']);
     assert.equal(vended.code, 0, vended.stderr);

@@ -14,6 +14,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeAppleApi, appleError, sendJson, type AppleApiOptions, type AppleRecordedRequest } from './fake-apple-api.ts';
 import { readBody } from './loopback.ts';
+// Apple's matching of a scope entry, as the local Apple (`npm start -- --with-apple`) applies it: one rule for both.
+import { scopeNames } from '../../src/local/apple/tokens.ts';
 
 interface Schema {
   safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } };
@@ -387,22 +389,4 @@ export class FakeAppStoreConnect extends FakeAppleApi<FakeAscOptions, RecordedRe
     }
     sendJson(res, status, value);
   }
-}
-
-/**
- * Whether a scope entry names this request as Apple matches them: same method and path; the same query
- * parameters in any order, `limit`, `cursor` and `sort` ignored. Written here apart from the code under test.
- */
-export function scopeNames(entry: string, method: string, url: URL): boolean {
-  const space = entry.indexOf(' ');
-  if (space < 0 || entry.slice(0, space) !== method) return false;
-  const target = new URL(entry.slice(space + 1), 'http://fake');
-  if (target.pathname !== url.pathname) return false;
-  const significant = (params: URLSearchParams) =>
-    [...params]
-      .filter(([name]) => !['limit', 'cursor', 'sort'].includes(name))
-      .map(([name, value]) => `${name}=${value}`)
-      .sort()
-      .join('&');
-  return significant(target.searchParams) === significant(url.searchParams);
 }

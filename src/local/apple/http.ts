@@ -1,6 +1,7 @@
 /** What the local Apple's services share: Apple's error format, JSON answers, bodies read with a bound. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { printable } from '../../client/ci-text.ts';
 
 /** An answer in Apple's error format: `{"errors": [{id, status, code, title, detail}]}`. */
 export function appleError(status: number, code: string, title: string, detail: string) {
@@ -37,5 +38,7 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, any
 
 /** One line of the local server's log for a call to the local Apple. */
 export function logCall(service: string, method: string, path: string, status: number, note?: string): void {
-  process.stdout.write(`${JSON.stringify({ localApple: service, method, path, status, ...(note ? { note } : {}) })}\n`);
+  // The caller's words (a path, a token's kid) made one printable line a CI runner reads no command in.
+  const line = { localApple: service, method: printable(method, 16), path: printable(path, 300), status, ...(note ? { note: printable(note, 300) } : {}) };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
