@@ -4,10 +4,11 @@
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
-import { relative as relativePath, resolve as resolvePath } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname as dirnamePath, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const requireBuiltin = createRequire(import.meta.url);
 const source = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
 
 // ESM output with CommonJS dependencies inside needs a `require` of its own.
@@ -70,8 +71,14 @@ export const quietNodeVersionWarning: Plugin = {
  * of a built-in reads every export to build the module's namespace, getters included, and on Node 22 and 24
  * `node:http`'s getters load undici (its WebSocket) — ~35 ms of every start of a program that imports node:http
  * (`npx node@24 -e` a file with `import 'node:http'`: 75 ms, with `require`: 41 ms; `node -e 0`: 31 ms), and
- * node:crypto's and node:fs's load WebCrypto and fs/promises. esbuild then treats each built-in as a CommonJS
- * module and reads a property only where the code uses it.
+ * node:crypto's and node:fs's load WebCrypto and fs/promises.
+ *
+ * A static `import { createHash } from 'node:crypto'` resolves to a small ES module that requires the built-in once
+ * and exports each of its names as `/* @__PURE__ *\/ (() => m.name)()`: esbuild keeps only the names the bundle
+ * uses, and each is read once, where the module is first evaluated. Not esbuild's CommonJS interop (`__toESM`),
+ * which for every importing module copies all of the built-in's properties into a new object as getters: ~1 ms
+ * for each of the four copies of node:crypto in `asc-token token`'s start (BENCHMARKS.md). A `require()` of a
+ * built-in (the bundled CommonJS dependencies') and a dynamic `import()` get the built-in itself.
  */
 export const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
@@ -79,10 +86,58 @@ export const builtinsByRequire: Plugin = {
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
       // A dynamic import() of a built-in stays one: in a split build, esbuild would give it only a default export.
+      // The CommonJS stub's own `require` is the bundle's (the banner's): left as it is.
       if (!isBuiltin(name) || args.namespace === 'builtin' || args.kind === 'dynamic-import') return undefined;
-      return { path: name, namespace: 'builtin' };
+      // From the ES module stub below, and from CommonJS code: the built-in as `require` returns it.
+      if (args.namespace === 'builtin-esm' || args.kind !== 'import-statement') return { path: name, namespace: 'builtin' };
+      return { path: name, namespace: 'builtin-esm' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinModuleStub(args.path), loader: 'js' }));
+  },
+};
+
+/** `node:x` as an ES module whose exports esbuild can drop one by one (see builtinsByRequire). */
+function builtinModuleStub(name: string): string {
+  const names = Object.keys(requireBuiltin(name)).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
+  return [
+    `const m = require(${JSON.stringify(name)});`,
+    'export default m;',
+    ...names.map((key) => `export const ${key} = /* @__PURE__ */ (() => m.${key})();`),
+  ].join('\n');
+}
+
+/**
+ * `@smithy/signature-v4` imports six small functions from `@smithy/core/serde`, whose index also runs code of its
+ * own on load (a blob adapter class, a UUID generator that reads node:crypto's `getRandomValues`, which loads
+ * WebCrypto): ~1 ms of every `asc-token token` for nothing it calls. For the signer, the import is pointed at the
+ * files that define those functions. If the signer ever imports another name, or @smithy/core moves a file, the
+ * build fails (esbuild: no matching export, or a file not found) rather than changing behaviour.
+ */
+export const narrowSignerImports: Plugin = {
+  name: 'narrow-signer-imports',
+  setup(b) {
+    b.onResolve({ filter: /^@smithy\/core\/serde$/ }, (args) => {
+      if (!/[\\/]@smithy[\\/]signature-v4[\\/]/.test(args.importer)) return undefined;
+      return { path: 'signer-serde', namespace: 'narrow-signer-imports', pluginData: args.resolveDir };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'narrow-signer-imports' }, async (args) => {
+      const serde = (await b.resolve('@smithy/core/serde', { kind: 'import-statement', resolveDir: args.pluginData as string })).path;
+      const dir = dirnamePath(serde);
+      const file = (path: string) => JSON.stringify(resolvePath(dir, path));
+      return {
+        resolveDir: dir,
+        loader: 'js',
+        contents: [
+          `export { fromHex, toHex } from ${file('util-hex-encoding/hex-encoding.js')};`,
+          `export { toUint8Array } from ${file('util-utf8/toUint8Array.js')};`,
+          `export { fromUtf8 } from ${file('util-utf8/fromUtf8.js')};`,
+          `export { isArrayBuffer } from ${file('is-array-buffer/is-array-buffer.js')};`,
+          `export { writeKey } from ${file('writeKey.js')};`,
+          "export { hasOwn } from '@smithy/core/transport';",
+        ].join('\n'),
+      };
+    });
   },
 };
 
@@ -108,7 +163,7 @@ export const packageOptions: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   metafile: true,
   legalComments: 'none',
-  plugins: [quietNodeVersionWarning, quietDebug, builtinsByRequire],
+  plugins: [quietNodeVersionWarning, quietDebug, narrowSignerImports, builtinsByRequire],
 };
 
 const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));

@@ -32,6 +32,15 @@ export interface CommandHelp {
 
 const WIDTH = 100;
 
+/**
+ * The help, built the first time it is read: for the commands inside dist/cli.mjs itself (token, profiles), whose
+ * module is loaded on every run and whose help is printed on few (wrapping it costs ~0.5 ms of each start).
+ */
+export function lazyHelpText(help: CommandHelp): () => string {
+  let text: string | undefined;
+  return () => (text ??= helpText(help));
+}
+
 /** The help as printed. */
 export function helpText(help: CommandHelp): string {
   const section = (title: string, rows: Array<[string, string]>, pad: number) => [`${title}:`, ...rows.map(([left, right]) => row(left, right, pad))].join('\n');

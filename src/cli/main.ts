@@ -9,16 +9,16 @@ import { refuseKeyAsP8Argument } from './p8.ts';
 import { isParseArgsError, parseArgsMessage } from './parse-errors.ts';
 import { argumentRedactor } from './redact.ts';
 // The CI path, in dist/cli.mjs itself; every other command is a dynamic import (below).
-import { PROFILES_USAGE, profilesCommand } from './profiles.ts';
+import { profilesCommand, profilesUsage } from './profiles.ts';
 import type { ServiceDeps } from './service.ts';
-import { TOKEN_USAGE, tokenCommand } from './token.ts';
+import { tokenCommand, tokenUsage } from './token.ts';
 import { OutputGuard, workflowCommand } from '../client/ci-text.ts';
 import { VERSION } from '../client/version.ts';
 
 type Deps = ServiceDeps & KeysDeps & { now?: () => number; tmpdir?: string };
 interface Command {
   /** Its help (src/cli/help.ts); the first paragraph is the usage printed after a usage error. */
-  usage: string;
+  usage: () => string;
   run: (args: string[], io: CliIo, deps: Deps) => Promise<number>;
   /** The help for these arguments, where a subcommand has its own (`keys import --help`). */
   help?: (args: string[]) => string;
@@ -30,24 +30,24 @@ interface Command {
  * with the libraries) and loaded only when it runs or for --help, so `asc-token token` pays for none of them: not
  * the Secrets Manager client of `keys`, not the zip and plist readers of `upload` (docs/design.md#quality-bars: a fresh
  * `asc-token token` within 1.5 × a bare `node -e 0`; scripts/build-options.ts). A new command is one line here,
- * `name: () => import('./name.ts').then((m) => ({ usage: m.NAME_USAGE, run: m.nameCommand }))`, and nothing else
+ * `name: () => import('./name.ts').then((m) => ({ usage: () => m.NAME_USAGE, run: m.nameCommand }))`, and nothing else
  * imports its module statically.
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  token: async () => ({ usage: TOKEN_USAGE, run: tokenCommand }),
-  profiles: async () => ({ usage: PROFILES_USAGE, run: profilesCommand }),
-  mint: () => import('./mint.ts').then((m) => ({ usage: m.MINT_USAGE, run: m.mintCommand })),
-  keys: () => import('./keys/index.ts').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand, help: m.keysHelp })),
-  policy: () => import('./policy.ts').then((m) => ({ usage: m.POLICY_USAGE, run: m.policyCommand })),
-  upload: () => import('./upload.ts').then((m) => ({ usage: m.UPLOAD_USAGE, run: m.uploadCommand })),
-  notarize: () => import('./notarize.ts').then((m) => ({ usage: m.NOTARIZE_USAGE, run: m.notarizeCommand })),
-  exec: () => import('./exec.ts').then((m) => ({ usage: m.EXEC_USAGE, run: m.execCommand })),
-  health: () => import('./health.ts').then((m) => ({ usage: m.HEALTH_USAGE, run: m.healthCommand })),
+  token: async () => ({ usage: tokenUsage, run: tokenCommand }),
+  profiles: async () => ({ usage: profilesUsage, run: profilesCommand }),
+  mint: () => import('./mint.ts').then((m) => ({ usage: () => m.MINT_USAGE, run: m.mintCommand })),
+  keys: () => import('./keys/index.ts').then((m) => ({ usage: () => m.KEYS_USAGE, run: m.keysCommand, help: m.keysHelp })),
+  policy: () => import('./policy.ts').then((m) => ({ usage: () => m.POLICY_USAGE, run: m.policyCommand })),
+  upload: () => import('./upload.ts').then((m) => ({ usage: () => m.UPLOAD_USAGE, run: m.uploadCommand })),
+  notarize: () => import('./notarize.ts').then((m) => ({ usage: () => m.NOTARIZE_USAGE, run: m.notarizeCommand })),
+  exec: () => import('./exec.ts').then((m) => ({ usage: () => m.EXEC_USAGE, run: m.execCommand })),
+  health: () => import('./health.ts').then((m) => ({ usage: () => m.HEALTH_USAGE, run: m.healthCommand })),
 };
 
 /** The whole usage text: every command with one line of what it does (loading them all, which only help does). */
 export async function usage(): Promise<string> {
-  const commands = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, summaryOf((await load()).usage)] as const));
+  const commands = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, summaryOf((await load()).usage())] as const));
   const width = Math.max(...commands.map(([name]) => name.length)) + 3;
   return `asc-token: short-lived App Store Connect API tokens without holding the .p8 key
 
@@ -101,17 +101,17 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
     io.stdout(`${load ? helpOf(await load(), own) : await usage()}\n`);
     return EXIT.ok;
   }
-  let commandHelp: string | undefined;
+  let loaded: Command | undefined;
   try {
     if (load === undefined) throw new UsageError(`unknown command "${command}"`);
-    const loaded = await load();
-    commandHelp = helpOf(loaded, own);
+    loaded = await load();
     refuseKeyAsP8Argument(own);
     return await loaded.run(args, io, deps);
   } catch (error) {
     // By name, not instanceof: a lazily loaded command is built apart from this file (scripts/build-options.ts), with
     // its own copy of io.ts's classes. Node's parseArgs refusals are worded in one place (src/cli/parse-errors.ts).
     if (named(error, 'UsageError') || isParseArgsError(error)) {
+      const commandHelp = loaded && helpOf(loaded, own);
       const message = isParseArgsError(error) ? parseArgsMessage(error, commandHelp && usageOf(commandHelp)) : (error as Error).message;
       const more = commandHelp ? `${usageOf(commandHelp)}\nrun \`${commandOf(commandHelp)} --help\` for its flags, defaults and examples` : 'run asc-token --help';
       io.stderr(`asc-token: ${message}\n${more}\n`);
@@ -132,7 +132,7 @@ export async function main(argv: string[], rawIo: CliIo, deps: Deps = {}): Promi
 }
 
 function helpOf(command: Command, args: string[]): string {
-  return command.help?.(args) ?? command.usage;
+  return command.help?.(args) ?? command.usage();
 }
 
 /** `UsageError` and `CliError` (src/cli/io.ts) name themselves; class names do not survive minification. */

@@ -1,13 +1,13 @@
 /** `asc-token profiles`: who the service thinks the caller is, and the profiles it may use. */
 import { parseArgs } from 'node:util';
 import { requestProfiles } from '../client/tokens.ts';
-import { SERVICE_ENV, SERVICE_EXITS, URL_FLAG, helpText } from './help.ts';
+import { SERVICE_ENV, SERVICE_EXITS, URL_FLAG, lazyHelpText } from './help.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 import { TokenClientError, serviceError, serviceOptions, serviceUrlsFrom, sayWhichUrl, type ServiceDeps } from './service.ts';
 
 export const PROFILES_OPTIONS = { url: { type: 'string' }, output: { type: 'string' } } as const;
 
-export const PROFILES_USAGE = helpText({
+export const profilesUsage = lazyHelpText({
   usage: 'usage: asc-token profiles [--url URL[,URL…]] [--output text|json]',
   summary: 'Show who the service thinks you are, and the profiles you may use.',
   about: ['Each profile with its API, lifetimes, keys and scope. The first thing to run when a token is refused: it is signed as `asc-token token` is, so a wrong secret key or an expired session fails here the same way, with the same hint.'],

@@ -4,14 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { requestToken } from '../client/tokens.ts';
-import { SERVICE_ENV, SERVICE_EXITS, URL_FLAG, helpText } from './help.ts';
+import { SERVICE_ENV, SERVICE_EXITS, URL_FLAG, lazyHelpText } from './help.ts';
 import { EXIT, UsageError, type CliIo } from './io.ts';
 import { parseOutput, printToken } from './output.ts';
 import { TokenClientError, serviceError, serviceOptions, serviceUrlsFrom, sayWhichUrl, type ServiceDeps } from './service.ts';
 
 export const TOKEN_OPTIONS = { url: { type: 'string' }, scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, 'client-id': { type: 'string' }, output: { type: 'string' } } as const;
 
-export const TOKEN_USAGE = helpText({
+export const tokenUsage = lazyHelpText({
   usage: `usage: asc-token token PROFILE [--url URL[,URL…]] [--scope "GET /v1/apps"]... [--ttl SECONDS] [--client-id ID]
                        [--output raw|json|env|github]`,
   summary: 'Print a short-lived token for PROFILE, from the token service.',

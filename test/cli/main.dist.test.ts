@@ -86,6 +86,17 @@ describe('asc-token (dist/cli.mjs)', () => {
     for (const absent of ['SecretsManager', 'TrentService', 'PutObject', 'sso_start_url', '169.254.169.254', 'yauzl', 'NodeVersionSupportWarning']) assert.ok(!text.includes(absent), absent);
   });
 
+  it('what every start pays is kept small: no copy of a built-in module\'s properties, no help built, no UUID generator (BENCHMARKS.md, CLI start)', () => {
+    const text = readFileSync(cliFile, 'utf8');
+    // esbuild's CommonJS interop copies every property of a module into a new object, once per importing module
+    // (scripts/build-options.ts, builtinsByRequire); the ES module stubs have none of it. Its helper reads the
+    // property names with Object.getOwnPropertyNames and the descriptors with getOwnPropertyDescriptor.
+    assert.ok(!/Object\.getOwnPropertyDescriptor/.test(text), 'no __toESM/__copyProps in dist/cli.mjs');
+    // @smithy/core/serde's index (a blob adapter class, a UUID generator reading getRandomValues) is not in it
+    // (narrowSignerImports); its error text is the mark of the generator.
+    assert.ok(!text.includes('getRandomValues'), 'no UUID generator in dist/cli.mjs');
+  });
+
   it('says nothing of the AWS SDK’s Node version support (its NodeVersionSupportWarning on Node < 22): the SDK is bundled, users cannot act on it', async () => {
     const sm = await new FakeSecretsManager().start();
     try {
