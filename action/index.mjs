@@ -1,11 +1,7 @@
 // Built by `npm run build:action` from src/action/ (esbuild); do not edit. See action.yml.
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-var __create = Object.create;
 var __defProp = Object.defineProperty;
-var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
-var __getProtoOf = Object.getPrototypeOf;
-var __hasOwnProp = Object.prototype.hasOwnProperty;
 var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
   get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
 }) : x)(function(x) {
@@ -31,22 +27,6 @@ var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
 };
-var __copyProps = (to, from, except, desc) => {
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
-  }
-  return to;
-};
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
-  // If the importer is in node compatibility mode or this is not an ESM
-  // file that has been converted to a CommonJS file using a Babel-
-  // compatible transform (i.e. "__esModule" has not been set), then set
-  // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
-));
 
 // builtin:node:crypto
 var require_node_crypto = __commonJS({
@@ -55,10 +35,32 @@ var require_node_crypto = __commonJS({
   }
 });
 
+// builtin-esm:node:crypto
+var m, createHash, createHmac, randomUUID, hash, getRandomValues;
+var init_node_crypto = __esm({
+  "builtin-esm:node:crypto"() {
+    m = require_node_crypto();
+    createHash = /* @__PURE__ */ (() => m.createHash)();
+    createHmac = /* @__PURE__ */ (() => m.createHmac)();
+    randomUUID = /* @__PURE__ */ (() => m.randomUUID)();
+    hash = /* @__PURE__ */ (() => m.hash)();
+    getRandomValues = /* @__PURE__ */ (() => m.getRandomValues)();
+  }
+});
+
 // builtin:node:fs
 var require_node_fs = __commonJS({
   "builtin:node:fs"(exports, module) {
     module.exports = __require("node:fs");
+  }
+});
+
+// builtin-esm:node:fs
+var m2, appendFileSync;
+var init_node_fs = __esm({
+  "builtin-esm:node:fs"() {
+    m2 = require_node_fs();
+    appendFileSync = /* @__PURE__ */ (() => m2.appendFileSync)();
   }
 });
 
@@ -668,6 +670,15 @@ var require_node_os = __commonJS({
   }
 });
 
+// builtin-esm:node:os
+var m3, homedir;
+var init_node_os = __esm({
+  "builtin-esm:node:os"() {
+    m3 = require_node_os();
+    homedir = /* @__PURE__ */ (() => m3.homedir)();
+  }
+});
+
 // builtin:node:path
 var require_node_path = __commonJS({
   "builtin:node:path"(exports, module) {
@@ -675,12 +686,22 @@ var require_node_path = __commonJS({
   }
 });
 
+// builtin-esm:node:path
+var m4, join, sep;
+var init_node_path = __esm({
+  "builtin-esm:node:path"() {
+    m4 = require_node_path();
+    join = /* @__PURE__ */ (() => m4.join)();
+    sep = /* @__PURE__ */ (() => m4.sep)();
+  }
+});
+
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
-var import_node_os, import_node_path, homeDirCache, getHomeDirCacheKey, getHomeDir;
+var homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
-    import_node_os = __toESM(require_node_os());
-    import_node_path = __toESM(require_node_path());
+    init_node_os();
+    init_node_path();
     homeDirCache = {};
     getHomeDirCacheKey = () => {
       if (process && process.geteuid) {
@@ -689,7 +710,7 @@ var init_getHomeDir = __esm({
       return "DEFAULT";
     };
     getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path.sep}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${sep}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -701,7 +722,7 @@ var init_getHomeDir = __esm({
       }
       const homeDirCacheKey = getHomeDirCacheKey();
       if (!homeDirCache[homeDirCacheKey]) {
-        homeDirCache[homeDirCacheKey] = (0, import_node_os.homedir)();
+        homeDirCache[homeDirCacheKey] = homedir();
       }
       return homeDirCache[homeDirCacheKey];
     };
@@ -722,6 +743,15 @@ var init_getProfileName = __esm({
 var require_promises = __commonJS({
   "builtin:node:fs/promises"(exports, module) {
     module.exports = __require("node:fs/promises");
+  }
+});
+
+// builtin-esm:node:fs/promises
+var m5, readFile;
+var init_promises = __esm({
+  "builtin-esm:node:fs/promises"() {
+    m5 = require_promises();
+    readFile = /* @__PURE__ */ (() => m5.readFile)();
   }
 });
 
@@ -757,24 +787,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-var import_node_path2, ENV_CONFIG_PATH, getConfigFilepath;
+var ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
-    import_node_path2 = __toESM(require_node_path());
+    init_node_path();
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path2.join)(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-var import_node_path3, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
+var ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
-    import_node_path3 = __toESM(require_node_path());
+    init_node_path();
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path3.join)(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -835,18 +865,18 @@ var init_parseIni = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
-var import_promises, filePromises, fileIntercept, readFile;
+var filePromises, fileIntercept, readFile2;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
-    import_promises = __toESM(require_promises());
+    init_promises();
     filePromises = {};
     fileIntercept = {};
-    readFile = (path, options) => {
+    readFile2 = (path, options) => {
       if (fileIntercept[path] !== void 0) {
         return fileIntercept[path];
       }
       if (!filePromises[path] || options?.ignoreCache) {
-        filePromises[path] = (0, import_promises.readFile)(path, "utf8");
+        filePromises[path] = readFile(path, "utf8");
       }
       return filePromises[path];
     };
@@ -854,10 +884,10 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-var import_node_path4, swallowError, loadSharedConfigFiles;
+var swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
-    import_node_path4 = __toESM(require_node_path());
+    init_node_path();
     init_getConfigData();
     init_getConfigFilepath();
     init_getCredentialsFilepath();
@@ -871,17 +901,17 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = (0, import_node_path4.join)(homeDir, filepath.slice(2));
+        resolvedFilepath = join(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = (0, import_node_path4.join)(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile(resolvedConfigFilepath, {
+        readFile2(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile(resolvedFilepath, {
+        readFile2(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -1347,13 +1377,13 @@ var init_getEndpointPlugin = __esm({
 // node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js
 function bindResolveEndpointConfig(getEndpointFromConfig2) {
   return (input2) => {
-    const tls3 = input2.tls ?? true;
+    const tls = input2.tls ?? true;
     const { endpoint, useDualstackEndpoint, useFipsEndpoint } = input2;
     const customEndpointProvider = endpoint != null ? async () => toEndpointV1(await normalizeProvider(endpoint)()) : void 0;
     const isCustomEndpoint = !!endpoint;
     const resolvedConfig = Object.assign(input2, {
       endpoint: customEndpointProvider,
-      tls: tls3,
+      tls,
       isCustomEndpoint,
       useDualstackEndpoint: normalizeProvider(useDualstackEndpoint ?? false),
       useFipsEndpoint: normalizeProvider(useFipsEndpoint ?? false),
@@ -1422,10 +1452,10 @@ var init_writeKey = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/index.js
-var import_node_crypto, Uint8ArrayBlobAdapter, _getRandomValues, v4;
+var Uint8ArrayBlobAdapter, _getRandomValues, v4;
 var init_serde = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
-    import_node_crypto = __toESM(require_node_crypto());
+    init_node_crypto();
     init_fromBase64();
     init_toBase64();
     init_Uint8ArrayBlobAdapter();
@@ -1439,7 +1469,7 @@ var init_serde = __esm({
     init_writeKey();
     Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
     };
-    _getRandomValues = import_node_crypto.getRandomValues;
+    _getRandomValues = getRandomValues;
     v4 = bindV4(_getRandomValues);
   }
 });
@@ -1451,10 +1481,32 @@ var require_node_module = __commonJS({
   }
 });
 
+// builtin-esm:node:module
+var m6, createRequire;
+var init_node_module = __esm({
+  "builtin-esm:node:module"() {
+    m6 = require_node_module();
+    createRequire = /* @__PURE__ */ (() => m6.createRequire)();
+  }
+});
+
 // builtin:node:net
 var require_node_net = __commonJS({
   "builtin:node:net"(exports, module) {
     module.exports = __require("node:net");
+  }
+});
+
+// builtin-esm:node:net
+var m7, BlockList, connect, isIP, isIPv6, Socket;
+var init_node_net = __esm({
+  "builtin-esm:node:net"() {
+    m7 = require_node_net();
+    BlockList = /* @__PURE__ */ (() => m7.BlockList)();
+    connect = /* @__PURE__ */ (() => m7.connect)();
+    isIP = /* @__PURE__ */ (() => m7.isIP)();
+    isIPv6 = /* @__PURE__ */ (() => m7.isIPv6)();
+    Socket = /* @__PURE__ */ (() => m7.Socket)();
   }
 });
 
@@ -1465,6 +1517,15 @@ var require_node_http = __commonJS({
   }
 });
 
+// builtin-esm:node:http
+var m8, Agent;
+var init_node_http = __esm({
+  "builtin-esm:node:http"() {
+    m8 = require_node_http();
+    Agent = /* @__PURE__ */ (() => m8.Agent)();
+  }
+});
+
 // builtin:node:https
 var require_node_https = __commonJS({
   "builtin:node:https"(exports, module) {
@@ -1472,25 +1533,33 @@ var require_node_https = __commonJS({
   }
 });
 
+// builtin-esm:node:https
+var m9, Agent2;
+var init_node_https = __esm({
+  "builtin-esm:node:https"() {
+    m9 = require_node_https();
+    Agent2 = /* @__PURE__ */ (() => m9.Agent)();
+  }
+});
+
 // node_modules/agent-base/dist/helpers.js
-var http, https;
 var init_helpers = __esm({
   "node_modules/agent-base/dist/helpers.js"() {
-    http = __toESM(require_node_http(), 1);
-    https = __toESM(require_node_https(), 1);
+    init_node_http();
+    init_node_https();
   }
 });
 
 // node_modules/agent-base/dist/index.js
-var net, http2, import_https, INTERNAL, Agent2;
+var INTERNAL, Agent3;
 var init_dist = __esm({
   "node_modules/agent-base/dist/index.js"() {
-    net = __toESM(require_node_net(), 1);
-    http2 = __toESM(require_node_http(), 1);
-    import_https = __toESM(require_node_https(), 1);
+    init_node_net();
+    init_node_http();
+    init_node_https();
     init_helpers();
     INTERNAL = /* @__PURE__ */ Symbol("AgentBaseInternalState");
-    Agent2 = class extends http2.Agent {
+    Agent3 = class extends Agent {
       constructor(opts) {
         super(opts);
         this[INTERNAL] = {};
@@ -1525,7 +1594,7 @@ var init_dist = __esm({
         if (!this.sockets[name]) {
           this.sockets[name] = [];
         }
-        const fakeSocket = new net.Socket({ writable: false });
+        const fakeSocket = new Socket({ writable: false });
         this.sockets[name].push(fakeSocket);
         this.totalSocketCount++;
         return fakeSocket;
@@ -1549,7 +1618,7 @@ var init_dist = __esm({
       getName(options) {
         const secureEndpoint = this.isSecureEndpoint(options);
         if (secureEndpoint) {
-          return import_https.Agent.prototype.getName.call(this, options);
+          return Agent2.prototype.getName.call(this, options);
         }
         return super.getName(options);
       }
@@ -1611,6 +1680,16 @@ var require_node_tls = __commonJS({
   }
 });
 
+// builtin-esm:node:tls
+var m10, checkServerIdentity, connect2;
+var init_node_tls = __esm({
+  "builtin-esm:node:tls"() {
+    m10 = require_node_tls();
+    checkServerIdentity = /* @__PURE__ */ (() => m10.checkServerIdentity)();
+    connect2 = /* @__PURE__ */ (() => m10.connect)();
+  }
+});
+
 // src/bundle-stand-ins/debug.ts
 function createDebug(_namespace) {
   return off;
@@ -1633,10 +1712,28 @@ var require_node_events = __commonJS({
   }
 });
 
+// builtin-esm:node:events
+var m11, once;
+var init_node_events = __esm({
+  "builtin-esm:node:events"() {
+    m11 = require_node_events();
+    once = /* @__PURE__ */ (() => m11.once)();
+  }
+});
+
 // builtin:node:url
 var require_node_url = __commonJS({
   "builtin:node:url"(exports, module) {
     module.exports = __require("node:url");
+  }
+});
+
+// builtin-esm:node:url
+var m12, URL2;
+var init_node_url = __esm({
+  "builtin-esm:node:url"() {
+    m12 = require_node_url();
+    URL2 = /* @__PURE__ */ (() => m12.URL)();
   }
 });
 
@@ -1685,21 +1782,21 @@ function omit(obj, ...keys) {
   }
   return ret;
 }
-var net2, tls, import_events, import_url, debug, HttpProxyAgent;
+var debug, HttpProxyAgent;
 var init_dist3 = __esm({
   "node_modules/http-proxy-agent/dist/index.js"() {
-    net2 = __toESM(require_node_net(), 1);
-    tls = __toESM(require_node_tls(), 1);
+    init_node_net();
+    init_node_tls();
     init_debug();
-    import_events = __toESM(require_node_events(), 1);
+    init_node_events();
     init_dist();
-    import_url = __toESM(require_node_url(), 1);
+    init_node_url();
     init_dist2();
     debug = debug_default("http-proxy-agent");
-    HttpProxyAgent = class extends Agent2 {
+    HttpProxyAgent = class extends Agent3 {
       constructor(proxy, opts) {
         super(opts);
-        this.proxy = typeof proxy === "string" ? new import_url.URL(proxy) : proxy;
+        this.proxy = typeof proxy === "string" ? new URL2(proxy) : proxy;
         this.proxyHeaders = opts?.headers ?? {};
         debug("Creating new HttpProxyAgent instance: %o", this.proxy.href);
         if (opts?.negotiate) {
@@ -1725,7 +1822,7 @@ var init_dist3 = __esm({
         const protocol = opts.secureEndpoint ? "https:" : "http:";
         const hostname = req.getHeader("host") || "localhost";
         const base = `${protocol}//${hostname}`;
-        const url = new import_url.URL(req.path, base);
+        const url = new URL2(req.path, base);
         if (opts.port !== 80) {
           url.port = String(opts.port);
         }
@@ -1764,15 +1861,15 @@ var init_dist3 = __esm({
         let socket;
         if (this.proxy.protocol === "https:") {
           debug("Creating `tls.Socket`: %o", this.connectOpts);
-          socket = tls.connect(this.connectOpts);
+          socket = connect2(this.connectOpts);
         } else {
           debug("Creating `net.Socket`: %o", this.connectOpts);
-          socket = net2.connect(this.connectOpts);
+          socket = connect(this.connectOpts);
         }
-        await (0, import_events.once)(socket, "connect");
-        const connect5 = { socket };
-        req.emit("proxyConnect", connect5);
-        this.emit("proxyConnect", connect5, req);
+        await once(socket, "connect");
+        const connect3 = { socket };
+        req.emit("proxyConnect", connect3);
+        this.emit("proxyConnect", connect3, req);
         req.emit("proxy", { proxy: this.proxy.href, socket });
         return socket;
       }
@@ -1785,6 +1882,15 @@ var init_dist3 = __esm({
 var require_node_assert = __commonJS({
   "builtin:node:assert"(exports, module) {
     module.exports = __require("node:assert");
+  }
+});
+
+// builtin-esm:node:assert
+var m13, node_assert_default;
+var init_node_assert = __esm({
+  "builtin-esm:node:assert"() {
+    m13 = require_node_assert();
+    node_assert_default = m13;
   }
 });
 
@@ -1894,20 +2000,20 @@ function omit2(obj, ...keys) {
   }
   return ret;
 }
-var net3, tls2, import_assert, import_url2, debug3, setServernameFromNonIpHost, HttpsProxyAgent;
+var debug3, setServernameFromNonIpHost, HttpsProxyAgent;
 var init_dist4 = __esm({
   "node_modules/https-proxy-agent/dist/index.js"() {
-    net3 = __toESM(require_node_net(), 1);
-    tls2 = __toESM(require_node_tls(), 1);
-    import_assert = __toESM(require_node_assert(), 1);
+    init_node_net();
+    init_node_tls();
+    init_node_assert();
     init_debug();
     init_dist();
-    import_url2 = __toESM(require_node_url(), 1);
+    init_node_url();
     init_parse_proxy_response();
     init_dist2();
     debug3 = debug_default("https-proxy-agent");
     setServernameFromNonIpHost = (options) => {
-      if (options.servername === void 0 && options.host && !net3.isIP(options.host)) {
+      if (options.servername === void 0 && options.host && !isIP(options.host)) {
         return {
           ...options,
           servername: options.host
@@ -1915,11 +2021,11 @@ var init_dist4 = __esm({
       }
       return options;
     };
-    HttpsProxyAgent = class extends Agent2 {
+    HttpsProxyAgent = class extends Agent3 {
       constructor(proxy, opts) {
         super(opts);
         this.options = { path: void 0 };
-        this.proxy = typeof proxy === "string" ? new import_url2.URL(proxy) : proxy;
+        this.proxy = typeof proxy === "string" ? new URL2(proxy) : proxy;
         this.proxyHeaders = opts?.headers ?? {};
         debug3("Creating new HttpsProxyAgent instance: %o", this.proxy.href);
         if (opts?.negotiate) {
@@ -1949,13 +2055,13 @@ var init_dist4 = __esm({
         let socket;
         if (proxy.protocol === "https:") {
           debug3("Creating `tls.Socket`: %o", this.connectOpts);
-          socket = tls2.connect(setServernameFromNonIpHost(this.connectOpts));
+          socket = connect2(setServernameFromNonIpHost(this.connectOpts));
         } else {
           debug3("Creating `net.Socket`: %o", this.connectOpts);
-          socket = net3.connect(this.connectOpts);
+          socket = connect(this.connectOpts);
         }
         const headers = typeof this.proxyHeaders === "function" ? this.proxyHeaders() : { ...this.proxyHeaders };
-        const host = net3.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+        const host = isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
         let payload = `CONNECT ${host}:${opts.port} HTTP/1.1\r
 `;
         if (proxy.username || proxy.password) {
@@ -1973,38 +2079,38 @@ var init_dist4 = __esm({
         const proxyResponsePromise = parseProxyResponse(socket);
         socket.write(`${payload}\r
 `);
-        const { connect: connect5, buffered } = await proxyResponsePromise;
-        req.emit("proxyConnect", connect5);
-        this.emit("proxyConnect", connect5, req);
+        const { connect: connect3, buffered } = await proxyResponsePromise;
+        req.emit("proxyConnect", connect3);
+        this.emit("proxyConnect", connect3, req);
         req.emit("proxy", { proxy: this.proxy.href, socket });
-        if (connect5.statusCode === 200) {
+        if (connect3.statusCode === 200) {
           req.once("socket", resume);
           if (opts.secureEndpoint) {
             debug3("Upgrading socket connection to TLS");
-            return tls2.connect({
+            return connect2({
               ...omit2(setServernameFromNonIpHost(opts), "host", "path", "port"),
               socket
             });
           }
           return socket;
         }
-        if (connect5.statusCode === 407 && this.onProxyAuth) {
+        if (connect3.statusCode === 407 && this.onProxyAuth) {
           debug3("Got 407 response, invoking onProxyAuth callback");
           socket.destroy();
-          const proxyAuthenticate = connect5.headers["proxy-authenticate"] || "";
+          const proxyAuthenticate = connect3.headers["proxy-authenticate"] || "";
           const scheme = Array.isArray(proxyAuthenticate) ? proxyAuthenticate[0].split(/\s/)[0] : proxyAuthenticate.split(/\s/)[0];
           const authResponse = await this.onProxyAuth({
-            response: connect5,
+            response: connect3,
             scheme
           });
           return this._connectWithAuth(req, opts, authResponse.headers);
         }
         socket.destroy();
-        const fakeSocket = new net3.Socket({ writable: false });
+        const fakeSocket = new Socket({ writable: false });
         fakeSocket.readable = true;
         req.once("socket", (s) => {
           debug3("Replaying proxy buffer for failed request");
-          (0, import_assert.default)(s.listenerCount("data") > 0);
+          node_assert_default(s.listenerCount("data") > 0);
           s.push(buffered);
           s.push(null);
         });
@@ -2017,12 +2123,12 @@ var init_dist4 = __esm({
         const { proxy } = this;
         let socket;
         if (proxy.protocol === "https:") {
-          socket = tls2.connect(setServernameFromNonIpHost(this.connectOpts));
+          socket = connect2(setServernameFromNonIpHost(this.connectOpts));
         } else {
-          socket = net3.connect(this.connectOpts);
+          socket = connect(this.connectOpts);
         }
         const headers = typeof this.proxyHeaders === "function" ? this.proxyHeaders() : { ...this.proxyHeaders };
-        const host = net3.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+        const host = isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
         let payload = `CONNECT ${host}:${opts.port} HTTP/1.1\r
 `;
         if (proxy.username || proxy.password) {
@@ -2041,14 +2147,14 @@ var init_dist4 = __esm({
         const proxyResponsePromise = parseProxyResponse(socket);
         socket.write(`${payload}\r
 `);
-        const { connect: connect5 } = await proxyResponsePromise;
-        req.emit("proxyConnect", connect5);
-        this.emit("proxyConnect", connect5, req);
-        if (connect5.statusCode === 200) {
+        const { connect: connect3 } = await proxyResponsePromise;
+        req.emit("proxyConnect", connect3);
+        this.emit("proxyConnect", connect3, req);
+        if (connect3.statusCode === 200) {
           req.once("socket", resume);
           if (opts.secureEndpoint) {
             debug3("Upgrading socket connection to TLS");
-            return tls2.connect({
+            return connect2({
               ...omit2(setServernameFromNonIpHost(opts), "host", "path", "port"),
               socket
             });
@@ -2056,7 +2162,7 @@ var init_dist4 = __esm({
           return socket;
         }
         socket.destroy();
-        throw new Error(`Proxy authentication failed with status ${connect5.statusCode} after retry`);
+        throw new Error(`Proxy authentication failed with status ${connect3.statusCode} after retry`);
       }
     };
     HttpsProxyAgent.protocols = ["http", "https"];
@@ -2064,12 +2170,12 @@ var init_dist4 = __esm({
 });
 
 // src/net/tunnel.ts
-var import_node_tls, ProxyTunnelError, TunnelAgent;
+var ProxyTunnelError, TunnelAgent;
 var init_tunnel = __esm({
   "src/net/tunnel.ts"() {
     "use strict";
     init_dist4();
-    import_node_tls = __toESM(require_node_tls(), 1);
+    init_node_tls();
     ProxyTunnelError = class extends Error {
       name = "ProxyTunnelError";
       code = "proxy_refused";
@@ -2087,7 +2193,7 @@ var init_tunnel = __esm({
         let status;
         const answered = (answer) => status = answer.statusCode;
         req.once("proxyConnect", answered);
-        const own = opts.checkServerIdentity ?? import_node_tls.checkServerIdentity;
+        const own = opts.checkServerIdentity ?? checkServerIdentity;
         const identity = opts.secureEndpoint ? { checkServerIdentity: (_name, cert) => own(opts.host, cert) } : {};
         let socket;
         try {
@@ -2148,17 +2254,17 @@ function portOf(url) {
 }
 function noProxyMatches(list, hostname, port) {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
-  const family = (0, import_node_net.isIP)(host);
+  const family = isIP(host);
   for (const raw of list.toLowerCase().split(/[\s,]+/)) {
     if (raw === "") continue;
     if (raw === "*") return true;
     const entry = splitPort(raw);
     if (entry === void 0 || entry.port !== void 0 && entry.port !== port) continue;
     const [address, bits, extra] = entry.host.split("/");
-    const entryFamily = (0, import_node_net.isIP)(address);
+    const entryFamily = isIP(address);
     if (entryFamily !== 0 || bits !== void 0) {
       if (family === 0 || entryFamily !== family || extra !== void 0) continue;
-      const block = new import_node_net.BlockList();
+      const block = new BlockList();
       const type = family === 4 ? "ipv4" : "ipv6";
       if (bits === void 0) block.addAddress(address, type);
       else if (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)) block.addSubnet(address, Number(bits), type);
@@ -2183,7 +2289,7 @@ function splitPort(entry) {
 function isThisMachine(hostname) {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "::") return true;
-  const family = (0, import_node_net.isIP)(host);
+  const family = isIP(host);
   if (family === 4) return /^(127|0+)\./.test(host);
   const mapped = family === 6 ? /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host) : null;
   return mapped !== null && [127, 0].includes(parseInt(mapped[1], 16) >> 8);
@@ -2206,14 +2312,14 @@ function agentFor(url, env) {
 function sdkAgents(env) {
   return { httpAgent: new EnvProxyAgent(false, env), httpsAgent: new EnvProxyAgent(true, env) };
 }
-var import_node_module, import_node_net, ProxySettingError, agents, load, EnvProxyAgent;
+var ProxySettingError, agents, load, EnvProxyAgent;
 var init_proxy = __esm({
   "src/net/proxy.ts"() {
     "use strict";
     init_dist();
     init_dist3();
-    import_node_module = __toESM(require_node_module(), 1);
-    import_node_net = __toESM(require_node_net(), 1);
+    init_node_module();
+    init_node_net();
     init_tunnel();
     ProxySettingError = class extends Error {
       name = "ProxySettingError";
@@ -2221,8 +2327,8 @@ var init_proxy = __esm({
       hint = "Give the proxy as http://HOST:PORT or https://HOST:PORT (user:password@ before HOST if it asks for them), or unset the variable.";
     };
     agents = /* @__PURE__ */ new Map();
-    load = (0, import_node_module.createRequire)(import.meta.url);
-    EnvProxyAgent = class extends Agent2 {
+    load = createRequire(import.meta.url);
+    EnvProxyAgent = class extends Agent3 {
       #secure;
       #env;
       #direct;
@@ -2234,7 +2340,7 @@ var init_proxy = __esm({
         this.#direct = new Direct({ keepAlive: true });
       }
       connect(_req, options) {
-        const host = (0, import_node_net.isIP)(options.host ?? "") === 6 ? `[${options.host}]` : options.host;
+        const host = isIP(options.host ?? "") === 6 ? `[${options.host}]` : options.host;
         const url = new URL(`${this.#secure ? "https" : "http"}://${host}:${options.port}`);
         return agentFor(url, this.#env) ?? this.#direct;
       }
@@ -2243,8 +2349,8 @@ var init_proxy = __esm({
 });
 
 // src/action/main.ts
-var import_node_crypto4 = __toESM(require_node_crypto(), 1);
-var import_node_fs2 = __toESM(require_node_fs(), 1);
+init_node_crypto();
+init_node_fs();
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
 function setCredentialFeature(credentials, feature, value) {
@@ -2755,7 +2861,7 @@ var OutputGuard = class {
 };
 
 // src/client/version.ts
-var import_node_fs = __toESM(require_node_fs(), 1);
+init_node_fs();
 var VERSION = true ? "0.1.0" : JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 function userAgent(caller) {
   return `asc-token/${VERSION} (${caller})`;
@@ -2874,7 +2980,7 @@ function problemOf(response) {
 }
 
 // src/client/http.ts
-var import_node_module2 = __toESM(require_node_module(), 1);
+init_node_module();
 
 // src/net/outbound.ts
 var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy"];
@@ -2887,7 +2993,7 @@ async function proxyAgentFor(url, env = process.env) {
 }
 
 // src/sigv4.ts
-var import_node_crypto2 = __toESM(require_node_crypto(), 1);
+init_node_crypto();
 
 // node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 init_serde();
@@ -3435,7 +3541,7 @@ var SignatureV4 = class extends SignatureV4Base {
 var NodeSha256 = class {
   #hash;
   constructor(secret) {
-    this.#hash = secret === void 0 ? (0, import_node_crypto2.createHash)("sha256") : (0, import_node_crypto2.createHmac)("sha256", toBytes(secret));
+    this.#hash = secret === void 0 ? createHash("sha256") : createHmac("sha256", toBytes(secret));
   }
   update(data) {
     this.#hash.update(toBytes(data));
@@ -3541,7 +3647,7 @@ var RequestFailure = class extends Error {
     this.code = code;
   }
 };
-var load2 = (0, import_node_module2.createRequire)(import.meta.url);
+var load2 = createRequire(import.meta.url);
 async function send(url, method, headers, body, timeoutMs) {
   const { request: request2 } = load2(url.protocol === "https:" ? "node:https" : "node:http");
   const agent = await proxyAgentFor(url);
@@ -3645,7 +3751,7 @@ async function callService(options, call2) {
 }
 
 // src/client/validate.ts
-var import_node_crypto3 = __toESM(require_node_crypto(), 1);
+init_node_crypto();
 
 // src/core/apple.ts
 var LONG_LIVED_MAX_TTL = 15552e3;
@@ -3884,7 +3990,7 @@ function checkTokenResponse(value) {
   const expiresAt = instant("expiresAt");
   const refreshAfter = instant("refreshAfter");
   if (typeof v.expiresIn !== "number" || !Number.isInteger(v.expiresIn)) bad("expiresIn", "a whole number of seconds");
-  if (typeof v.tokenSha256 !== "string" || v.tokenSha256 !== (0, import_node_crypto3.hash)("sha256", token, "hex")) bad("tokenSha256", "the token's SHA-256");
+  if (typeof v.tokenSha256 !== "string" || v.tokenSha256 !== hash("sha256", token, "hex")) bad("tokenSha256", "the token's SHA-256");
   return {
     token,
     tokenType: "Bearer",
@@ -4007,14 +4113,14 @@ function environmentCredentials() {
 function fileCommand(file, values) {
   let text = "";
   for (const [name, value] of values) {
-    const delimiter = `ghadelimiter_${(0, import_node_crypto4.randomUUID)()}`;
+    const delimiter = `ghadelimiter_${randomUUID()}`;
     if (name.includes(delimiter) || value.includes(delimiter)) throw new ActionError("a value collided with its delimiter");
     text += `${name}<<${delimiter}
 ${value}
 ${delimiter}
 `;
   }
-  (0, import_node_fs2.appendFileSync)(file, text);
+  appendFileSync(file, text);
 }
 async function request(req, io) {
   try {
