@@ -1,6 +1,6 @@
 /**
- * The "local key" strategy: signs tokens in this process with a `.p8` key (jose, the service's own minting
- * code). For tests of anything built on the App Store Connect client, and for a developer who holds a key; CI
+ * The "local key" strategy: signs tokens in this process with a `.p8` key (the service's own minting code,
+ * src/core/sign.ts). For tests of anything built on the App Store Connect client, and for a developer who holds a key; CI
  * jobs use {@link vendedTokenAuth} and hold no key.
  */
 import type { KeyObject } from 'node:crypto';

@@ -27,7 +27,7 @@ export interface MintOptions {
   skew?: number;
 }
 
-// A type, not an interface: jose's header parameter type has an index signature only type literals satisfy.
+// A type, not an interface: an index signature (the kinds' extra header fields, WeatherKit's `id`).
 export type JwtHeader = {
   alg: 'ES256';
   kid: string;

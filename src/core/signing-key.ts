@@ -16,7 +16,7 @@ export interface KeyIdentity {
   teamId?: string | undefined;
 }
 
-/** A key whose private half is in this process (Secrets Manager, local files): jose signs with it. */
+/** A key whose private half is in this process (Secrets Manager, local files): node:crypto signs with it. */
 export interface LocalSigningKey extends KeyIdentity {
   kind: 'local';
   privateKey: KeyObject;

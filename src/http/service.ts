@@ -114,9 +114,9 @@ export function createService(deps: ServiceDeps): (request: ApiRequest) => Promi
       keyName = name;
       keyId = key.keyId;
       const pending = startMint(key, { kind: grant.profile.api, scope: grant.scope, ttl: grant.ttl, fields: grant.fields }, { now: started, skew: deps.skew, shared });
-      // The signature is computed on WebCrypto's thread pool: render the audit record and the response meanwhile.
-      // jose hands the signature over a few microtasks after it is asked, so wait for the microtask queue to drain
-      // first (nextTurn). The rejection handler keeps a signing failure during that wait from counting as
+      // A KMS key's signature is a call to KMS: render the audit record and the response meanwhile, once the SDK has
+      // had the microtasks it takes to send it (nextTurn). A key in this process has signed already (node:crypto,
+      // ~35 µs, src/core/sign.ts). The rejection handler keeps a signing failure during that wait from counting as
       // unhandled; the token is awaited below.
       pending.token.catch(() => {});
       await nextTurn();
