@@ -5,6 +5,7 @@
  * what the storage answers is ever printed.
  */
 import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -48,13 +49,21 @@ type Agents = { http: HttpAgent; https: HttpsAgent; proxied: Map<string, HttpAge
 /** Headers the HTTP layer owns: the connection's and the body's framing, set from the operation itself. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'upgrade']);
 /**
- * Each part is read in 1 MiB chunks into three buffers (one being read while two are being sent), and the next
- * part takes the same three once the last of them has gone to the socket: memory stays at a few MiB per part in
+ * Each part is read in 128 KiB chunks into four buffers (one being read while three are being sent), and the next
+ * part takes the same four once the last of them has gone to the socket: memory stays at 512 KiB per part in
  * flight whatever the file's size, and no fresh buffer per chunk or per part means no page faults and no garbage
  * (fresh buffers per part cost two full garbage collections in a 96 MiB upload of 5 MiB parts, BENCHMARKS.md).
+ *
+ * A chunk is read synchronously, on the thread that then writes it to the socket, as curl does: the bytes are
+ * still in that core's cache when the kernel copies them into the socket. Read on libuv's thread pool into 1 MiB
+ * buffers, each byte crossed memory twice more, and the sender took ~1.9 × curl's CPU for the same parts; this way
+ * ~1.1 × (BENCHMARKS.md, upload at the parts floor). The cost: a read from a slow disk holds the event loop, while
+ * the other parts' bytes already written wait in the kernel's socket buffers.
  */
-const CHUNK = 1024 * 1024;
-const BUFFERS = 3;
+const CHUNK = 128 * 1024;
+const BUFFERS = 4;
+/** {@link sha256File} reads in larger pieces: it runs while the API calls wait, on the thread pool. */
+const HASH_CHUNK = 1024 * 1024;
 
 /**
  * Check Apple's operations before sending a byte: each an https URL — on this machine (http or https) only when
@@ -231,7 +240,7 @@ async function writeRange(source: Source, offset: number, length: number, reques
       await inFlight[i];
       if (request.destroyed) throw new Error('the request ended');
       const buffer = (buffers[i] ??= Buffer.allocUnsafe(CHUNK));
-      const { bytesRead } = await source.file.read(buffer, 0, Math.min(buffer.length, length - sent), offset + sent);
+      const bytesRead = readSync(source.file.fd, buffer, 0, Math.min(buffer.length, length - sent), offset + sent);
       if (bytesRead === 0) throw new AscError('invalid_input', 'the file got shorter while it was being uploaded');
       inFlight[i] = new Promise<void>((resolve, reject) => request.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())));
       inFlight[i]?.catch(() => {}); // a failed write also fails the request, which is what is reported
@@ -250,15 +259,15 @@ function networkReason(error: unknown): string {
 }
 
 /**
- * The chunk buffers of `concurrency` parts in flight, allocated now: {@link BUFFERS} of 1 MiB per part (12 MiB for
- * four). For {@link TransferOptions.buffers}; one of them may first serve {@link sha256File}.
+ * The chunk buffers of `concurrency` parts in flight, allocated now: {@link BUFFERS} of 128 KiB per part (2 MiB for
+ * four). For {@link TransferOptions.buffers}.
  */
 export function chunkBuffers(concurrency = 4): Buffer[][] {
   return Array.from({ length: Math.max(1, concurrency) }, () => Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK)));
 }
 
 /** SHA-256 of the file, read through one reused buffer (`buffer`, if given: at least 64 KiB, and not in use). */
-export async function sha256File(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): Promise<string> {
+export async function sha256File(path: string, buffer: Buffer = Buffer.allocUnsafe(HASH_CHUNK)): Promise<string> {
   const hash = createHash('sha256');
   const file = await open(path, 'r');
   try {

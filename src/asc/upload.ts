@@ -135,7 +135,7 @@ export async function uploadBuild(options: UploadBuildOptions): Promise<UploadBu
   // The checksum and the transfer's buffers (and the GC they cost) while the calls go to Apple: BENCHMARKS.md, parts.
   const buffers = chunkBuffers(options.concurrency);
   const hashStarted = now();
-  const checksum = sha256File(file, buffers[0]?.[0]).then((sha256) => ({ sha256, ms: now() - hashStarted }));
+  const checksum = sha256File(file).then((sha256) => ({ sha256, ms: now() - hashStarted }));
   checksum.catch(() => {}); // awaited below; meanwhile a failure must not be an unhandled rejection
 
   // The app.
