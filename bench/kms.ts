@@ -108,7 +108,7 @@ export async function kmsSection(root: string, timeToMarker: TimeToMarker): Prom
     ]);
     rows.push([
       'kms: the handler process\'s CPU per token, 16 concurrent',
-      `KMS ${median(k.cpuPerToken).toFixed(0)} µs (the Sign request and response, DER → JOSE, the local verification) vs Secrets Manager ${median(s.cpuPerToken).toFixed(0)} µs (WebCrypto signature)`,
+      `KMS ${median(k.cpuPerToken).toFixed(0)} µs (the Sign request and response, DER → JOSE, the local verification) vs Secrets Manager ${median(s.cpuPerToken).toFixed(0)} µs (node:crypto signature)`,
       `+${(median(k.cpuPerToken) - median(s.cpuPerToken)).toFixed(0)} µs`,
       'reported',
     ]);
