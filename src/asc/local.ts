@@ -4,7 +4,7 @@
  * jobs use {@link vendedTokenAuth} and hold no key.
  */
 import type { KeyObject } from 'node:crypto';
-import { parsePrivateKey } from '../core/private-key.ts';
+import { checkP256PrivateKey, parsePrivateKey } from '../core/private-key.ts';
 import { mintToken } from '../core/sign.ts';
 import { parseRequestedScope } from '../core/scope.ts';
 import { scopeOf, type ApiCall, type AuthStrategy, type TokenOptions } from './auth.ts';
@@ -24,7 +24,7 @@ export interface LocalKeyAuthOptions {
 
 /** @throws KeyParseError when the key is not a P-256 PKCS#8 key; TokenVendingError from minting (a ttl Apple refuses). */
 export function localKeyAuth(options: LocalKeyAuthOptions): AuthStrategy {
-  const privateKey = typeof options.privateKey === 'string' ? parsePrivateKey(options.privateKey) : options.privateKey;
+  const privateKey = typeof options.privateKey === 'string' ? parsePrivateKey(options.privateKey) : checkP256PrivateKey(options.privateKey);
   const key = { kind: 'local' as const, name: 'local', keyId: options.keyId, issuerId: options.issuerId, privateKey };
   const now = options.now ?? Date.now;
   const cache = new Map<string, { token: string; refreshAt: number }>();

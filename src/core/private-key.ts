@@ -64,6 +64,16 @@ function importPkcs8(der: Buffer): KeyObject {
     // OpenSSL's message is dropped on purpose: we promise reasons that are ours and never echo input.
     throw new KeyParseError('not a PKCS#8 private key (the content does not decode)');
   }
+  return checkP256PrivateKey(key);
+}
+
+/**
+ * The key if it is a P-256 private key, the only kind an ES256 token can be signed with (node:crypto would sign with
+ * any key it is handed: a P-384 or RSA key under an ES256 header).
+ * @throws KeyParseError saying what it is instead.
+ */
+export function checkP256PrivateKey(key: KeyObject): KeyObject {
+  if (key.type !== 'private') throw new KeyParseError(`key is a ${key.type} key, expected an EC P-256 private key`);
   if (key.asymmetricKeyType !== 'ec') {
     throw new KeyParseError(`key type is ${key.asymmetricKeyType ?? 'unknown'}, expected an EC P-256 key`);
   }

@@ -86,10 +86,10 @@ export async function mintToken(key: SigningKey, request: MintRequest, options: 
  */
 async function signCompact(key: SigningKey, header: JwtHeader, claimsJson: string): Promise<string> {
   const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(claimsJson).toString('base64url')}`;
-  if (key.kind === 'local') return `${signingInput}.${signLocally(key.privateKey, signingInput).toString('base64url')}`;
-  const signature = await key.sign(Buffer.from(signingInput));
+  const signature = key.kind === 'local' ? signLocally(key.privateKey, signingInput) : await key.sign(Buffer.from(signingInput));
+  // ES256's r‖s is 64 bytes; anything else is not a P-256 signature (a key source that handed over another key).
   if (signature.length !== 64) {
-    throw new TokenVendingError('internal', 'The signature has the wrong size.', { reason: `remote_signature_size:${signature.length}` });
+    throw new TokenVendingError('internal', 'The signature has the wrong size.', { reason: `${key.kind}_signature_size:${signature.length}` });
   }
   return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
 }

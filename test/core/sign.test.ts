@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { localKeyAuth } from '../../src/asc/local.ts';
 import { TokenVendingError } from '../../src/core/errors.ts';
+import { KeyParseError } from '../../src/core/private-key.ts';
 import type { MintRequest } from '../../src/core/claims.ts';
 import { startMint } from '../../src/core/sign.ts';
 import { parseRequestedScope } from '../../src/core/scope.ts';
@@ -41,6 +43,34 @@ describe('startMint', () => {
     const { privateKey: ed25519 } = generateKeyPairSync('ed25519');
     const pending = startMint({ ...team, privateKey: ed25519 }, request(), { now: NOW });
     await assert.rejects(pending.token);
+  });
+
+  it('never puts another curve\'s or an RSA key\'s signature under an ES256 header: internal, the reason naming the size', async () => {
+    for (const [type, options] of [['ec', { namedCurve: 'P-384' }], ['rsa', { modulusLength: 2048 }]] as const) {
+      const { privateKey } = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
+      await assert.rejects(startMint({ ...team, privateKey }, request(), { now: NOW }).token, (error: unknown) => {
+        assert.ok(error instanceof TokenVendingError, `${type}: ${error}`);
+        assert.equal(error.code, 'internal');
+        assert.match(error.reason ?? '', /^local_signature_size:(96|256)$/);
+        return true;
+      });
+    }
+  });
+});
+
+describe('localKeyAuth with a KeyObject', () => {
+  it('refuses any key but a P-256 private key before it signs anything (KeyParseError)', () => {
+    const keys: Array<[string, KeyObject]> = [
+      ['P-384', generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey],
+      ['secp256k1', generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey],
+      ['RSA', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey],
+      ['Ed25519', generateKeyPairSync('ed25519').privateKey],
+      ['a P-256 public key', key.publicKey],
+    ];
+    for (const [what, privateKey] of keys) {
+      assert.throws(() => localKeyAuth({ keyId: TEAM_KEY_ID, privateKey }), (error: unknown) => error instanceof KeyParseError, what);
+    }
+    assert.doesNotThrow(() => localKeyAuth({ keyId: TEAM_KEY_ID, privateKey: key.privateKey }));
   });
 });
 
