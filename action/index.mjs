@@ -36,7 +36,7 @@ var require_node_crypto = __commonJS({
 });
 
 // builtin-esm:node:crypto
-var m, createHash, createHmac, randomUUID, hash, getRandomValues;
+var m, createHash, createHmac, randomUUID, hash;
 var init_node_crypto = __esm({
   "builtin-esm:node:crypto"() {
     m = require_node_crypto();
@@ -44,7 +44,6 @@ var init_node_crypto = __esm({
     createHmac = /* @__PURE__ */ (() => m.createHmac)();
     randomUUID = /* @__PURE__ */ (() => m.randomUUID)();
     hash = /* @__PURE__ */ (() => m.hash)();
-    getRandomValues = /* @__PURE__ */ (() => m.getRandomValues)();
   }
 });
 
@@ -73,40 +72,14 @@ var init_is_array_buffer = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
-var fromArrayBuffer, fromString;
+var fromString;
 var init_buffer_from = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
-    init_is_array_buffer();
-    fromArrayBuffer = (input2, offset = 0, length = input2.byteLength - offset) => {
-      if (!isArrayBuffer(input2)) {
-        throw new TypeError(`The "input" argument must be ArrayBuffer. Received type ${typeof input2} (${input2})`);
-      }
-      return Buffer.from(input2, offset, length);
-    };
     fromString = (input2, encoding) => {
       if (typeof input2 !== "string") {
         throw new TypeError(`The "input" argument must be of type string. Received type ${typeof input2} (${input2})`);
       }
       return encoding ? Buffer.from(input2, encoding) : Buffer.from(input2);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
-var BASE64_REGEX, fromBase64;
-var init_fromBase64 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
-    init_buffer_from();
-    BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
-    fromBase64 = (input2) => {
-      if (input2.length * 3 % 4 !== 0) {
-        throw new TypeError(`Incorrect padding on base64 string.`);
-      }
-      if (!BASE64_REGEX.exec(input2)) {
-        throw new TypeError(`Invalid base64 string.`);
-      }
-      const buffer = fromString(input2, "base64");
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     };
   }
 });
@@ -120,93 +93,6 @@ var init_fromUtf8 = __esm({
       const buf = fromString(input2, "utf8");
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength / Uint8Array.BYTES_PER_ELEMENT);
     };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
-var toBase64;
-var init_toBase64 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
-    init_buffer_from();
-    init_fromUtf8();
-    toBase64 = (_input) => {
-      let input2;
-      if (typeof _input === "string") {
-        input2 = fromUtf8(_input);
-      } else {
-        input2 = _input;
-      }
-      if (typeof input2 !== "object" || typeof input2.byteOffset !== "number" || typeof input2.byteLength !== "number") {
-        throw new Error("@smithy/util-base64: toBase64 encoder function only accepts string | Uint8Array.");
-      }
-      return fromArrayBuffer(input2.buffer, input2.byteOffset, input2.byteLength).toString("base64");
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
-function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
-  return class Uint8ArrayBlobAdapter2 extends Uint8Array {
-    static fromString(source, encoding = "utf-8") {
-      if (typeof source === "string") {
-        if (encoding === "base64") {
-          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
-        }
-        return Uint8ArrayBlobAdapter2.mutate(fromUtf82(source));
-      }
-      throw new Error(`Unsupported conversion from ${typeof source} to Uint8ArrayBlobAdapter.`);
-    }
-    static mutate(source) {
-      Object.setPrototypeOf(source, Uint8ArrayBlobAdapter2.prototype);
-      return source;
-    }
-    transformToString(encoding = "utf-8") {
-      if (encoding === "base64") {
-        return toBase642(this);
-      }
-      return toUtf82(this);
-    }
-  };
-}
-var init_Uint8ArrayBlobAdapter = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
-var toUtf8;
-var init_toUtf8 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
-    init_buffer_from();
-    toUtf8 = (input2) => {
-      if (typeof input2 === "string") {
-        return input2;
-      }
-      if (typeof input2 !== "object" || typeof input2.byteOffset !== "number" || typeof input2.byteLength !== "number") {
-        throw new Error("@smithy/util-utf8: toUtf8 encoder function only accepts string | Uint8Array.");
-      }
-      return fromArrayBuffer(input2.buffer, input2.byteOffset, input2.byteLength).toString("utf8");
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
-function bindV4(getRandomValues2) {
-  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {
-    return () => crypto.randomUUID();
-  }
-  return () => {
-    const rnds = new Uint8Array(16);
-    getRandomValues2(rnds);
-    rnds[6] = rnds[6] & 15 | 64;
-    rnds[8] = rnds[8] & 63 | 128;
-    return decimalToHex[rnds[0]] + decimalToHex[rnds[1]] + decimalToHex[rnds[2]] + decimalToHex[rnds[3]] + "-" + decimalToHex[rnds[4]] + decimalToHex[rnds[5]] + "-" + decimalToHex[rnds[6]] + decimalToHex[rnds[7]] + "-" + decimalToHex[rnds[8]] + decimalToHex[rnds[9]] + "-" + decimalToHex[rnds[10]] + decimalToHex[rnds[11]] + decimalToHex[rnds[12]] + decimalToHex[rnds[13]] + decimalToHex[rnds[14]] + decimalToHex[rnds[15]];
-  };
-}
-var decimalToHex;
-var init_v4 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
-    decimalToHex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
   }
 });
 
@@ -1448,29 +1334,6 @@ function writeKey(obj) {
 }
 var init_writeKey = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/index.js
-var Uint8ArrayBlobAdapter, _getRandomValues, v4;
-var init_serde = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
-    init_node_crypto();
-    init_fromBase64();
-    init_toBase64();
-    init_Uint8ArrayBlobAdapter();
-    init_fromUtf8();
-    init_toUtf8();
-    init_v4();
-    init_hex_encoding();
-    init_toUint8Array();
-    init_is_array_buffer();
-    init_transport();
-    init_writeKey();
-    Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
-    };
-    _getRandomValues = getRandomValues;
-    v4 = bindV4(_getRandomValues);
   }
 });
 
@@ -2782,6 +2645,7 @@ var fromEnv2 = (init) => async () => {
 // src/client/ci-text.ts
 var UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
 var UNSAFE_EXCEPT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+var PLAIN = /^[\x20-\x7e\n]*$/;
 var LEADING_SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
 var REDRAW = "\r\x1B[K";
 function defuse(line) {
@@ -2830,8 +2694,7 @@ var OutputGuard = class {
   }
   /** The text as it may be written. */
   clean(text) {
-    const pieces = this.#redraw ? text.split(REDRAW) : [text];
-    const clean = pieces.map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
+    const clean = PLAIN.test(text) ? text : (this.#redraw ? text.split(REDRAW) : [text]).map((piece) => piece.replace(UNSAFE_EXCEPT_LF, " ")).join(REDRAW);
     let out = "";
     for (const part of clean.split(/(\n|\r\x1b\[K)/)) {
       if (part === "\n" || part === REDRAW) {
@@ -2995,12 +2858,15 @@ async function proxyAgentFor(url, env = process.env) {
 // src/sigv4.ts
 init_node_crypto();
 
-// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
-init_serde();
+// narrow-signer-imports:signer-serde
+init_hex_encoding();
+init_toUint8Array();
+init_fromUtf8();
+init_is_array_buffer();
+init_writeKey();
+init_transport();
 
 // node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
-init_serde();
-init_serde();
 var HeaderFormatter = class {
   format(headers) {
     const chunks = [];
@@ -3132,10 +2998,6 @@ function negate(bytes) {
 
 // node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
 init_client();
-init_serde();
-
-// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
-init_serde();
 
 // node_modules/@smithy/signature-v4/dist-es/constants.js
 var ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
@@ -3291,7 +3153,6 @@ ${toHex(hashedRequest)}`;
 };
 
 // node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
-init_serde();
 var signingKeyCache = {};
 var cacheQueue = [];
 var createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
@@ -3318,7 +3179,6 @@ var hmac = (ctor, secret, data) => {
 };
 
 // node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
-init_serde();
 var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
   const canonical = {};
   for (const headerName of Object.keys(headers).sort()) {
@@ -3340,8 +3200,6 @@ var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
 };
 
 // node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
-init_serde();
-init_serde();
 var getPayloadHash = async ({ headers, body }, hashConstructor) => {
   for (const headerName in headers) {
     if (!hasOwn(headers, headerName)) {
@@ -3362,7 +3220,6 @@ var getPayloadHash = async ({ headers, body }, hashConstructor) => {
 };
 
 // node_modules/@smithy/signature-v4/dist-es/headerUtil.js
-init_serde();
 var hasHeader = (soughtHeader, headers) => {
   soughtHeader = soughtHeader.toLowerCase();
   for (const headerName in headers) {
@@ -3377,7 +3234,6 @@ var hasHeader = (soughtHeader, headers) => {
 };
 
 // node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
-init_serde();
 var moveHeadersToQuery = (request2, options = {}) => {
   const { headers, query = {} } = HttpRequest.clone(request2);
   for (const name in headers) {
@@ -3398,7 +3254,6 @@ var moveHeadersToQuery = (request2, options = {}) => {
 };
 
 // node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
-init_serde();
 var prepareRequest = (request2) => {
   request2 = HttpRequest.clone(request2);
   for (const headerName in request2.headers) {

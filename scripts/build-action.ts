@@ -8,7 +8,7 @@ import { build, type BuildOptions } from 'esbuild';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinsByRequire, common, esmRequire, quietDebug } from './build-options.ts';
+import { builtinsByRequire, common, esmRequire, narrowSignerImports, quietDebug } from './build-options.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ACTION_BUNDLE = 'action/index.mjs';
@@ -22,7 +22,7 @@ export function actionBuildOptions(outfile: string): BuildOptions {
     // The SDK's ES module builds tree-shake; its CommonJS builds do not.
     mainFields: ['module', 'main'],
     // The runner's Node 24 would load undici for an import of node:http (scripts/build-options.ts).
-    plugins: [quietDebug, builtinsByRequire],
+    plugins: [quietDebug, narrowSignerImports, builtinsByRequire],
     minify: false,
     // The bundled libraries' licence comments stay in the one committed file.
     legalComments: 'eof',
