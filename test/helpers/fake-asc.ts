@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeAppleApi, appleError, sendJson, type AppleApiOptions, type AppleRecordedRequest } from './fake-apple-api.ts';
 import { readBody } from './loopback.ts';
 // Apple's matching of a scope entry, as the local Apple (`npm start -- --with-apple`) applies it: one rule for both.
+import { buildUploadDocument, uploadFileDocument, type StateDetail } from '../../src/local/apple/documents.ts';
 import { scopeNames } from '../../src/local/apple/tokens.ts';
 
 interface Schema {
@@ -51,10 +52,7 @@ export function appleSchemas(): Promise<Schemas> {
   return (schemas ??= import(specifier) as Promise<Schemas>);
 }
 
-export interface StateDetail {
-  code: string;
-  description: string;
-}
+export type { StateDetail };
 
 export type PartFault = 'error503' | 'reset' | 'forbidden';
 
@@ -332,53 +330,23 @@ export class FakeAppStoreConnect extends FakeAppleApi<FakeAscOptions, RecordedRe
   }
 
   #buildUploadDocument(upload: BuildUpload) {
-    return {
-      data: {
-        type: 'buildUploads',
-        id: upload.id,
-        attributes: {
-          cfBundleShortVersionString: upload.version,
-          cfBundleVersion: upload.build,
-          platform: upload.platform,
-          createdDate: new Date(this.now()).toISOString(),
-          state: { state: upload.state, errors: upload.errors, warnings: upload.warnings, infos: [] },
-        },
-        relationships: { buildUploadFiles: { links: { self: `${this.url}/v1/buildUploads/${upload.id}/relationships/buildUploadFiles`, related: `${this.url}/v1/buildUploads/${upload.id}/buildUploadFiles` } } },
-        links: { self: `${this.url}/v1/buildUploads/${upload.id}` },
-      },
-      links: { self: `${this.url}/v1/buildUploads/${upload.id}` },
-    };
+    return buildUploadDocument(this.url, { ...upload, createdDate: new Date(this.now()).toISOString() });
   }
 
   #fileDocument(file: UploadFile) {
-    return {
-      data: {
-        type: 'buildUploadFiles',
-        id: file.id,
-        attributes: {
-          assetType: 'ASSET',
-          fileName: file.fileName,
-          fileSize: file.size,
-          uti: 'com.apple.ipa',
-          assetDeliveryState: { state: file.committed ? 'UPLOAD_COMPLETE' : 'AWAITING_UPLOAD', errors: [], warnings: [] },
-          ...(file.sha256 ? { sourceFileChecksums: { file: { hash: file.sha256, algorithm: 'SHA_256' } } } : {}),
-          uploadOperations: file.operations.map((op, index) => ({
-            method: 'PUT',
-            url: `${this.url}/upload/${file.id}/${index}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800&X-Amz-Signature=${op.signature}`,
-            offset: op.offset,
-            length: op.length,
-            partNumber: index + 1,
-            expiration: new Date(this.now() + 7 * 86_400_000).toISOString(),
-            requestHeaders: [
-              { name: 'Content-Type', value: 'application/octet-stream' },
-              { name: 'x-apple-upload-part', value: `${file.id}:${index}` },
-            ],
-          })),
-        },
-        links: { self: `${this.url}/v1/buildUploadFiles/${file.id}` },
-      },
-      links: { self: `${this.url}/v1/buildUploadFiles/${file.id}` },
-    };
+    return uploadFileDocument(this.url, {
+      ...file,
+      expiration: new Date(this.now() + 7 * 86_400_000).toISOString(),
+      operations: file.operations.map((op, index) => ({
+        url: `${this.url}/upload/${file.id}/${index}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800&X-Amz-Signature=${op.signature}`,
+        offset: op.offset,
+        length: op.length,
+        requestHeaders: [
+          { name: 'Content-Type', value: 'application/octet-stream' },
+          { name: 'x-apple-upload-part', value: `${file.id}:${index}` },
+        ],
+      })),
+    });
   }
 
   async #answer(res: ServerResponse, record: RecordedRequest, status: number, value: unknown, schema?: string): Promise<void> {

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { buildUploadDocument, uploadFileDocument, type StateDetail } from './documents.ts';
 import { appleError, notFound, readJson, sendJson } from './http.ts';
 
 const PART_SIZE = 5 * 1024 * 1024;
@@ -29,7 +30,8 @@ interface BuildUpload {
   platform: string;
   state: 'AWAITING_UPLOAD' | 'PROCESSING' | 'COMPLETE' | 'FAILED';
   checks: number;
-  errors: Array<{ code: string; description: string }>;
+  errors: StateDetail[];
+  createdDate: string;
 }
 
 interface UploadFile {
@@ -78,7 +80,7 @@ export class LocalAppStoreConnect {
         if (taken) {
           return answer(409, appleError(409, 'ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE', 'The provided entity includes an attribute with a value that has already been used', `The bundle version must be higher than the previously uploaded version: ‘${attributes.cfBundleVersion}’.`));
         }
-        const upload: BuildUpload = { id: randomUUID(), appId, version: attributes.cfBundleShortVersionString, build: attributes.cfBundleVersion, platform: attributes.platform, state: 'AWAITING_UPLOAD', checks: 0, errors: [] };
+        const upload: BuildUpload = { id: randomUUID(), appId, version: attributes.cfBundleShortVersionString, build: attributes.cfBundleVersion, platform: attributes.platform, state: 'AWAITING_UPLOAD', checks: 0, errors: [], createdDate: new Date().toISOString() };
         this.#uploads.set(upload.id, upload);
         return answer(201, this.#uploadDocument(upload));
       }
@@ -150,50 +152,24 @@ export class LocalAppStoreConnect {
   }
 
   #uploadDocument(upload: BuildUpload) {
-    const self = `${this.baseUrl()}/v1/buildUploads/${upload.id}`;
-    return {
-      data: {
-        type: 'buildUploads',
-        id: upload.id,
-        attributes: {
-          cfBundleShortVersionString: upload.version,
-          cfBundleVersion: upload.build,
-          platform: upload.platform,
-          createdDate: new Date().toISOString(),
-          state: { state: upload.state, errors: upload.state === 'FAILED' ? upload.errors : [], warnings: [], infos: [] },
-        },
-        links: { self },
-      },
-      links: { self },
-    };
+    // Apple names a failed upload's errors once it has failed.
+    return buildUploadDocument(this.baseUrl(), { ...upload, errors: upload.state === 'FAILED' ? upload.errors : [], warnings: [] });
   }
 
   #fileDocument(file: UploadFile, committed: boolean) {
-    const self = `${this.baseUrl()}/v1/buildUploadFiles/${file.id}`;
     const expiration = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    return {
-      data: {
-        type: 'buildUploadFiles',
-        id: file.id,
-        attributes: {
-          assetType: 'ASSET',
-          fileName: file.fileName,
-          fileSize: file.size,
-          uti: file.fileName.endsWith('.pkg') ? 'com.apple.pkg' : 'com.apple.ipa',
-          assetDeliveryState: { state: committed ? 'UPLOAD_COMPLETE' : 'AWAITING_UPLOAD', errors: [], warnings: [] },
-          uploadOperations: file.parts.map((part, index) => ({
-            method: 'PUT',
-            url: `${this.baseUrl()}/parts/${file.id}/${index}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800&X-Amz-Signature=${part.signature}`,
-            offset: part.offset,
-            length: part.length,
-            partNumber: index + 1,
-            expiration,
-            requestHeaders: [{ name: 'Content-Type', value: 'application/octet-stream' }],
-          })),
-        },
-        links: { self },
-      },
-      links: { self },
-    };
+    return uploadFileDocument(this.baseUrl(), {
+      id: file.id,
+      fileName: file.fileName,
+      size: file.size,
+      committed,
+      expiration,
+      operations: file.parts.map((part, index) => ({
+        url: `${this.baseUrl()}/parts/${file.id}/${index}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800&X-Amz-Signature=${part.signature}`,
+        offset: part.offset,
+        length: part.length,
+        requestHeaders: [{ name: 'Content-Type', value: 'application/octet-stream' }],
+      })),
+    });
   }
 }
